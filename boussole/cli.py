@@ -1,0 +1,125 @@
+"""The ``boussole`` command line: one entry point, one subcommand per job, every error on one line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg.errors import BoussoleError
+from kg.store import DEFAULT_STORE
+
+app = typer.Typer(help="Boussole: knowledge graph and SPARQL service of the Projet de Territoire 2024-2044.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+StoreOption = Annotated[Path, typer.Option("--store", help="On-disk pyoxigraph store.")]
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a BoussoleError into one red line and exit code 1 instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BoussoleError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+@app.command()
+@friendly
+def build(store: StoreOption = DEFAULT_STORE,
+          reason: Annotated[bool, typer.Option("--reason", help="Check consistency with HermiT and store inferred triples.")] = False) -> None:
+    """(Re)build the graph from the versioned sources: ontology, référentiel, territory, contracts."""
+    from kg.build import build as run_build
+
+    with progress_bar() as bar:
+        task = bar.add_task("building", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total or None)
+
+        report = run_build(store, reason=reason, progress=progress)
+    table = Table(title=f"graph built in {store}", show_edge=False)
+    table.add_column("named graph")
+    table.add_column("triples", justify="right")
+    for name, count in report.graphs.items():
+        table.add_row(name, str(count))
+    out.print(table)
+    classes = Table(show_edge=False)
+    classes.add_column("class (bsl:)")
+    classes.add_column("resources", justify="right")
+    for name, count in report.classes.items():
+        classes.add_row(name, str(count))
+    out.print(classes)
+    timing = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items())
+    out.print(f"{report.added} quads added, {report.removed} removed ({timing})")
+
+
+@app.command()
+@friendly
+def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq", help="A SPARQL query or a .rq file.")],
+          store: StoreOption = DEFAULT_STORE,
+          format: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json or xml (CONSTRUCT: turtle).")] = "table") -> None:
+    """Run a SPARQL query on the store (default graph = union of all graphs; usual prefixes predeclared)."""
+    import pyoxigraph as ox
+
+    from kg.querying import RESULT_FORMATS, read_query, run, term_text
+    from kg.store import open_store
+
+    if format not in {"table", *RESULT_FORMATS}:
+        raise BoussoleError(f"--format {format}: choose table, csv, tsv, json or xml")
+    text, name = read_query(query_or_file)
+    results = run(open_store(store, read_only=True), text, name)
+    if isinstance(results, ox.QueryTriples):
+        sys.stdout.write(results.serialize(format=ox.RdfFormat.TURTLE).decode())
+        return
+    if format != "table":
+        sys.stdout.write(results.serialize(format=RESULT_FORMATS[format]).decode())
+        return
+    if isinstance(results, ox.QueryBoolean):
+        out.print("true" if bool(results) else "false")
+        return
+    variables = [v.value for v in results.variables]
+    table = Table(show_lines=False)
+    for v in variables:
+        table.add_column(v, overflow="fold")
+    rows = 0
+    for solution in results:
+        table.add_row(*(term_text(solution[v]) for v in variables))
+        rows += 1
+    out.print(table)
+    err.print(f"{rows} row(s)")
+
+
+@app.command()
+@friendly
+def serve(store: StoreOption = DEFAULT_STORE,
+          host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+          timeout: Annotated[float, typer.Option(help="Seconds after which a query is stopped (503).")] = 30.0) -> None:
+    """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages."""
+    from api.server import serve as run_server
+
+    run_server(store_path=store, host=host, port=port, timeout=timeout)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

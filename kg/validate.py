@@ -1,0 +1,73 @@
+"""SHACL validation of a dataset against ``ontology/shapes.ttl`` with pySHACL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from pyshacl import validate as shacl_validate
+
+from kg.iris import SH, base_iri
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str
+    path: str
+    message: str
+    severity: str
+
+    def __str__(self) -> str:
+        where = f" {self.path}" if self.path else ""
+        return f"{self.focus}{where}: {self.message}"
+
+
+def _short(term: rdflib.term.Node | None) -> str:
+    if term is None:
+        return ""
+    text = str(term)
+    base = base_iri()
+    if text.startswith(base):
+        return f"<{text[len(base):]}>"
+    for prefix, ns in (("bsl:", "https://boussole.agglo-porteduhainaut.fr/def#"),
+                       ("skos:", "http://www.w3.org/2004/02/skos/core#"),
+                       ("prov:", "http://www.w3.org/ns/prov#"),
+                       ("eli:", "http://data.europa.eu/eli/ontology#"),
+                       ("oa:", "http://www.w3.org/ns/oa#")):
+        if text.startswith(ns):
+            return prefix + text[len(ns):]
+    return f"<{text}>" if isinstance(term, rdflib.URIRef) else text
+
+
+def to_rdflib(store: ox.Store) -> rdflib.Graph:
+    """The union of all graphs of ``store`` as one rdflib graph (for pySHACL and owlready2)."""
+    data = store.dump(format=ox.RdfFormat.N_QUADS)
+    dataset = rdflib.Dataset()
+    dataset.parse(data=data, format="nquads")
+    union = rdflib.Graph()
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
+    return union
+
+
+def validate(store: ox.Store, shapes_file: Path) -> list[Violation]:
+    """All SHACL violations of the union of ``store``'s graphs, sorted for stable reports."""
+    data = to_rdflib(store)
+    shapes = rdflib.Graph().parse(shapes_file, format="turtle")
+    conforms, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
+                                         allow_warnings=True)
+    if conforms:
+        return []
+    sh = rdflib.Namespace(SH)
+    found = []
+    for result in report.subjects(rdflib.RDF.type, sh.ValidationResult):
+        message = report.value(result, sh.resultMessage)
+        found.append(Violation(
+            focus=_short(report.value(result, sh.focusNode)),
+            path=_short(report.value(result, sh.resultPath)),
+            message=str(message) if message else _short(report.value(result, sh.sourceConstraintComponent)),
+            severity=_short(report.value(result, sh.resultSeverity)),
+        ))
+    return sorted(set(found), key=lambda v: (v.focus, v.path, v.message))
