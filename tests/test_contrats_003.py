@@ -168,7 +168,7 @@ def test_every_element_has_provenance_and_a_crosswalk_link_or_reason(store):
         FILTER NOT EXISTS {{ ?x bsl:neSertAucunEngagement ?why }} }}""")
     assert orphans == []
     bad_targets = rows(store, f"""SELECT ?t WHERE {{ ?l a bsl:Contribution ; bsl:cible ?t
-        FILTER(!REGEX(STR(?t), "^{BASE}(engagement/[1-3]|champ/(1-[1-5]|2-[1-7]|3-[1-5])|finalite)$")) }}""")
+        FILTER(!REGEX(STR(?t), "^{BASE}(engagement/[1-3]|champ/(1-[1-5]|2-[1-7]|3-[1-5])|finalite|projet/[a-z-]+)$")) }}""")
     assert bad_targets == []
     unjustified = rows(store, """SELECT ?l WHERE { ?l a bsl:Contribution ; bsl:fondement bsl:propose
         FILTER NOT EXISTS { ?l bsl:justification ?j } FILTER NOT EXISTS { ?l prov:wasDerivedFrom ?s } }""")
