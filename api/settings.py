@@ -1,0 +1,110 @@
+"""Configuration of the service: defaults < config file (TOML) < environment < explicit arguments.
+
+Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``), table ``[serve]``::
+
+    [serve]
+    write_token = "…"            # or write_token_file = "/run/secrets/boussole-token"
+    timeout = 30
+    workers = 2
+    max_result_bytes = 20000000   # cap for anonymous query results (0 = no cap)
+    cors_origins = ["*"]          # [] turns CORS off
+    federation_allow_list = []    # e.g. ["https://query.wikidata.org/sparql"]; empty = SERVICE/LOAD refused
+    public_url = "https://boussole.example.org"   # when behind a proxy
+    remote_query = "http://127.0.0.1:7878/query"  # remote SPARQL store instead of the embedded one
+    remote_update = "http://127.0.0.1:7878/update"
+    remote_store = "http://127.0.0.1:7878/store"
+
+Environment: ``BOUSSOLE_WRITE_TOKEN``, ``BOUSSOLE_BASE_IRI`` (see :mod:`kg.iris`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from kg.errors import BoussoleError
+from kg.iris import REPO_ROOT, base_iri
+
+
+def _default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timeout: float = 30.0
+    workers: int = field(default_factory=_default_workers)
+    write_token: str | None = None
+    max_result_bytes: int = 20_000_000
+    stream_threshold: int = 1_000_000
+    cors_origins: tuple[str, ...] = ("*",)
+    federation_allow_list: tuple[str, ...] = ()
+    public_url: str | None = None
+    remote_query: str | None = None
+    remote_update: str | None = None
+    remote_store: str | None = None
+    remote_union_default_graph: bool = True
+    queries_dir: Path = REPO_ROOT / "queries"
+    ontology_file: Path = REPO_ROOT / "ontology" / "boussole.ttl"
+    sources_dir: Path = REPO_ROOT / "kg" / "sources"
+    base_iri: str = field(default_factory=base_iri)
+
+    @property
+    def writable(self) -> bool:
+        return bool(self.write_token)
+
+    @property
+    def is_remote(self) -> bool:
+        return bool(self.remote_query)
+
+    @classmethod
+    def load(cls, config: Path | str | None = None, **overrides) -> "Settings":
+        values: dict = {}
+        path = config or os.environ.get("BOUSSOLE_CONFIG")
+        if path:
+            path = Path(path)
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise BoussoleError(f"{path}: cannot read the configuration: {exc}") from exc
+            values.update(data.get("serve", data))
+            token_file = values.pop("write_token_file", None)
+            if token_file and not values.get("write_token"):
+                try:
+                    values["write_token"] = Path(token_file).read_text(encoding="utf-8").strip()
+                except OSError as exc:
+                    raise BoussoleError(f"{token_file}: cannot read the write token: {exc}") from exc
+        if os.environ.get("BOUSSOLE_WRITE_TOKEN"):
+            values["write_token"] = os.environ["BOUSSOLE_WRITE_TOKEN"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        remote = values.pop("remote", None)
+        if remote:
+            root = str(remote).rstrip("/")
+            values.setdefault("remote_query", root + "/query")
+            values.setdefault("remote_update", root + "/update")
+            values.setdefault("remote_store", root + "/store")
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise BoussoleError(f"unknown serve setting(s): {', '.join(sorted(unknown))}")
+        for name in ("store_path", "queries_dir", "ontology_file", "sources_dir"):
+            if values.get(name) is not None:
+                values[name] = Path(values[name])
+        for name in ("cors_origins", "federation_allow_list"):
+            if name in values and values[name] is not None:
+                v = values[name]
+                values[name] = tuple([v] if isinstance(v, str) else v)
+        settings = cls(**values)
+        if settings.write_token is not None and len(settings.write_token) < 8:
+            raise BoussoleError("the write token must have at least 8 characters")
+        if not settings.is_remote and settings.store_path is None:
+            raise BoussoleError("no store: give --store PATH (or a remote SPARQL endpoint)")
+        return settings
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)

@@ -1,0 +1,147 @@
+"""Reading a SPARQL 1.1 Protocol request (query or update operation) from an HTTP request."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from starlette.requests import Request
+
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass
+class Operation:
+    kind: str  # "query", "update" or "description"
+    text: str | None = None
+    default_graph: list[str] | None = None
+    named_graphs: list[str] | None = None
+    using: list[str] = field(default_factory=list)
+    using_named: list[str] = field(default_factory=list)
+    format: str | None = None
+
+
+def media_type_of(header: str | None) -> tuple[str, dict[str, str]]:
+    if not header:
+        return "", {}
+    parts = [p.strip() for p in header.split(";")]
+    params = {}
+    for p in parts[1:]:
+        k, _, v = p.partition("=")
+        params[k.strip().lower()] = v.strip().strip('"')
+    return parts[0].lower(), params
+
+
+def _check_charset(params: dict[str, str]) -> None:
+    charset = params.get("charset")
+    if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii"):
+        raise ProtocolError(415, f"unsupported charset {charset!r}: SPARQL requests must be UTF-8")
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"the request body is not valid UTF-8: {exc}") from exc
+
+
+def _iris(values: list[str], name: str) -> list[str]:
+    out = []
+    for v in values:
+        try:
+            out.append(ox.NamedNode(v).value)
+        except ValueError as exc:
+            raise ProtocolError(400, f"{name}: invalid IRI {v!r}: {exc}") from exc
+    return out
+
+
+def _single(params: list[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in params if k == name]
+    if len(values) > 1:
+        raise ProtocolError(400, f"more than one {name!r} parameter")
+    return values[0] if values else None
+
+
+def _build(params: list[tuple[str, str]], direct: tuple[str, str] | None = None) -> Operation:
+    query = _single(params, "query")
+    update = _single(params, "update")
+    if direct is not None:
+        kind, text = direct
+        if query is not None or update is not None:
+            raise ProtocolError(400, "a direct POST carries the operation in the body, not in a parameter")
+        query, update = (text, None) if kind == "query" else (None, text)
+    if query is not None and update is not None:
+        raise ProtocolError(400, "a request carries either a query or an update, not both")
+
+    def multi(name):
+        return [v for k, v in params if k == name]
+
+    fmt = _single(params, "format")
+    if query is not None:
+        dg = _iris(multi("default-graph-uri"), "default-graph-uri")
+        ng = _iris(multi("named-graph-uri"), "named-graph-uri")
+        dataset = bool(dg or ng)
+        return Operation(
+            "query", query, dg if dataset else None, ng if dataset else None, format=fmt
+        )
+    if update is not None:
+        return Operation(
+            "update",
+            update,
+            using=_iris(multi("using-graph-uri"), "using-graph-uri"),
+            using_named=_iris(multi("using-named-graph-uri"), "using-named-graph-uri"),
+        )
+    return Operation("description", format=fmt)
+
+
+async def read_operation(request: Request) -> Operation:
+    url_params = list(request.query_params.multi_items())
+    if request.method in ("GET", "HEAD"):
+        if any(k == "update" for k, _ in url_params):
+            raise ProtocolError(400, "updates must be sent with POST (SPARQL 1.1 Protocol §2.2)")
+        return _build(url_params)
+    if request.method != "POST":
+        raise ProtocolError(405, f"method {request.method} is not allowed here", {"Allow": "GET, HEAD, POST"})
+    mime, params = media_type_of(request.headers.get("content-type"))
+    body = await request.body()
+    if not mime:
+        raise ProtocolError(
+            400,
+            "missing Content-Type: use application/x-www-form-urlencoded, application/sparql-query "
+            "or application/sparql-update",
+        )
+    if mime == "application/x-www-form-urlencoded":
+        _check_charset(params)
+        try:
+            form = parse_qsl(_decode(body), keep_blank_values=True, strict_parsing=False, errors="strict")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(400, f"the form is not valid UTF-8: {exc}") from exc
+        return _build(url_params + form)
+    if mime == "application/sparql-query":
+        _check_charset(params)
+        return _build(url_params, ("query", _decode(body)))
+    if mime == "application/sparql-update":
+        _check_charset(params)
+        return _build(url_params, ("update", _decode(body)))
+    raise ProtocolError(
+        415,
+        f"unsupported Content-Type {mime!r}: use application/x-www-form-urlencoded, "
+        "application/sparql-query or application/sparql-update",
+    )
+
+
+def bearer_ok(request: Request, token: str | None) -> bool:
+    """True when the request carries ``Authorization: Bearer <token>`` (constant-time comparison)."""
+    if not token:
+        return False
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())

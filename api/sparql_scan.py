@@ -1,0 +1,183 @@
+"""A small SPARQL lexer used for the safety checks and the protocol's dataset parameters of updates.
+
+It never builds a query from user text: it only *reads* the text to
+- find ``SERVICE`` and ``LOAD`` targets (federation and remote loading are refused unless allow-listed),
+- find top-level ``USING``/``WITH`` clauses and the ``WHERE`` keywords of update operations, so that the
+  ``using-graph-uri``/``using-named-graph-uri`` protocol parameters can be applied by inserting ``USING``
+  clauses whose IRIs are validated :class:`pyoxigraph.NamedNode` terms (pyoxigraph has no API for them).
+
+The lexer follows SPARQL 1.1 §19: ``\\uXXXX``/``\\UXXXXXXXX`` escapes are replaced before tokenising (as the
+parser does), then comments, string literals and IRI references are skipped, so that keywords inside them are
+not mistaken for operations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_IRIREF = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
+_WORD = re.compile(r"[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\-\u00B7\u00C0-\uFFFF]*")
+_PNAME = re.compile(r"[A-Za-z_\u00C0-\uFFFF0-9.\-]*:[^\s{}()<>\"',;\[\]#]*")
+_VAR = re.compile(r"[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+")
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+class ScanError(ValueError):
+    """The text is refused before it reaches the engine (status 400 or 403)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "kw" (bare word), "iri", "pname", "var", "punct", "string"
+    value: str
+    start: int
+    end: int
+    depth: int  # brace depth at the token
+
+
+def unescape_codepoints(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        return chr(int(m.group(1) or m.group(2), 16))
+
+    return _CODEPOINT.sub(repl, text)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of an (already unescaped) SPARQL text. Unknown characters become ``punct`` tokens."""
+    tokens: list[Token] = []
+    i, n, depth = 0, len(text), 0
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if c == "<":
+            m = _IRIREF.match(text, i)
+            if m:
+                tokens.append(Token("iri", m.group(1), i, m.end(), depth))
+                i = m.end()
+                continue
+            tokens.append(Token("punct", c, i, i + 1, depth))
+            i += 1
+            continue
+        if c in "\"'":
+            quote3 = text[i : i + 3]
+            if quote3 in ('"""', "'''"):
+                j = i + 3
+                while j < n and text[j : j + 3] != quote3:
+                    j += 2 if text[j] == "\\" else 1
+                end = min(n, j + 3)
+            else:
+                j = i + 1
+                while j < n and text[j] != c and text[j] != "\n":
+                    j += 2 if text[j] == "\\" else 1
+                end = min(n, j + 1)
+            tokens.append(Token("string", text[i:end], i, end, depth))
+            i = end
+            continue
+        if c in "?$":
+            m = _VAR.match(text, i)
+            if m:
+                tokens.append(Token("var", m.group(0), i, m.end(), depth))
+                i = m.end()
+                continue
+        if c == "{":
+            depth += 1
+            tokens.append(Token("punct", c, i, i + 1, depth))
+            i += 1
+            continue
+        if c == "}":
+            tokens.append(Token("punct", c, i, i + 1, depth))
+            depth = max(0, depth - 1)
+            i += 1
+            continue
+        m = _PNAME.match(text, i)
+        if m and ":" in m.group(0) and not m.group(0).startswith("_:"):
+            tokens.append(Token("pname", m.group(0), i, m.end(), depth))
+            i = m.end()
+            continue
+        m = _WORD.match(text, i)
+        if m:
+            tokens.append(Token("kw", m.group(0).upper(), i, m.end(), depth))
+            i = m.end()
+            continue
+        tokens.append(Token("punct", c, i, i + 1, depth))
+        i += 1
+    return tokens
+
+
+def _allowed(iri: str, allow_list: tuple[str, ...] | list[str]) -> bool:
+    return bool(_ABSOLUTE.match(iri)) and any(iri == a or iri.startswith(a.rstrip("/") + "/") for a in allow_list)
+
+
+def check_remote_access(text: str, allow_list: tuple[str, ...] | list[str] = ()) -> None:
+    """Refuse ``SERVICE`` and ``LOAD`` unless their target is an absolute IRI in ``allow_list``."""
+    tokens = tokenize(unescape_codepoints(text))
+    for k, tok in enumerate(tokens):
+        if tok.kind != "kw" or tok.value not in ("SERVICE", "LOAD"):
+            continue
+        j = k + 1
+        if j < len(tokens) and tokens[j].kind == "kw" and tokens[j].value == "SILENT":
+            j += 1
+        target = tokens[j] if j < len(tokens) else None
+        what = "SERVICE (federated query)" if tok.value == "SERVICE" else "LOAD"
+        if not allow_list:
+            raise ScanError(f"{what} is disabled on this endpoint (federation is off)", 403)
+        if target is None or target.kind != "iri" or not _allowed(target.value, allow_list):
+            shown = target.value if target is not None else "nothing"
+            raise ScanError(f"{what} target {shown!r} is not in the allow-list of this endpoint", 403)
+
+
+def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
+    """Apply the protocol's ``using-graph-uri``/``using-named-graph-uri`` to every ``… WHERE`` operation.
+
+    Refuses (400) an update that has its own ``USING`` or ``WITH`` clause (SPARQL 1.1 Protocol §2.2.3).
+    The inserted IRIs are validated :class:`pyoxigraph.NamedNode` terms, serialised by pyoxigraph.
+    """
+    if not using and not using_named:
+        return update
+    try:
+        clause = " ".join(
+            [f"USING {ox.NamedNode(g)}" for g in using] + [f"USING NAMED {ox.NamedNode(g)}" for g in using_named]
+        )
+    except ValueError as exc:
+        raise ScanError(f"invalid graph IRI in using-graph-uri/using-named-graph-uri: {exc}") from exc
+    text = unescape_codepoints(update)
+    tokens = tokenize(text)
+    inserts: list[int] = []
+    for k, tok in enumerate(tokens):
+        if tok.depth != 0 or tok.kind != "kw":
+            continue
+        if tok.value in ("USING", "WITH"):
+            raise ScanError(
+                f"the update has its own {tok.value} clause and the request gives using-graph-uri/"
+                "using-named-graph-uri: the protocol forbids both"
+            )
+        if tok.value == "WHERE":
+            prev = tokens[k - 1] if k else None
+            if prev is not None and prev.kind == "kw" and prev.value == "DELETE":
+                continue  # DELETE WHERE: no USING allowed, nothing to apply
+            inserts.append(tok.start)
+    for pos in reversed(inserts):
+        text = text[:pos] + clause + " " + text[pos:]
+    return text
+
+
+def query_form(text: str) -> str | None:
+    """SELECT / ASK / CONSTRUCT / DESCRIBE, or None (used for the remote backend's negotiation)."""
+    for tok in tokenize(unescape_codepoints(text)):
+        if tok.kind == "kw" and tok.value in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return tok.value
+    return None
