@@ -1,0 +1,257 @@
+"""Batch ingest: read → spaCy (nlp.pipe, batched) → link → tag → RDF → one transactional write per deliberation.
+
+Idempotent: IRIs are stable; a deliberation whose quads are already in the store is left untouched; model tags are
+written once per (deliberation, model version) and keep their first generatedAtTime; human decisions (review) are
+never modified by an ingest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import pyoxigraph as ox
+
+from ingest import TAGGER_NAME, TAGGER_VERSION
+from ingest.linking import GraphVocabulary, build_vocabulary
+from ingest.nlp import annotate
+from ingest.readers import Item, iter_inputs
+from ingest.readers.scdl_csv import validate
+from ingest.records import JSON_FIELDS, Deliberation
+from ingest.tagger import Tagger
+from ingest.to_rdf import agent_path, deliberation_quads, model_annotations
+from kg.iris import BSL, OA, PROV, REPO_ROOT, base_iri, graph, minted
+
+BATCH = 64
+Progress = Callable[[int, str], None]   # (records done so far, where) → None
+
+
+@dataclass
+class Summary:
+    read: int = 0
+    stored: int = 0          # new deliberations written
+    updated: int = 0         # deliberations whose content changed (re-written; human tags kept)
+    unchanged: int = 0       # already in the store with the same content
+    tagged: int = 0          # deliberations that received model tags from this model version
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (where, reason)
+    iris: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"read": self.read, "stored": self.stored, "updated": self.updated, "unchanged": self.unchanged,
+                "tagged": self.tagged, "skipped": [{"where": w, "reason": r} for w, r in self.skipped],
+                "deliberations": self.iris}
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def reference_store() -> ox.Store:
+    """An in-memory store of the ontology and kg/data/**/*.ttl (each folder in its named graph), for `boussole tag`
+    without a built store, and for tests."""
+    store = ox.Store()
+    base = base_iri()
+    onto = REPO_ROOT / "ontology" / "boussole.ttl"
+    if onto.exists():
+        store.load(path=str(onto), format=ox.RdfFormat.TURTLE, base_iri=base, to_graph=graph("ontology"))
+    for f in sorted(glob.glob(str(REPO_ROOT / "kg" / "data" / "**" / "*.ttl"), recursive=True)):
+        folder = Path(f).relative_to(REPO_ROOT / "kg" / "data").parts[0]
+        try:
+            store.load(path=f, format=ox.RdfFormat.TURTLE, base_iri=base, to_graph=graph(folder))
+        except (SyntaxError, ValueError, OSError):
+            continue  # a data file being written by someone else: the build reports it, the ingester goes on
+    return store
+
+
+class Ingester:
+    """Holds the graph vocabulary, the spaCy pipeline and the tagger for one store (built once)."""
+
+    def __init__(self, store: ox.Store, vocabulary_store: ox.Store | None = None):
+        self.store = store
+        self.gv: GraphVocabulary = build_vocabulary(vocabulary_store or store)
+        if not self.gv.surfaces and vocabulary_store is None:
+            self.gv = build_vocabulary(reference_store())   # empty store: use the référentiel files
+        self.tagger = Tagger(self.gv)
+        self.agent = agent_path(TAGGER_NAME, TAGGER_VERSION)
+        self.agent_label = f"{TAGGER_NAME} {TAGGER_VERSION}"
+
+    # --- analysis (no write) ----------------------------------------------------------------------------------
+    def analyse(self, records: Iterable[Deliberation]) -> Iterator[tuple[Deliberation, list, Any]]:
+        buf: list[Deliberation] = []
+        for rec in records:
+            buf.append(rec)
+            if len(buf) >= BATCH:
+                yield from self._analyse_batch(buf)
+                buf = []
+        if buf:
+            yield from self._analyse_batch(buf)
+
+    def _analyse_batch(self, recs: list[Deliberation]):
+        texts = [r.full_text for r in recs]
+        for rec, ments in zip(recs, annotate(texts, self.gv, batch_size=BATCH)):
+            result = self.tagger.tag(rec.objet, rec.texte, rec.matiere_code, ments)
+            yield rec, ments, result
+
+    # --- writing ----------------------------------------------------------------------------------------------
+    def _existing(self, d: ox.NamedNode) -> set[ox.Quad]:
+        g = graph("deliberations")
+        out = set(self.store.quads_for_pattern(d, None, None, g))
+        for q in list(out):
+            if q.predicate.value == BSL + "mention":
+                out.update(self.store.quads_for_pattern(q.object, None, None, g))
+        return out
+
+    def _model_annotations(self, d: ox.NamedNode) -> dict[str, list[ox.NamedNode]]:
+        """agent IRI → model annotations on this deliberation (any review status)."""
+        res = self.store.query(f"""
+            SELECT ?a ?agent WHERE {{ GRAPH <{graph('annotations').value}> {{
+              ?a <{OA}hasTarget> <{d.value}> ; <{PROV}wasAttributedTo> ?agent .
+              ?agent a <{PROV}SoftwareAgent> . }} }}""")
+        out: dict[str, list[ox.NamedNode]] = {}
+        for row in res:
+            out.setdefault(row["agent"].value, []).append(row["a"])
+        return out
+
+    def write(self, rec: Deliberation, ments, result, when: str | None = None) -> str:
+        """Write one deliberation and its model tags; returns stored | updated | unchanged."""
+        d = minted(rec.iri_path())
+        new = set(deliberation_quads(rec, ments, self.gv))
+        old = self._existing(d)
+        status = "unchanged" if old == new else ("updated" if old else "stored")
+        existing_tags = self._model_annotations(d)
+        me = minted(self.agent).value
+        write_tags = me not in existing_tags or status == "updated"
+        if status == "unchanged" and not write_tags:
+            return status
+        ann_graph = graph("annotations")
+        tag_quads = model_annotations(rec, result, agent=self.agent, agent_label=self.agent_label,
+                                      when=when or now_iso()) if write_tags else []
+        if status == "stored" and not existing_tags:
+            self.store.extend(list(new) + tag_quads)          # one transaction
+            return status
+        # replace in one SPARQL update: old deliberation quads, this model version's old proposals, supersede older versions
+        parts = []
+        dels = [q for q in old if q not in new] if status == "updated" else []
+        if dels:
+            parts.append("DELETE DATA { " + " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in dels) + " }")
+        if write_tags:
+            for agent_iri, anns in existing_tags.items():
+                for a in anns:
+                    if agent_iri == me:
+                        parts.append(f"DELETE WHERE {{ GRAPH {ann_graph} {{ {a} ?p ?o }} }}")
+                    else:   # an older model version: its proposals are superseded
+                        parts.append(f"DELETE DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"propose\" }} }} ; "
+                                     f"INSERT DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"remplace\" }} }}")
+        ins = [q for q in new if q not in old] + tag_quads
+        if ins:
+            parts.append("INSERT DATA { " + " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in ins) + " }")
+        if parts:
+            self.store.update(" ;\n".join(parts))
+        return status
+
+    def ingest(self, items: Iterable[Item | Deliberation], progress: Progress | None = None,
+               when: str | None = None) -> Summary:
+        summary = Summary()
+
+        def records() -> Iterator[Deliberation]:
+            for it in items:
+                if isinstance(it, Deliberation):
+                    summary.read += 1
+                    yield it
+                    continue
+                if it.ok:
+                    summary.read += 1
+                    yield it.record
+                else:
+                    summary.skipped.append((it.where, it.reason))
+                    if progress:
+                        progress(summary.read + len(summary.skipped), it.where)
+
+        for rec, ments, result in self.analyse(records()):
+            try:
+                status = self.write(rec, ments, result, when=when)
+            except Exception as exc:   # a store error on one record must not lose the others
+                summary.skipped.append((rec.source or rec.display_id(), f"écriture impossible : {exc}"))
+                continue
+            if status == "stored":
+                summary.stored += 1
+            elif status == "updated":
+                summary.updated += 1
+            else:
+                summary.unchanged += 1
+            summary.iris.append(minted(rec.iri_path()).value)
+            if progress:
+                progress(summary.read + len(summary.skipped), rec.source or rec.display_id())
+        return summary
+
+
+def records_from_json(objs: Iterable[dict[str, Any]], source: str = "api") -> Iterator[Item]:
+    """JSON records (SCDL keys or snake_case) → Items; SCDL rules apply when a SIRET is given."""
+    import hashlib
+
+    for i, obj in enumerate(objs, start=1):
+        where = f"{source}[{i}]"
+        if not isinstance(obj, dict):
+            yield Item(where=where, reason="un objet JSON est attendu")
+            continue
+        mapped: dict[str, Any] = {}
+        for k, v in obj.items():
+            if k in JSON_FIELDS and v is not None:
+                mapped[JSON_FIELDS[k]] = v
+        h = hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+        if "siret" in mapped or "delib_id" in mapped:
+            scdl = {
+                "COLL_NOM": mapped.get("coll_nom", ""), "COLL_SIRET": mapped.get("siret", ""),
+                "DELIB_ID": mapped.get("delib_id", ""), "DELIB_DATE": mapped.get("date", ""),
+                "DELIB_MATIERE_CODE": mapped.get("matiere_code", ""), "DELIB_MATIERE_NOM": mapped.get("matiere_nom", ""),
+                "DELIB_OBJET": mapped.get("objet", ""), "texte": mapped.get("texte", ""),
+            }
+            for k in ("BUDGET_ANNEE", "BUDGET_NOM", "PREF_ID", "PREF_DATE", "VOTE_EFFECTIF", "VOTE_REEL", "VOTE_POUR",
+                      "VOTE_CONTRE", "VOTE_ABSTENTION"):
+                if obj.get(k) is not None:
+                    scdl[k] = obj[k]
+            if mapped.get("url"):
+                scdl["DELIB_URL"] = mapped["url"]
+            rec, errors = validate(scdl)
+            if rec is None:
+                yield Item(where=where, reason="; ".join(errors))
+                continue
+        else:
+            objet = str(mapped.get("objet") or "").strip()
+            if not objet and not str(mapped.get("texte") or "").strip():
+                yield Item(where=where, reason="objet ou texte obligatoire")
+                continue
+            rec = Deliberation(objet=objet, texte=str(mapped.get("texte") or ""), siren=mapped.get("siren"),
+                               date=mapped.get("date"), matiere_code=mapped.get("matiere_code"),
+                               coll_nom=mapped.get("coll_nom"))
+            if rec.date:
+                try:
+                    dt.date.fromisoformat(str(rec.date))
+                except ValueError:
+                    yield Item(where=where, reason=f"date « {rec.date} » invalide (AAAA-MM-JJ)")
+                    continue
+            if not rec.objet:
+                rec.objet = rec.texte.strip().split("\n", 1)[0][:300]
+        rec.source = where
+        rec.source_hash = h
+        rec.label_id = rec.delib_id or ""
+        yield Item(record=rec, where=where)
+
+
+def ingest_records(store: ox.Store, records: Iterable[dict[str, Any] | Deliberation], progress: Progress | None = None) -> Summary:
+    """For the API (`POST /deliberations`): JSON records (dicts) or Deliberation objects."""
+    items: list[Item | Deliberation] = []
+    dicts = [r for r in records]
+    json_objs = [r for r in dicts if not isinstance(r, Deliberation)]
+    items.extend(r for r in dicts if isinstance(r, Deliberation))
+    items.extend(records_from_json(json_objs))
+    return Ingester(store).ingest(items, progress)
+
+
+def ingest_paths(store: ox.Store, paths: Iterable[str | Path], progress: Progress | None = None) -> Summary:
+    """For `boussole ingest`: SCDL CSV files, documents, folders."""
+    return Ingester(store).ingest(iter_inputs(paths), progress)

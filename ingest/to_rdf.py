@@ -1,0 +1,202 @@
+"""RDF of one deliberation (ELI + ACTES matière + mentions) and of its tags (Web Annotations with PROV)."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+
+from ingest.linking import GraphVocabulary, actes_yaml, collectivite_path
+from ingest.nlp import Mention
+from ingest.records import Deliberation
+from ingest.tagger import Tag, TagResult
+from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, PROV, RDF, RDFS, SKOS, XSD, graph, minted
+
+A = NamedNode(RDF + "type")
+T_DEC = NamedNode("http://publications.europa.eu/resource/authority/resource-type/DEC")
+LINK_CATEGORIES_CONCERNE = {"COMMUNE", "QPV", "TERRITOIRE"}
+STORED_CATEGORIES = {"COMMUNE", "QPV", "TERRITOIRE", "ORG", "PROGRAMME", "CONTRAT", "PROJET", "CHAMP", "ENGAGEMENT",
+                     "MONTANT", "DATE", "ARTICLE", "LOC"}
+
+
+def bsl(t: str) -> NamedNode:
+    return NamedNode(BSL + t)
+
+
+def fr(text: str) -> Literal:
+    return Literal(text, language="fr")
+
+
+def dec(x: float | str | Decimal) -> Literal:
+    d = Decimal(str(x))
+    s = format(d, "f")
+    if "." not in s:
+        s += ".0"
+    return Literal(s, datatype=NamedNode(XSD + "decimal"))
+
+
+def integer(n: int) -> Literal:
+    return Literal(str(n), datatype=NamedNode(XSD + "integer"))
+
+
+def date(iso: str) -> Literal:
+    return Literal(iso, datatype=NamedNode(XSD + "date"))
+
+
+def input_entity(rec: Deliberation) -> NamedNode:
+    """The input the deliberation was read from: <ingestion/<sha16 of the file or record>>, #L<n> for a CSV row."""
+    frag = ""
+    if "#L" in rec.source:
+        frag = "#" + rec.source.rsplit("#", 1)[1]
+    h = rec.source_hash or rec.content_hash()
+    return NamedNode(minted(f"ingestion/{h}").value + frag)
+
+
+def matiere_path(code: str) -> str:
+    return "matiere-actes/" + code.replace(".", "-")
+
+
+def deliberation_quads(rec: Deliberation, mentions: list[Mention], gv: GraphVocabulary) -> list[Quad]:
+    g = graph("deliberations")
+    d = minted(rec.iri_path())
+    q: list[Quad] = []
+    add = lambda s, p, o: q.append(Quad(s, p, o, g))  # noqa: E731
+    add(d, A, bsl("Deliberation"))
+    add(d, NamedNode(ELI + "title"), fr(rec.objet or "(sans objet)"))
+    add(d, NamedNode(ELI + "type_document"), T_DEC)
+    if rec.date:
+        add(d, NamedNode(ELI + "date_document"), date(rec.date))
+    if rec.delib_id:
+        add(d, NamedNode(ELI + "id_local"), Literal(rec.delib_id))
+    coll = collectivite_path(gv, rec.siren)
+    if coll:
+        c = minted(coll)
+        add(d, NamedNode(ELI + "passed_by"), c)
+        if coll.startswith("collectivite/"):   # a collectivité the graph does not know yet
+            add(c, A, bsl("Collectivite"))
+            add(c, NamedNode(SKOS + "prefLabel"), fr(rec.coll_nom or f"SIREN {rec.siren}"))
+            add(c, bsl("siren"), Literal(rec.siren))
+    if rec.matiere_code:
+        actes = actes_yaml()
+        parts = rec.matiere_code.split(".")
+        m = minted(matiere_path(rec.matiere_code))
+        add(d, NamedNode(ELI + "is_about"), m)
+        label = rec.matiere_nom or (actes.get(rec.matiere_code) or {}).get("label") or f"Matière {rec.matiere_code}"
+        add(m, A, bsl("MatiereActes"))
+        add(m, NamedNode(SKOS + "prefLabel"), fr(label))
+        add(m, NamedNode(SKOS + "notation"), Literal(rec.matiere_code))
+        if len(parts) > 1:
+            top = minted(matiere_path(parts[0]))
+            add(m, NamedNode(SKOS + "broader"), top)
+            add(top, A, bsl("MatiereActes"))
+            add(top, NamedNode(SKOS + "prefLabel"), fr((actes.get(parts[0]) or {}).get("label") or f"Matière {parts[0]}"))
+            add(top, NamedNode(SKOS + "notation"), Literal(parts[0]))
+    if rec.texte:
+        add(d, bsl("texte"), fr(rec.texte))
+    for attr, prop in (("vote_effectif", "voteEffectif"), ("vote_reel", "voteReel"), ("vote_pour", "votePour"),
+                       ("vote_contre", "voteContre"), ("vote_abstention", "voteAbstention")):
+        v = getattr(rec, attr)
+        if v is not None:
+            add(d, bsl(prop), integer(v))
+    if rec.budget_annee is not None:
+        add(d, bsl("budgetAnnee"), integer(rec.budget_annee))
+    if rec.budget_nom:
+        add(d, bsl("budgetNom"), fr(rec.budget_nom))
+    if rec.pref_id:
+        add(d, bsl("prefId"), Literal(rec.pref_id))
+    if rec.pref_date:
+        add(d, bsl("prefDate"), date(rec.pref_date))
+    if rec.url:
+        add(d, NamedNode(RDFS + "seeAlso"), NamedNode(rec.url))
+    src = input_entity(rec)
+    add(d, NamedNode(PROV + "wasDerivedFrom"), src)
+    add(src, A, NamedNode(PROV + "Entity"))
+    add(src, NamedNode(DCTERMS + "title"), Literal(rec.source or "enregistrement JSON"))
+
+    text = rec.full_text
+    amounts, concerne = set(), set()
+    for m in mentions:
+        if m.category not in STORED_CATEGORIES:
+            continue
+        if m.category == "LOC" and not m.path:
+            continue
+        mn = NamedNode(d.value + f"/mention/{m.start}-{m.end}")
+        add(d, bsl("mention"), mn)
+        add(mn, A, bsl("Mention"))
+        add(mn, bsl("texteMention"), Literal(text[m.start:m.end]))
+        add(mn, bsl("categorie"), Literal(m.category))
+        add(mn, bsl("debut"), integer(m.start))
+        add(mn, bsl("fin"), integer(m.end))
+        if m.path:
+            add(mn, bsl("designe"), minted(m.path))
+            add(mn, bsl("confiance"), dec(m.confidence or 0))
+            if m.category in LINK_CATEGORIES_CONCERNE and (m.confidence or 0) >= 0.6:
+                concerne.add(m.path)
+        if m.value and m.category == "MONTANT":
+            add(mn, NamedNode(PROV + "value"), dec(m.value))
+            amounts.add(Decimal(m.value))
+        elif m.value and m.category == "DATE":
+            add(mn, NamedNode(PROV + "value"), date(m.value))
+    for a in sorted(amounts):
+        add(d, bsl("montant"), dec(a))
+    for p in sorted(concerne):
+        add(d, bsl("concerne"), minted(p))
+    return q
+
+
+def agent_path(name: str, version: str) -> str:
+    return f"agent/{name}-{version}"
+
+
+def annotation_path(delib_path: str, body: str, agent: str, extra: str = "") -> str:
+    h = hashlib.sha256(f"{delib_path}\n{body}\n{agent}\n{extra}".encode()).hexdigest()[:16]
+    return f"annotation/{h}"
+
+
+def body_node(target: str) -> NamedNode:
+    return bsl("aucunEngagement") if target == "aucun" else minted(target)
+
+
+def annotation_quads(delib_path: str, tag: Tag, *, agent: str, agent_kind: str, agent_label: str, when: str,
+                     statut: str, source: NamedNode | None, extra: str = "", derived_from: list[str] | None = None) -> tuple[str, list[Quad]]:
+    """One Web Annotation: target the deliberation, body the engagement/champ (or bsl:aucunEngagement)."""
+    g = graph("annotations")
+    path = annotation_path(delib_path, tag.target, agent, extra)
+    a = minted(path)
+    ag = minted(agent)
+    q: list[Quad] = []
+    add = lambda s, p, o: q.append(Quad(s, p, o, g))  # noqa: E731
+    add(a, A, NamedNode(OA + "Annotation"))
+    add(a, NamedNode(OA + "motivatedBy"), NamedNode(OA + "classifying"))
+    add(a, NamedNode(OA + "hasTarget"), minted(delib_path))
+    add(a, NamedNode(OA + "hasBody"), body_node(tag.target))
+    add(a, bsl("score"), dec(round(tag.score, 3)))
+    if tag.preuve:
+        add(a, bsl("preuve"), fr(tag.preuve))
+    for r in dict.fromkeys(tag.ressources):
+        add(a, bsl("ressourcePreuve"), minted(r))
+    if tag.justification:
+        add(a, bsl("justification"), fr(tag.justification))
+    add(a, bsl("statutRevue"), Literal(statut))
+    add(a, NamedNode(DCTERMS + "creator"), ag)
+    add(a, NamedNode(PROV + "wasAttributedTo"), ag)
+    add(a, NamedNode(PROV + "generatedAtTime"), Literal(when, datatype=NamedNode(XSD + "dateTime")))
+    if source is not None:
+        add(a, NamedNode(PROV + "wasDerivedFrom"), source)
+    for p in derived_from or []:
+        add(a, NamedNode(PROV + "wasDerivedFrom"), minted(p))
+    add(ag, A, NamedNode(PROV + ("SoftwareAgent" if agent_kind == "logiciel" else "Person")))
+    add(ag, NamedNode(SKOS + "prefLabel"), Literal(agent_label))
+    if agent_kind != "logiciel":
+        add(ag, NamedNode(FOAF + "name"), Literal(agent_label))
+    return path, q
+
+
+def model_annotations(rec: Deliberation, result: TagResult, *, agent: str, agent_label: str, when: str) -> list[Quad]:
+    quads: list[Quad] = []
+    for tag in result.annotations:
+        _, q = annotation_quads(rec.iri_path(), tag, agent=agent, agent_kind="logiciel", agent_label=agent_label,
+                                when=when, statut="propose", source=input_entity(rec))
+        quads.extend(q)
+    return quads
