@@ -1,0 +1,115 @@
+"""Helpers of the API tests: real uvicorn servers (subprocesses) on free localhost ports, queried with httpx."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+W3C = REPO.parent / "shared" / "w3c-rdf-tests" / "sparql" / "sparql11"
+W3C_BASE = "https://w3c.github.io/rdf-tests/sparql/sparql11/"
+TOKEN = "test-write-token-0123456789"
+BASE = "https://boussole.agglo-porteduhainaut.fr/id/"
+FIXTURE = Path(__file__).resolve().parent / "data" / "mini.trig"
+
+
+def need_w3c() -> Path:
+    if not W3C.is_dir():
+        pytest.skip(f"the W3C test suites are not at {W3C} (clone shared/ beside the repository)")
+    return W3C
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+    token: str | None = None
+
+    def client(self, **kw) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **kw)
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+
+def start_server(tmp: Path, *, store: Path | None = None, token: str | None = None, timeout: float = 30,
+                 workers: int = 2, remote: str | None = None, config: dict | None = None) -> Server:
+    port = free_port()
+    log = tmp / f"server-{port}.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("BOUSSOLE_WRITE_TOKEN", "BOUSSOLE_CONFIG")}
+    if token:
+        env["BOUSSOLE_WRITE_TOKEN"] = token
+    args = [sys.executable, "-m", "api.server", "--port", str(port), "--timeout", str(timeout), "--workers", str(workers)]
+    if remote:
+        args += ["--remote", remote]
+    else:
+        args += ["--store", str(store)]
+    if config:
+        cfg = tmp / f"config-{port}.toml"
+        lines = ["[serve]"]
+        for k, v in config.items():
+            if isinstance(v, str):
+                lines.append(f'{k} = "{v}"')
+            elif isinstance(v, (list, tuple)):
+                lines.append(f"{k} = [" + ", ".join(f'"{x}"' for x in v) + "]")
+            else:
+                lines.append(f"{k} = {v}")
+        cfg.write_text("\n".join(lines) + "\n")
+        args += ["--config", str(cfg)]
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()}")
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return Server(url, proc, log, token)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"server did not start: {log.read_text()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(5)
+
+
+def make_store(path: Path, *files: Path) -> Path:
+    store = ox.Store(str(path))
+    for f in files:
+        store.load(path=str(f), format=ox.RdfFormat.from_extension(f.suffix[1:]), base_iri=BASE)
+    # filler: 300 deliberations, so that an unrestricted SELECT is larger than the anonymous cap of ro_server
+    g = ox.NamedNode(BASE + "graph/deliberations")
+    label = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+    for k in range(300):
+        store.add(ox.Quad(ox.NamedNode(f"{BASE}deliberation/test/{k}"), label, ox.Literal(f"Délibération de test {k}", language="fr"), g))
+    store.flush()
+    del store
+    return path
+
+
