@@ -1,0 +1,140 @@
+"""Charts drawn on the server as inline SVG, with every number written as text (readable, testable, offline).
+
+Each value is a ``<text class="valeur" data-key="…" data-value="…">`` so that a test (or a screen reader)
+reads the same number the bar shows.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from markupsafe import Markup
+
+PALETTE = ["#1f4e9c", "#b3461b", "#1b7a4a", "#6b4c9a", "#8a6d00"]  # ≥ 4.5:1 against white
+GREY = "#5f6670"
+
+
+def _fmt(v: float, money: bool = False) -> str:
+    if money:
+        return f"{v:,.0f}".replace(",", "\u202f") + "\u00a0€"
+    return f"{v:,.0f}".replace(",", "\u202f") if float(v).is_integer() else f"{v:.2f}".replace(".", ",")
+
+
+def _a(href: str | None, inner: str) -> str:
+    return f'<a href="{escape(href)}">{inner}</a>' if href else inner
+
+
+def bar_chart(chart_id: str, rows: list[tuple[str, float, str | None, str]], *, unit: str, title: str,
+              money: bool = False) -> Markup:
+    """Horizontal bars: (label, value, link, tooltip) per row."""
+    width, left, bar_h, gap = 640, 170, 26, 10
+    height = len(rows) * (bar_h + gap) + 10
+    top = max([v for _, v, _, _ in rows] + [1])
+    parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
+             f'width="100%" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>']
+    for i, (label, value, href, tip) in enumerate(rows):
+        y = 5 + i * (bar_h + gap)
+        w = 0 if not value else max(2, (width - left - 120) * value / top)
+        color = PALETTE[i % len(PALETTE)] if label != "Aucun engagement" else GREY
+        parts.append(
+            f'<g class="barre" data-key="{escape(label)}"><title>{escape(tip)}</title>'
+            + _a(href, f'<text x="{left - 8}" y="{y + bar_h * 0.68}" text-anchor="end" class="etiquette">{escape(label)}</text>')
+            + f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}" rx="3"/>'
+            f'<text x="{left + w + 6:.1f}" y="{y + bar_h * 0.68}" class="valeur" data-key="{escape(label)}" '
+            f'data-value="{value:g}">{escape(_fmt(value, money))}</text></g>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def grouped_chart(chart_id: str, by_year: list[dict], *, title: str) -> Markup:
+    """Vertical bars per year, one per engagement (and « aucun »)."""
+    if not by_year:
+        return Markup('<p class="vide">Aucune délibération datée pour l\'instant.</p>')
+    series = [s["label"] for s in by_year[0]["series"]]
+    n_series = len(series)
+    bar_w, group_gap, height, base = 22, 30, 260, 220
+    width = max(400, 50 + len(by_year) * (n_series * bar_w + group_gap))
+    top = max([s["n"] for y in by_year for s in y["series"]] + [1])
+    parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height + 30}" '
+             f'width="100%" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>',
+             f'<line x1="40" y1="{base}" x2="{width - 5}" y2="{base}" stroke="#333"/>']
+    for gi, year in enumerate(by_year):
+        x0 = 50 + gi * (n_series * bar_w + group_gap)
+        for si, s in enumerate(year["series"]):
+            h = 0 if not s["n"] else max(2, (base - 30) * s["n"] / top)
+            x = x0 + si * bar_w
+            color = PALETTE[si % len(PALETTE)] if s["key"] != "aucun" else GREY
+            parts.append(
+                f'<g class="barre"><title>{escape(s["label"])} — {year["annee"]} : {s["n"]}</title>'
+                f'<rect x="{x}" y="{base - h:.1f}" width="{bar_w - 3}" height="{h:.1f}" fill="{color}"/>'
+                f'<text x="{x + (bar_w - 3) / 2}" y="{base - h - 4:.1f}" text-anchor="middle" class="valeur" '
+                f'data-key="{escape(s["label"])}|{year["annee"]}" data-value="{s["n"]}">{s["n"]}</text></g>')
+        parts.append(f'<text x="{x0 + n_series * bar_w / 2}" y="{base + 18}" text-anchor="middle" class="etiquette">{year["annee"]}</text>')
+    # legend
+    for si, name in enumerate(series):
+        color = PALETTE[si % len(PALETTE)] if name != "Aucun engagement" else GREY
+        x = 50 + si * 150
+        parts.append(f'<rect x="{x}" y="{height + 8}" width="12" height="12" fill="{color}"/>'
+                     f'<text x="{x + 16}" y="{height + 19}" class="legende">{escape(name)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def share_chart(chart_id: str, share: list[dict], *, title: str) -> Markup:
+    """Per year, the percentage of deliberations attached to an engagement (bar = share, text = % and counts)."""
+    if not share:
+        return Markup('<p class="vide">Aucune délibération datée pour l\'instant.</p>')
+    width, left, bar_h, gap = 640, 70, 24, 10
+    height = len(share) * (bar_h + gap) + 10
+    span = width - left - 190
+    parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
+             f'width="100%" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>']
+    for i, row in enumerate(share):
+        y = 5 + i * (bar_h + gap)
+        w = span * row["part"] / 100
+        parts.append(
+            f'<g class="barre"><text x="{left - 8}" y="{y + bar_h * 0.7}" text-anchor="end" class="etiquette">{row["annee"]}</text>'
+            f'<rect x="{left}" y="{y}" width="{span}" height="{bar_h}" fill="#e4e7eb"/>'
+            f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{PALETTE[2]}"/>'
+            f'<text x="{left + span + 8}" y="{y + bar_h * 0.7}" class="valeur" data-key="{row["annee"]}" '
+            f'data-value="{row["part"]}" data-rattachees="{row["rattachees"]}" data-total="{row["total"]}">'
+            f'{row["part"]}\u00a0% ({row["rattachees"]}/{row["total"]})</text></g>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup:
+    """Sorted bars of deliberations under engagement 1 per commune, with QPV / poches / IDH in columns."""
+    if not communes:
+        return Markup('<p class="vide">Aucune commune dans le graphe.</p>')
+    width, left, row_h = 760, 200, 20
+    cols = {"deliberations": left, "qpv": 560, "poches": 620, "idh": 690}
+    height = 30 + len(communes) * row_h + 5
+    top = max([c["deliberations"] for c in communes] + [1])
+    span = cols["qpv"] - left - 40
+    parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
+             f'width="100%" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>',
+             f'<text x="{left}" y="16" class="entete">Délibérations (engagement 1)</text>'
+             f'<text x="{cols["qpv"]}" y="16" class="entete" text-anchor="middle">QPV</text>'
+             f'<text x="{cols["poches"]}" y="16" class="entete" text-anchor="middle">Poches</text>'
+             f'<text x="{cols["idh"]}" y="16" class="entete" text-anchor="middle">IDH</text>']
+    for i, c in enumerate(communes):
+        y = 26 + i * row_h
+        w = 0 if not c["deliberations"] else max(2, span * c["deliberations"] / top)
+        prioritaire = c["qpv"] or c["poches"]
+        fill = PALETTE[0] if c["deliberations"] else "none"
+        cls = "commune prioritaire" if prioritaire else "commune"
+        if prioritaire and not c["deliberations"]:
+            cls += " sans-effort"
+        idh = "—" if c["idh"] is None else f'{c["idh"]:.3f}'.replace(".", ",")
+        parts.append(
+            f'<g class="{cls}" data-commune="{escape(c["label"])}">'
+            + (f'<rect x="0" y="{y}" width="{width}" height="{row_h}" fill="#fff4e0"/>' if prioritaire else "")
+            + _a(c["href"], f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" class="etiquette">{escape(c["label"])}</text>')
+            + f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{fill}"/>'
+            f'<text x="{left + w + 5:.1f}" y="{y + 14}" class="valeur" data-key="{escape(c["label"])}" data-value="{c["deliberations"]}">{c["deliberations"]}</text>'
+            f'<text x="{cols["qpv"]}" y="{y + 14}" text-anchor="middle" class="qpv" data-value="{c["qpv"]}">{c["qpv"]}</text>'
+            f'<text x="{cols["poches"]}" y="{y + 14}" text-anchor="middle" class="poches" data-value="{c["poches"]}">{c["poches"]}</text>'
+            f'<text x="{cols["idh"]}" y="{y + 14}" text-anchor="middle" class="idh">{idh}</text></g>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
