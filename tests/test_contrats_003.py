@@ -202,3 +202,105 @@ def test_commune_iris_exist_in_reference_csv(store):
     used = {r["c"] for r in rows(store, f"""SELECT DISTINCT ?c WHERE {{ {{ ?x ?p ?c }} UNION {{ ?c ?p ?y }}
         FILTER(isIRI(?c) && STRSTARTS(STR(?c), "{BASE}commune/")) }}""")}
     assert used and used <= known, used - known
+
+
+# --- second pass: sub-items of principes, ATFPB, chapter VIII, partners' commitments, PCAET figure ---------------
+
+def _children(store, parent: str, cls: str = "bsl:ObjectifContrat") -> list[dict[str, str]]:
+    return rows(store, f"""SELECT ?x ?l ?r WHERE {{ ?x a {cls} ; skos:broader <{parent}> ; bsl:contrat <{CQ}> ;
+        skos:prefLabel ?l ; bsl:rang ?r }} ORDER BY ?r""")
+
+
+def test_sub_items_of_principes_1_3_4_6(store):
+    p = CQ + "/principe"
+    assert len(_children(store, f"{p}/1")) == 2 and len(_children(store, f"{p}/1/objectif/2")) == 3
+    assert [r["l"] for r in _children(store, f"{p}/3")] == ["Egalité Femmes-Hommes", "Lutte contre les discriminations"]
+    assert [r["l"] for r in _children(store, f"{p}/3/objectif/2")] == [
+        "A destination des élu.e.s", "A destination des agents de la CAPH et des communes",
+        "A destination des porteurs de projets", "A destination des habitants des Quartiers Politique de la Ville"]
+    assert [r["l"] for r in _children(store, f"{p}/4")] == [
+        "La lutte contre l’illettrisme", "L’appui de dispositifs mobiles",
+        "La levée des freins numériques en faveur de l’accès aux droits", "La pair-aidance", "Le porte à porte",
+        "La formation des professionnels"]
+    assert [r["l"] for r in _children(store, f"{p}/6")] == ["L’accès au sport", "L’accès à la culture et aux pratiques artistiques"]
+    sport, culture = _children(store, f"{p}/6/objectif/1"), _children(store, f"{p}/6/objectif/2")
+    assert len(sport) == 5 and len(culture) == 9
+    assert [int(r["r"]) for r in culture] == list(range(1, 10))
+    assert sport[0]["l"].startswith("Promouvoir les métiers du sport")
+    assert culture[-1]["l"].startswith("La diffusion de productions culturelles issues des Quartiers Prioritaires")
+
+
+def test_atfpb_enjeux_objectifs_moyens_and_ush_table(store):
+    t = CQ + "/dispositif/abattement-tfpb"
+    kinds = {k: count(store, f"""SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a bsl:ObjectifContrat ; skos:broader <{t}>
+        FILTER(STRSTARTS(STR(?x), "{t}/{k}/")) }}""") for k in ("enjeu", "objectif", "moyen-existant", "moyen-nouveau")}
+    assert kinds == {"enjeu": 3, "objectif": 7, "moyen-existant": 3, "moyen-nouveau": 5}
+    ush = t + "/cadre-national-ush"
+    axes = _children(store, ush, "bsl:Axe")
+    assert len(axes) == 8 and axes[2]["l"] == "Sur-entretien"
+    per_axis = [len(_children(store, a["x"])) for a in axes]
+    assert per_axis == [5, 3, 4, 4, 3, 3, 5, 3] and sum(per_axis) == 30
+    # each USH axis points at the convention axis of the same rank
+    assert count(store, f"""SELECT (COUNT(*) AS ?n) WHERE {{ ?u skos:broader <{ush}> ; skos:related ?c ; bsl:rang ?r .
+        ?c skos:broader <{t}> ; a bsl:Axe ; bsl:rang ?r }}""") == 8
+
+
+def test_chapter_viii_evaluation(store):
+    ch = CQ + "/chapitre/8"
+    assert rows(store, f"SELECT ?l ?n WHERE {{ <{ch}> a bsl:Volet ; skos:prefLabel ?l ; bsl:numero ?n }}") == [
+        {"l": "Suivi annuel et évaluation", "n": "VIII"}]
+    kids = [r["x"].rsplit("/", 2)[1] for r in _children(store, ch)]
+    assert sorted(kids) == ["approche"] * 3 + ["evaluation"] * 3
+    assert count(store, f"""SELECT (COUNT(*) AS ?n) WHERE {{ <{ch}/approche/1> skos:related ?i .
+        ?i a bsl:Indicateur ; skos:altLabel "BCS"@fr }}""") == 1
+    assert count(store, f"SELECT (COUNT(?o) AS ?n) WHERE {{ <{ch}/evaluation/1> skos:related ?o . ?o a bsl:OrientationContrat }}") == 3
+
+
+def test_partners_commitments_sub_items(store):
+    ep = CQ + "/engagement-partenaire"
+    region = _children(store, f"{ep}/region-hauts-de-france")
+    assert [r["l"] for r in region] == ["Un enjeu de coordination des démarches en faveur des habitants des quartiers",
+                                        "Vers des Quartiers Rev3", "Présentation des priorités régionales",
+                                        "Nos Quartiers d’Eté (NQE)"]
+    assert len(_children(store, f"{ep}/region-hauts-de-france/partie/2")) == 5
+    assert len(_children(store, f"{ep}/region-hauts-de-france/partie/3")) == 2   # the two Priorités
+    assert len(_children(store, f"{ep}/region-hauts-de-france/partie/4")) == 4
+    assert len(_children(store, f"{ep}/banque-des-territoires")) == 3
+    assert len(_children(store, f"{ep}/banque-des-territoires", "bsl:Dispositif")) == 3
+    briques = _children(store, f"{ep}/bpifrance/offre/2", "bsl:Dispositif")
+    assert len(briques) == 13   # « 15 actions » announced: see constat/entrepreneuriat-15-ou-13-actions
+    assert briques[0]["l"] == "Concours Talents des Cités" and briques[-1]["l"] == "Des nouveaux modules d’accompagnement et d’incubation"
+    assert count(store, f"""SELECT (COUNT(*) AS ?n) WHERE {{ <{BASE}constat/entrepreneuriat-15-ou-13-actions>
+        bsl:porteSur <{ep}/bpifrance/offre/2> }}""") == 1
+
+
+def test_second_pass_items_are_complete(store, seeds):
+    """Every element under a principe, the ATFPB, chapter VIII or a partner's commitment has rang, parent, provenance,
+    a verbatim label at its lines, and a crosswalk link or a reason."""
+    got = rows(store, f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?x ?l ?s ?r ?p WHERE {{ ?x bsl:contrat <{CQ}> ; a ?k ; skos:prefLabel ?l ; prov:wasDerivedFrom ?s .
+        ?k rdfs:subClassOf* bsl:ElementContrat .
+        OPTIONAL {{ ?x bsl:rang ?r }} OPTIONAL {{ ?x skos:broader ?p }}
+        FILTER(REGEX(STR(?x), "/(principe/[1346]/|dispositif/abattement-tfpb/(enjeu|objectif|moyen|cadre)|chapitre/8|engagement-partenaire/[a-z-]+/)")) }}""")
+    items = {r["x"] for r in got}
+    assert len(items) == 133 + 2   # 133 new elements plus the two Région priorités now under part 3
+    assert [r["x"] for r in got if r["r"] is None] == []
+    assert [r["x"] for r in got if r["p"] is None and not r["x"].endswith("/chapitre/8")] == []
+    assert [r["x"] for r in got if _norm(r["l"]) not in excerpt(seeds, r["s"])] == []
+    unlinked = [x for x in items if not rows(store, f"""SELECT ?y WHERE {{ {{ ?c bsl:contributeur <{x}> ; bsl:fondement ?f ; bsl:cible ?y }}
+        UNION {{ <{x}> bsl:neSertAucunEngagement ?y }} }} LIMIT 1""")]
+    assert unlinked == []
+    # a few anchors, character for character, at their lines
+    anchors = {CQ + "/principe/6/objectif/2/objectif/8": ("Le renforcement des partenariats entre établissements scolaires et structures culturelles, au- delà d’une seule logique de visites scolaires", "L2801-L2803"),
+               CQ + "/dispositif/abattement-tfpb/cadre-national-ush/axe/5/action/1": ("Dispositif tranquillité Vidéosurveillance (fonctionnement)", "L4508-L4508"),
+               CQ + "/engagement-partenaire/bpifrance/offre/2/brique/11": ("Une équipe Fast Track to Cash", "L3785-L3787")}
+    for x, (label, lines) in anchors.items():
+        assert {(r["l"], r["s"].rsplit("#", 1)[1]) for r in got if r["x"] == x} == {(label, lines)}
+
+
+def test_pcaet_more_than_200_actions(store, seeds):
+    got = rows(store, f"""SELECT ?min ?z ?s ?c WHERE {{ ?o a bsl:Observation ; bsl:indicateur <{BASE}indicateur/nombre-actions> ;
+        bsl:valeurMin ?min ; bsl:zone ?z ; prov:wasDerivedFrom ?s ; bsl:citation ?c ; <http://purl.org/dc/terms/subject> <{BASE}contrat/pcaet> .
+        <{BASE}indicateur/nombre-actions> a bsl:Indicateur FILTER(DATATYPE(?min) = xsd:decimal) }}""")
+    assert len(got) == 1 and float(got[0]["min"]) == 200.0 and got[0]["z"] == BASE + "epci/200042190"
+    assert "plus de 200 actions" in got[0]["c"] and _norm(got[0]["c"]) in excerpt(seeds, got[0]["s"])
