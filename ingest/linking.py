@@ -141,6 +141,8 @@ def build_vocabulary(store: ox.Store) -> GraphVocabulary:
                     continue
                 single = len(re.findall(r"\w+", text)) == 1 or (text.isupper() and len(text) <= 8)
                 conf = round(base_conf * f * (0.85 if single and text.isupper() else 1.0), 3)
+                if single and category == "QPV":
+                    conf = min(conf, 0.5)   # « Arenberg », « Gambetta »: a one-word QPV name is mostly something else
                 key = (text if single else folded, single)
                 s = Surface(text=text, path=path, category=category, confidence=conf, case_sensitive=single)
                 prev = best.get(key)

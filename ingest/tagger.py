@@ -200,6 +200,8 @@ class Tagger:
                     if m.path not in res_evidence["e" + n]:
                         eng_extra[n] += w
                         res_evidence["e" + n].append(m.path)
+            if (m.confidence or 0) < 0.7:
+                continue   # ambiguous names (a one-word QPV name…) do not vote for a champ
             for cls in sorted(self.gv.classes.get(m.path, ())):
                 for key, weight in (self.class_priors.get(cls) or {}).items():
                     if m.path not in res_evidence[key]:
@@ -272,7 +274,7 @@ class Tagger:
                 if not quote:
                     quote = self._quote(objet if where == "objet" else body, start, end)
             ressources = [f"champ/{key}"]
-            best_unit, best_sim = None, 0.12
+            best_unit, best_sim = None, 0.2
             for ck, path, v in self.units:
                 if ck == key:
                     s = self._cos(vec, v)

@@ -86,11 +86,18 @@ class PhraseIndex:
             cands = self._by_first.get(toks[i])
             hit = None
             if cands:
+                # the longest match, plus the shorter matches at the same place that speak of something else
+                # (« maison de santé pluriprofessionnelle » must not hide « maison de santé » of another champ)
                 for key, payloads in cands:
                     k = len(key)
                     if tuple(toks[i:i + k]) == key:
-                        hit = (i, i + k, payloads)
-                        break
+                        if hit is None:
+                            hit = (i, i + k, list(payloads))
+                            covered = {p[:2] for p in payloads}
+                        else:
+                            extra = [p for p in payloads if p[:2] not in covered]
+                            hit[2].extend(extra)
+                            covered |= {p[:2] for p in extra}
             if hit:
                 yield hit
                 i = hit[1]
