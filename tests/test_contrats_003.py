@@ -283,7 +283,7 @@ def test_second_pass_items_are_complete(store, seeds):
         OPTIONAL {{ ?x bsl:rang ?r }} OPTIONAL {{ ?x skos:broader ?p }}
         FILTER(REGEX(STR(?x), "/(principe/[1346]/|dispositif/abattement-tfpb/(enjeu|objectif|moyen|cadre)|chapitre/8|engagement-partenaire/[a-z-]+/)")) }}""")
     items = {r["x"] for r in got}
-    assert len(items) == 133 + 2   # 133 new elements plus the two Région priorités now under part 3
+    assert len(items) == 133 + 2 + 1   # 133 new elements, the two Région priorités now under part 3, the Département « En transversal » cell
     assert [r["x"] for r in got if r["r"] is None] == []
     assert [r["x"] for r in got if r["p"] is None and not r["x"].endswith("/chapitre/8")] == []
     assert [r["x"] for r in got if _norm(r["l"]) not in excerpt(seeds, r["s"])] == []
@@ -304,3 +304,14 @@ def test_pcaet_more_than_200_actions(store, seeds):
         <{BASE}indicateur/nombre-actions> a bsl:Indicateur FILTER(DATATYPE(?min) = xsd:decimal) }}""")
     assert len(got) == 1 and float(got[0]["min"]) == 200.0 and got[0]["z"] == BASE + "epci/200042190"
     assert "plus de 200 actions" in got[0]["c"] and _norm(got[0]["c"]) in excerpt(seeds, got[0]["s"])
+
+
+def test_common_law_resources_table(store, seeds):
+    got = rows(store, f"""SELECT ?x ?o ?l ?s ?org WHERE {{ ?x a bsl:EngagementPartenaire ; skos:broader ?o ; skos:prefLabel ?l ;
+        prov:wasDerivedFrom ?s . ?o a bsl:OrientationContrat ; bsl:contrat <{CQ}> OPTIONAL {{ ?x bsl:organisation ?org }} }}""")
+    assert len(got) == 31   # 6 orientations x (Région, Département, CAPH, Bailleurs, CAF) + Communes for orientation 3
+    assert all(_norm(r["l"]) in excerpt(seeds, r["s"]) for r in got)
+    dep = {r["o"].rsplit("/", 1)[1]: r["l"] for r in got if r["org"] == BASE + "organisation/departement-du-nord"}
+    assert len(dep) == 6 and dep["4"] == "Projets Territoriaux Structurants Dispositif « Plantation Renaturation »"
+    caph = {r["o"].rsplit("/", 1)[1]: r["l"] for r in got if r["org"] == BASE + "epci/200042190"}
+    assert caph["2"] == "Contrat Local de Santé" and caph["4"] == "PCAET, PAT"
