@@ -192,6 +192,10 @@ def create_app(settings: Settings) -> FastAPI:
         headers = {"Retry-After": "5"} if exc.status == 503 else {}
         return _error(exc.status, exc.message, headers)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request, exc: Exception):
+        return _error(500, f"internal error: {type(exc).__name__}: {exc}")
+
     @app.exception_handler(ScanError)
     async def _scan_error(request, exc: ScanError):
         return _error(exc.status, str(exc))

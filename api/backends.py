@@ -171,8 +171,10 @@ class EmbeddedBackend(Backend):
                 self.store.update(text, base_iri=base_iri, prefixes=default_prefixes(self.settings.base_iri))
             except SyntaxError as exc:
                 raise QueryError(400, f"malformed update: {exc}") from exc
-            except (OSError, ValueError) as exc:
+            except OSError as exc:
                 raise QueryError(500, f"update failed, nothing was changed: {exc}") from exc
+            except Exception as exc:  # noqa: BLE001 - evaluation errors (e.g. CREATE of an existing graph)
+                raise QueryError(400, f"update failed, nothing was changed: {exc}") from exc
 
         await self._write(run)
 
