@@ -341,7 +341,27 @@ def resource(store: ox.Store, node: ox.NamedNode, sources_dir: Path = DEFAULT_SO
     if "Deliberation" in types:
         delibs = review_items(store, idx=idx, only=iri)
         item["deliberation"] = delibs[0] if delibs else None
+    if {"Engagement", "ChampIntervention"} & set(types):
+        item["deliberations"] = attached_deliberations(store, iri, idx)
     return item
+
+
+def attached_deliberations(store: ox.Store, target: str, idx: Labels) -> list[dict]:
+    """Deliberations whose current tag is ``target`` (an engagement also collects the tags of its champs)."""
+    found: dict[str, dict] = {}
+    for r in current_tags(store):
+        if r["corps"] is None or (r["corps"] != target and r["engagement"] != target):
+            continue
+        entry = found.setdefault(r["d"], {"href": fiche_url(r["d"]), "text": idx.of(r["d"]), "annee": r["annee"],
+                                          "montant": r["montant"], "via": set(), "statuts": set()})
+        entry["via"].add(idx.of(r["corps"]) if r["corps"] != target else "")
+        entry["statuts"].add(r["statut"])
+    out = []
+    for e in found.values():
+        e["via"] = sorted(v for v in e["via"] if v)
+        e["revue"] = bool(e.pop("statuts") & set(HUMAN_STATUSES))
+        out.append(e)
+    return sorted(out, key=lambda e: (-(e["annee"] or 0), e["text"]))
 
 
 # ------------------------------------------------------------------------------------------------ tags

@@ -1,0 +1,114 @@
+"""A real uvicorn server serving the web pages over a real on-disk store, and a headless Chromium to drive it.
+
+The store is the one ``kg.build.build`` makes from kg/data; while other data files are being written and the
+build refuses them (SHACL), the same parsed and derived data is written without validation so the pages can
+still be tested. The small fixture ``fixture_deliberations.ttl`` adds deliberations and tags.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.iris import base_iri, graph
+
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE.parent.parent / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+TOKEN = "jeton-de-test-revue-123"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def web_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from kg.build import build, stage
+    from kg.errors import BoussoleError
+
+    path = tmp_path_factory.mktemp("web-store") / "store"
+    try:
+        build(path)
+    except BoussoleError:
+        # the data is mid-way (another file breaks a shape): use the same quads without the SHACL gate
+        shutil.rmtree(path, ignore_errors=True)
+        staged, _ = stage()
+        store = ox.Store(str(path))
+        store.extend(staged.quads_for_pattern(None, None, None, None))
+        store.flush()
+        del store
+    store = ox.Store(str(path))
+    for q in ox.parse(path=str(HERE / "fixture_deliberations.ttl"), base_iri=base_iri()):
+        g = graph("annotations") if "/annotation/" in q.subject.value else graph("deliberations")
+        store.add(ox.Quad(q.subject, q.predicate, q.object, g))
+    store.flush()
+    del store
+    return path
+
+
+@pytest.fixture(scope="session")
+def web_store(web_store_path: Path) -> ox.Store:
+    """The read-write store the server uses (one process, shared with the tests to check what changed)."""
+    return ox.Store(str(web_store_path))
+
+
+@pytest.fixture(scope="session")
+def server(web_store: ox.Store):
+    """``http://127.0.0.1:<port>``: a FastAPI app with only the web pages mounted, served by uvicorn."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    import web
+
+    app = FastAPI()
+    writes: list[float] = []
+    web.mount(app, store_provider=lambda: web_store, write_token=TOKEN, on_write=lambda: writes.append(time.time()))
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not srv.started:
+        if time.time() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield {"url": f"http://127.0.0.1:{port}", "writes": writes, "token": TOKEN}
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent: install Debian's chromium (make browser) to run the browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright==1.65.2)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                    "--disable-component-update", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(base_url=server["url"], locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    # everything must work offline: any request that leaves the test server fails the test
+    outside: list[str] = []
+    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server["url"]) and not r.url.startswith("data:") else None)
+    yield pg
+    context.close()
+    assert not outside, f"the page fetched resources outside the server: {outside}"
