@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -353,7 +354,9 @@ class RemoteBackend(Backend):
             params.append(("union-default-graph", ""))
         try:
             request = self.client.build_request(
-                "POST", self.query_url, data=params, headers={"Accept": wire}, timeout=httpx.Timeout(timeout, connect=10.0)
+                "POST", self.query_url, content=urlencode(params).encode("ascii"),
+                headers={"Accept": wire, "Content-Type": "application/x-www-form-urlencoded"},
+                timeout=httpx.Timeout(timeout, connect=10.0),
             )
             resp = await self.client.send(request, stream=True)
         except httpx.TimeoutException:
@@ -422,8 +425,14 @@ class RemoteBackend(Backend):
     async def graph_exists(self, graph):
         if graph is None:
             return True
-        resp = await self._post(self.store_url, method="HEAD", params=self._graph_params(graph))
-        return resp.status_code < 400
+        # not HEAD: Oxigraph 0.5 server answers HEAD on a missing graph with a body, which breaks keep-alive
+        resp = await self._post(
+            self.query_url, method="POST", content=urlencode({"query": f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ }} }}"}).encode(),
+            headers={"Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if resp.status_code >= 400:
+            raise QueryError(502, f"remote store: {resp.text[:2000]}")
+        return bool(ox.parse_query_results(resp.content, format=ox.QueryResultsFormat.JSON))
 
     async def get_graph(self, graph, fmt):
         resp = await self._post(
@@ -450,6 +459,8 @@ class RemoteBackend(Backend):
         return resp.status_code == 201
 
     async def delete_graph(self, graph):
+        if not await self.graph_exists(graph):
+            return False
         resp = await self._post(self.store_url, method="DELETE", params=self._graph_params(graph))
         self.generation += 1
         if resp.status_code == 404:
@@ -463,7 +474,8 @@ class RemoteBackend(Backend):
         if self.settings.remote_union_default_graph:
             params["union-default-graph"] = ""
         resp = await self._post(
-            self.query_url, method="POST", data=params, headers={"Accept": "application/sparql-results+json"}
+            self.query_url, method="POST", content=urlencode(params).encode(),
+            headers={"Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"},
         )
         if resp.status_code >= 400:
             raise QueryError(502, f"remote store: {resp.text[:2000]}")

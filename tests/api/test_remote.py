@@ -1,0 +1,59 @@
+"""The same service over a remote SPARQL 1.1 store: a real Oxigraph server, loaded through the Graph Store
+Protocol, then the W3C protocol and graph store manifests replayed through Boussole."""
+
+from __future__ import annotations
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from api_testlib import BASE, FIXTURE, W3C
+from api_w3c_http import load_http_tests, run_http_test
+from api_w3c_summary import record
+
+
+def _tests(rel):
+    path = W3C / rel
+    return load_http_tests(path, W3C) if path.exists() else []
+
+
+PROTOCOL = _tests("protocol/manifest.ttl")
+GSP = _tests("graph-store-protocol/manifest-direct.ttl") + _tests("graph-store-protocol/manifest-indirect.ttl")
+
+
+@pytest.mark.parametrize("test", PROTOCOL + GSP, ids=[t.iri.rsplit("#", 1)[1] for t in PROTOCOL + GSP])
+def test_w3c_through_remote(test, remote_server):
+    suite = "protocol (remote Oxigraph)" if test in PROTOCOL else "graph store protocol (remote Oxigraph)"
+    with remote_server.client() as client:
+        try:
+            run_http_test(test, client, remote_server.auth())
+        except AssertionError:
+            record(suite, test.iri, False)
+            raise
+    record(suite, test.iri, True)
+
+
+def test_linked_data_over_remote(remote_server, oxigraph_server):
+    # load the fixture into the remote store through the Graph Store Protocol (one PUT per named graph)
+    data = list(ox.parse(path=str(FIXTURE), base_iri=BASE))
+    with remote_server.client() as c:
+        c.post("/sparql", content=b"DROP ALL", headers={"Content-Type": "application/sparql-update", **remote_server.auth()})
+        for g in {q.graph_name for q in data}:
+            body = ox.serialize([q.triple for q in data if q.graph_name == g], format=ox.RdfFormat.N_TRIPLES)
+            r = httpx.put(oxigraph_server + "/store", params={"graph": g.value}, content=body,
+                          headers={"Content-Type": "application/n-triples"})
+            assert r.status_code in (201, 204)
+        r = c.get("/id/engagement/1", headers={"Accept": "text/html"})
+        assert r.status_code == 200 and "Engagement de test numéro un" in r.text
+        assert 'href="/id/epci/200042190"' in r.text and "Voilà deux ans" in r.text
+        r = c.get("/id/engagement/1.ttl")
+        assert ox.Triple(ox.NamedNode(BASE + "champ/1-1"), ox.NamedNode("https://boussole.agglo-porteduhainaut.fr/def#engagement"),
+                         ox.NamedNode(BASE + "engagement/1")) in {q.triple for q in ox.parse(r.content, format=ox.RdfFormat.TURTLE)}
+        # the default graph is the union of the named graphs, as with the embedded store
+        r = c.get("/sparql", params={"query": "SELECT ?l WHERE { <engagement/1> bsl:porteur/skos:prefLabel ?l }"})
+        rows = list(ox.parse_query_results(r.content, format=ox.QueryResultsFormat.JSON))
+        assert [x["l"].value for x in rows] == ["Communauté d'Agglomération de La Porte du Hainaut"]
+        assert c.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } }"}).status_code == 403
+        sd = c.get("/sparql", headers={"Accept": "text/turtle"})
+        assert sd.status_code == 200 and b"void:triples" in sd.content
+        assert c.get("/health").json()["backend"] == "remote"
