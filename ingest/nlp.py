@@ -105,6 +105,13 @@ def _num_date(d: str, mth: str, y: str) -> str | None:
         return None
 
 
+def _line_start(tok) -> bool:
+    if tok.i == 0:
+        return True
+    prev = tok.doc[tok.i - 1]
+    return prev.is_space or "\n" in prev.whitespace_ or prev.text in (".", ":", ";", "•", "-", "–") or "\n" in prev.text
+
+
 def _noisy(span: Span) -> bool:
     """Statistical entities that are errors on council texts."""
     words = [fold(t.text) for t in span if not t.is_punct]
@@ -112,8 +119,8 @@ def _noisy(span: Span) -> bool:
         return True
     if all(w in STOP or w in BOILERPLATE or w in HEADINGS for w in words):
         return True
-    if span.text.isupper() and len(span) <= 2 and len(span.text) > 5:
-        return True   # « DÉCIDE », « CONSIDÉRANT »
+    if span.text.isupper() and (len(span) > 1 or len(span.text) > 6):
+        return True   # « DÉCIDE », « CONSIDÉRANT », « RATTRAPER LES RETARDS » (headings)
     if span.label_ == "PER":
         prev = span.doc[span.start - 1].text.lower() if span.start > 0 else ""
         if prev in CIVILITY:
@@ -126,8 +133,8 @@ def _noisy(span: Span) -> bool:
             return True
     if len(span) == 1 and span.label_ in ("LOC", "MISC", "ORG"):
         tok = span[0]
-        if tok.is_sent_start and tok.text[:1].isupper() and fold(tok.text).endswith(("er", "ir", "re")) and len(tok) > 6:
-            return True   # an infinitive opening a heading
+        if _line_start(tok) and tok.text[:1].isupper() and fold(tok.text).endswith(("er", "ir", "re")) and len(tok) > 6:
+            return True   # an infinitive opening a heading or a sentence (« Rattraper les retards… »)
     return False
 
 

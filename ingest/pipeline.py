@@ -23,8 +23,8 @@ from ingest.readers import Item, iter_inputs
 from ingest.readers.scdl_csv import validate
 from ingest.records import JSON_FIELDS, Deliberation
 from ingest.tagger import Tagger
-from ingest.to_rdf import agent_path, deliberation_quads, model_annotations
-from kg.iris import BSL, OA, PROV, REPO_ROOT, base_iri, graph, minted
+from ingest.to_rdf import agent_path, deliberation_quads, input_entity, model_annotations
+from kg.iris import BSL, DCTERMS as DCTERMS_, ELI as ELI_, OA, PROV, RDFS as RDFS_, REPO_ROOT, SKOS as SKOS_, base_iri, graph, minted
 
 BATCH = 64
 Progress = Callable[[int, str], None]   # (records done so far, where) → None
@@ -116,11 +116,77 @@ class Ingester:
             out.setdefault(row["agent"].value, []).append(row["a"])
         return out
 
+    def _stored_record(self, d: ox.NamedNode, old: set[ox.Quad]) -> Deliberation | None:
+        """The deliberation as stored (to merge a second input of the same deliberation: SCDL row + its PDF)."""
+        if not old:
+            return None
+        by: dict[str, list] = {}
+        for q in old:
+            if q.subject == d:
+                by.setdefault(q.predicate.value, []).append(q.object)
+        one = lambda p: (by.get(p) or [None])[0]  # noqa: E731
+        val = lambda p: one(p).value if one(p) is not None else None  # noqa: E731
+        num = lambda p: int(val(p)) if val(p) is not None else None  # noqa: E731
+        rel = d.value[len(base_iri()):].split("/")
+        rec = Deliberation(objet=val(ELI_ + "title") or "", texte=val(BSL + "texte") or "",
+                           delib_id=val(ELI_ + "id_local"), siren=rel[1] if len(rel) == 3 else None,
+                           date=val(ELI_ + "date_document"), vote_effectif=num(BSL + "voteEffectif"),
+                           vote_reel=num(BSL + "voteReel"), vote_pour=num(BSL + "votePour"),
+                           vote_contre=num(BSL + "voteContre"), vote_abstention=num(BSL + "voteAbstention"),
+                           budget_annee=num(BSL + "budgetAnnee"), budget_nom=val(BSL + "budgetNom"),
+                           pref_id=val(BSL + "prefId"), pref_date=val(BSL + "prefDate"), url=val(RDFS_ + "seeAlso"))
+        about = one(ELI_ + "is_about")
+        if about is not None:
+            for q in self.store.quads_for_pattern(about, None, None, graph("deliberations")):
+                if q.predicate.value == SKOS_ + "notation":
+                    rec.matiere_code = q.object.value
+                elif q.predicate.value == SKOS_ + "prefLabel":
+                    rec.matiere_nom = q.object.value
+        coll = one(ELI_ + "passed_by")
+        if coll is not None:
+            for q in self.store.quads_for_pattern(coll, ox.NamedNode(SKOS_ + "prefLabel"), None, None):
+                rec.coll_nom = q.object.value
+                break
+        inputs = []
+        for src in by.get(PROV + "wasDerivedFrom", []):
+            title = next((q.object.value for q in old if q.subject == src and q.predicate.value == DCTERMS_ + "title"), "")
+            inputs.append((src.value, title))
+        rec.extra["inputs"] = inputs
+        return rec
+
+    @staticmethod
+    def _merge(new: Deliberation, old: Deliberation) -> Deliberation:
+        """Same deliberation from another input: SCDL metadata wins over a document's header, a document's text
+        over none; both inputs are kept in prov:wasDerivedFrom. The result does not depend on the order."""
+        new_scdl = "#L" in new.source
+        old_scdl = any("#L" in iri for iri, _ in old.extra.get("inputs", []))
+        meta = ["objet", "delib_id", "siren", "coll_nom", "date", "matiere_code", "matiere_nom", "budget_annee",
+                "budget_nom", "pref_id", "pref_date", "vote_effectif", "vote_reel", "vote_pour", "vote_contre",
+                "vote_abstention", "url"]
+        first, second = (new, old) if (new_scdl or not old_scdl) else (old, new)
+        merged = Deliberation(objet="")
+        for f in meta:
+            v = getattr(first, f)
+            setattr(merged, f, v if v not in (None, "") else getattr(second, f))
+        merged.texte = new.texte or old.texte
+        merged.source, merged.source_hash, merged.label_id = new.source, new.source_hash, new.label_id
+        merged.extra["inputs"] = [(i, t) for i, t in old.extra.get("inputs", [])]
+        return merged
+
     def write(self, rec: Deliberation, ments, result, when: str | None = None) -> str:
         """Write one deliberation and its model tags; returns stored | updated | unchanged."""
         d = minted(rec.iri_path())
-        new = set(deliberation_quads(rec, ments, self.gv))
         old = self._existing(d)
+        stored = self._stored_record(d, old)
+        if stored is not None and any(iri != input_entity(rec).value for iri, _ in stored.extra["inputs"]):
+            merged = self._merge(rec, stored)
+            if merged.full_text != rec.full_text or merged.matiere_code != rec.matiere_code:
+                [(_, ments, result)] = list(self._analyse_batch([merged]))
+            rec = merged
+        new_all = deliberation_quads(rec, ments, self.gv)
+        mention_prefix = d.value + "/mention/"
+        new = {q for q in new_all if q.subject == d or q.subject.value.startswith(mention_prefix)}
+        context = [q for q in new_all if q not in new]   # matière, input entity, collectivité: shared, idempotent
         status = "unchanged" if old == new else ("updated" if old else "stored")
         existing_tags = self._model_annotations(d)
         me = minted(self.agent).value
@@ -131,7 +197,7 @@ class Ingester:
         tag_quads = model_annotations(rec, result, agent=self.agent, agent_label=self.agent_label,
                                       when=when or now_iso()) if write_tags else []
         if status == "stored" and not existing_tags:
-            self.store.extend(list(new) + tag_quads)          # one transaction
+            self.store.extend(list(new) + context + tag_quads)          # one transaction
             return status
         # replace in one SPARQL update: old deliberation quads, this model version's old proposals, supersede older versions
         parts = []
@@ -146,7 +212,7 @@ class Ingester:
                     else:   # an older model version: its proposals are superseded
                         parts.append(f"DELETE DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"propose\" }} }} ; "
                                      f"INSERT DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"remplace\" }} }}")
-        ins = [q for q in new if q not in old] + tag_quads
+        ins = [q for q in new if q not in old] + context + tag_quads
         if ins:
             parts.append("INSERT DATA { " + " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in ins) + " }")
         if parts:

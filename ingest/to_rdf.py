@@ -29,11 +29,11 @@ def fr(text: str) -> Literal:
 
 
 def dec(x: float | str | Decimal) -> Literal:
-    d = Decimal(str(x))
-    s = format(d, "f")
-    if "." not in s:
-        s += ".0"
-    return Literal(s, datatype=NamedNode(XSD + "decimal"))
+    """xsd:decimal in the canonical form the store keeps (1260000, 0.95), so re-ingests compare equal."""
+    s = format(Decimal(str(x)).normalize(), "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return Literal(s or "0", datatype=NamedNode(XSD + "decimal"))
 
 
 def integer(n: int) -> Literal:
@@ -109,10 +109,14 @@ def deliberation_quads(rec: Deliberation, mentions: list[Mention], gv: GraphVoca
         add(d, bsl("prefDate"), date(rec.pref_date))
     if rec.url:
         add(d, NamedNode(RDFS + "seeAlso"), NamedNode(rec.url))
-    src = input_entity(rec)
-    add(d, NamedNode(PROV + "wasDerivedFrom"), src)
-    add(src, A, NamedNode(PROV + "Entity"))
-    add(src, NamedNode(DCTERMS + "title"), Literal(rec.source or "enregistrement JSON"))
+    inputs = {input_entity(rec).value: rec.source or "enregistrement JSON"}
+    for iri, title in rec.extra.get("inputs", []):   # other inputs of the same deliberation (merged)
+        inputs.setdefault(iri, title)
+    for iri, title in sorted(inputs.items()):
+        src = NamedNode(iri)
+        add(d, NamedNode(PROV + "wasDerivedFrom"), src)
+        add(src, A, NamedNode(PROV + "Entity"))
+        add(src, NamedNode(DCTERMS + "title"), Literal(title))
 
     text = rec.full_text
     amounts, concerne = set(), set()

@@ -276,10 +276,10 @@ SCDL_ROWS = [
     [*CAPH, "2024-079", "13/05/2024", "8.8", "Environnement", "Plan de gestion du patrimoine arboré", "", "", "", "", "", "", "", "", "", ""],
     [*CAPH, "2024-090", "2024-05-13", "8.9", "Culture", "Plan de développement de la lecture publique", "", "", "", "", "83", "69", "69", "0", "0", ""],
     # line 9: SIRET of 13 digits and empty object
-    ["Commune de Denain", "2159017940001", "D-2024-33", "2024-04-02", "8.5", "Logement", "", "", "", "", "", "", "", "", "", "", ""],
+    ["Commune de Denain", "2159017290001", "D-2024-33", "2024-04-02", "8.5", "Logement", "", "", "", "", "", "", "", "", "", "", ""],
     # line 10: votes do not add up
     [*CAPH, "2024-104", "2024-06-24", "7.4", "Interventions économiques", "Cession de terrain à la société Hainaut Recyclage sur la zone d'activités", "", "", "", "", "83", "70", "60", "20", "5", ""],
-    ["Commune de Denain", "21590179400017", "D-2024-41", "2024-06-20", "8.4", "Aménagement du territoire", "Requalification de la friche Cail et création d'un parc urbain", "", "", "", "", "33", "29", "29", "0", "0", ""],
+    ["Commune de Denain", "21590172900017", "D-2024-41", "2024-06-20", "8.4", "Aménagement du territoire", "Requalification de la friche Cail et création d'un parc urbain", "", "", "", "", "33", "29", "29", "0", "0", ""],
     # line 12: matière code not in the nomenclature
     [*CAPH, "2024-112", "2024-06-24", "X.3", "Désignation", "Désignation des représentants à la Mission Locale", "", "", "", "", "", "", "", "", "", ""],
     [*CAPH, "2024-146", "2024-09-30", "8.8", "Environnement", "Installation d'ombrières photovoltaïques sur le parking du siège communautaire", "", "", "", "", "83", "72", "72", "0", "0", ""],
