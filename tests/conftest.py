@@ -30,12 +30,3 @@ def store_path(built: tuple[Path, BuildReport]) -> Path:
 def graph_store(store_path: Path) -> ox.Store:
     """A read-only view of the built store, for tests that only query."""
     return ox.Store.read_only(str(store_path))
-
-
-def select(store: ox.Store, query: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, str]]:
-    """Run a SELECT over the union graph and return rows of plain values."""
-    from kg.querying import run
-
-    results = run(store, query, "test", {ox.Variable(k): v for k, v in bindings.items()} or None)
-    names = [v.value for v in results.variables]
-    return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]

@@ -12,7 +12,7 @@ from kg.build import ShapesViolated, build
 from kg.errors import BoussoleError
 from kg.iris import graph
 from kg.sources import DATA_DIR
-from tests.conftest import select
+from graphtest import select
 
 
 def count(store: ox.Store, cls: str) -> int:
@@ -57,9 +57,9 @@ def test_provenance_points_at_the_text_of_the_label(graph_store: ox.Store) -> No
     """The label of a commune stands on the CSV line its provenance names."""
     rows = select(graph_store, """
         SELECT ?label ?file ?start WHERE {
-          id:commune\\/59009 skos:prefLabel ?label ; prov:wasDerivedFrom ?x .
+          id:commune\\/59002 skos:prefLabel ?label ; prov:wasDerivedFrom ?x .
           ?x bsl:document/bsl:nomFichier ?file ; bsl:ligneDebut ?start }""")
-    assert rows, "commune 59009 has no provenance"
+    assert rows, "commune 59002 has no provenance"
     line = (Path("kg/sources") / rows[0]["file"]).read_text(encoding="utf-8").splitlines()[int(rows[0]["start"]) - 1]
     assert rows[0]["label"] in line
 
