@@ -31,7 +31,7 @@ def bar_chart(chart_id: str, rows: list[tuple[str, float, str | None, str]], *, 
     height = len(rows) * (bar_h + gap) + 10
     top = max([v for _, v, _, _ in rows] + [1])
     parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
-             f'width="100%" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>']
+             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>']
     for i, (label, value, href, tip) in enumerate(rows):
         y = 5 + i * (bar_h + gap)
         w = 0 if not value else max(2, (width - left - 120) * value / top)
@@ -53,10 +53,10 @@ def grouped_chart(chart_id: str, by_year: list[dict], *, title: str) -> Markup:
     series = [s["label"] for s in by_year[0]["series"]]
     n_series = len(series)
     bar_w, group_gap, height, base = 22, 30, 260, 220
-    width = max(400, 50 + len(by_year) * (n_series * bar_w + group_gap))
+    width = max(640, 50 + len(by_year) * (n_series * bar_w + group_gap))
     top = max([s["n"] for y in by_year for s in y["series"]] + [1])
     parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height + 30}" '
-             f'width="100%" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>',
+             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>',
              f'<line x1="40" y1="{base}" x2="{width - 5}" y2="{base}" stroke="#333"/>']
     for gi, year in enumerate(by_year):
         x0 = 50 + gi * (n_series * bar_w + group_gap)
@@ -73,7 +73,7 @@ def grouped_chart(chart_id: str, by_year: list[dict], *, title: str) -> Markup:
     # legend
     for si, name in enumerate(series):
         color = PALETTE[si % len(PALETTE)] if name != "Aucun engagement" else GREY
-        x = 50 + si * 150
+        x = 50 + si * 140
         parts.append(f'<rect x="{x}" y="{height + 8}" width="12" height="12" fill="{color}"/>'
                      f'<text x="{x + 16}" y="{height + 19}" class="legende">{escape(name)}</text>')
     parts.append("</svg>")
@@ -88,7 +88,7 @@ def share_chart(chart_id: str, share: list[dict], *, title: str) -> Markup:
     height = len(share) * (bar_h + gap) + 10
     span = width - left - 190
     parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
-             f'width="100%" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>']
+             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>']
     for i, row in enumerate(share):
         y = 5 + i * (bar_h + gap)
         w = span * row["part"] / 100
@@ -113,7 +113,7 @@ def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup
     top = max([c["deliberations"] for c in communes] + [1])
     span = cols["qpv"] - left - 40
     parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
-             f'width="100%" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>',
+             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>',
              f'<text x="{left}" y="16" class="entete">Délibérations (engagement 1)</text>'
              f'<text x="{cols["qpv"]}" y="16" class="entete" text-anchor="middle">QPV</text>'
              f'<text x="{cols["poches"]}" y="16" class="entete" text-anchor="middle">Poches</text>'

@@ -353,13 +353,15 @@ def attached_deliberations(store: ox.Store, target: str, idx: Labels) -> list[di
         if r["corps"] is None or (r["corps"] != target and r["engagement"] != target):
             continue
         entry = found.setdefault(r["d"], {"href": fiche_url(r["d"]), "text": idx.of(r["d"]), "annee": r["annee"],
-                                          "montant": r["montant"], "via": set(), "statuts": set()})
+                                          "montants": set(), "via": set(), "revue": False})
         entry["via"].add(idx.of(r["corps"]) if r["corps"] != target else "")
-        entry["statuts"].add(r["statut"])
+        entry["revue"] = entry["revue"] or r["humain"]
+        if r["montant"] is not None:
+            entry["montants"].add(r["montant"])
     out = []
     for e in found.values():
         e["via"] = sorted(v for v in e["via"] if v)
-        e["revue"] = bool(e.pop("statuts") & set(HUMAN_STATUSES))
+        e["montant"] = sum(e.pop("montants")) if e["montants"] else None
         out.append(e)
     return sorted(out, key=lambda e: (-(e["annee"] or 0), e["text"]))
 
@@ -368,9 +370,10 @@ def attached_deliberations(store: ox.Store, target: str, idx: Labels) -> list[di
 
 
 def current_tags(store: ox.Store) -> list[dict]:
-    """One row per deliberation and current tag body (or one row with corps=None for untagged ones)."""
+    """One row per deliberation, current tag body and amount (corps=None for untagged deliberations)."""
     return [{"d": r["d"].value, "corps": val(r["corps"]), "engagement": val(r["engagement"]),
-             "statut": val(r["statut"]), "annee": int(r["annee"].value) if r["annee"] is not None else None,
+             "humain": r["humain"] is not None and r["humain"].value == "true",
+             "annee": int(r["annee"].value) if r["annee"] is not None else None,
              "montant": num(r["montant"])} for r in select(store, "current_tags")]
 
 
@@ -409,7 +412,7 @@ def review_items(store: ox.Store, *, idx: Labels | None = None, only: str | None
             "iri": r["a"].value, "path": path_of(r["a"].value), "corps": idx.link(r["corps"]),
             "corps_iri": r["corps"].value, "statut": statut, "score": num(r["score"]),
             "agent": idx.link(r["agent"]) if r["agent"] is not None else None,
-            "humain": statut in HUMAN_STATUSES or agent_type == "Person",
+            "humain": agent_type == "Person",
             "quand": val(r["quand"]), "justification": val(r["justification"]), "preuves": preuves,
         })
     if only:
@@ -437,23 +440,38 @@ def attach_mentions(store: ox.Store, items: list[dict], idx: Labels) -> None:
 
 
 
+def evidence_phrases(preuve: str) -> list[str]:
+    """The words and sentences of the text a tag's evidence quotes.
+
+    The tagger writes ``mots : « a », « b » ; phrase : « … » ; proche de : « … »`` (the last part quotes the
+    référentiel, not the text); any other evidence is taken as a phrase of the text.
+    """
+    if "«" not in preuve:
+        return [preuve]
+    out = []
+    for part in preuve.split(" ; "):
+        if part.startswith(("mots", "phrase")):
+            out += [q.strip(" …") for q in re.findall(r"«\s*(.+?)\s*»", part)]
+    return [q for q in out if q]
+
+
 def _finish(item: dict, idx: Labels) -> None:
+    """Current tags, as ingest.review decides them: the latest human decision, else the model's proposals."""
     tags = item["tags"]
-    tags.sort(key=lambda t: (-(t["score"] or 0), t["corps"]["text"]))
+    tags.sort(key=lambda t: (not t["humain"], -(t["score"] or 0), t["corps"]["text"]))
     live = [t for t in tags if t["statut"] != "remplace"]
     human = [t for t in live if t["humain"]]
-    item["current"] = human or [t for t in live if not t["humain"]]
-    item["current_human"] = human
+    if human:
+        latest = max(t["quand"] or "" for t in human)
+        item["current"] = [t for t in human if (t["quand"] or "") == latest]
+    else:
+        item["current"] = [t for t in live if not t["humain"]]
     item["reviewed"] = bool(human)
-    item["proposed"] = [t for t in tags if not t["humain"] and t["statut"] == "propose"]
-    decided = {t["corps_iri"] for t in human}
-    # a proposal is pending until a person accepts its body or replaces it
-    item["pending"] = [t for t in item["proposed"] if t["corps_iri"] not in decided]
-    item["status"] = "a-revoir" if item["pending"] else ("revue" if human else "sans-etiquette")
-    scores = [t["score"] for t in item["proposed"] if t["score"] is not None]
+    item["status"] = "revue" if human else ("a-revoir" if item["current"] else "sans-etiquette")
+    scores = [t["score"] for t in live if not t["humain"] and t["score"] is not None]
     item["score"] = max(scores) if scores else None
-    item["history"] = [t for t in tags if t not in item["current"]]
     item["current_bodies"] = {t["corps_iri"] for t in item["current"]}
+    item["evidence"] = [p for t in item["current"] for pr in t["preuves"] for p in evidence_phrases(pr)]
 
 
 def filter_items(items: list[dict], *, statut: str = "", engagement: str = "", commune: str = "",
@@ -530,7 +548,7 @@ def dashboard(store: ox.Store) -> dict:
 
     # 1. deliberations and amounts per engagement and per year (a deliberation counts once per engagement)
     per_eng: dict[str | None, set] = defaultdict(set)
-    amount: dict[str, dict[str, float]] = defaultdict(dict)
+    amount: dict[str, set[tuple[str, float]]] = defaultdict(set)  # (deliberation, amount): each amount it cites once
     per_eng_year: dict[tuple, set] = defaultdict(set)
     years: set[int] = set()
     for r in rows:
@@ -541,14 +559,14 @@ def dashboard(store: ox.Store) -> dict:
             continue
         per_eng[key].add(r["d"])
         if r["montant"] is not None:
-            amount[key][r["d"]] = r["montant"]
+            amount[key].add((r["d"], r["montant"]))
         if r["annee"] is not None:
             years.add(r["annee"])
             per_eng_year[(key, r["annee"])].add(r["d"])
     bars = [{"key": e["iri"], "label": f"Engagement {e['numero'] or ''}".strip(), "title": e["label"], "href": e["href"],
-             "n": len(per_eng.get(e["iri"], ())), "montant": sum(amount.get(e["iri"], {}).values())} for e in engs]
+             "n": len(per_eng.get(e["iri"], ())), "montant": sum(m for _, m in amount.get(e["iri"], ()))} for e in engs]
     bars.append({"key": "aucun", "label": "Aucun engagement", "title": "Délibérations qui ne servent aucun engagement",
-                 "href": None, "n": len(per_eng.get("aucun", ())), "montant": sum(amount.get("aucun", {}).values())})
+                 "href": None, "n": len(per_eng.get("aucun", ())), "montant": sum(m for _, m in amount.get("aucun", ()))})
     years_sorted = sorted(years)
     by_year = [{"annee": y, "series": [{"key": b["key"], "label": b["label"], "n": len(per_eng_year.get((b["key"], y), ()))}
                                        for b in bars]} for y in years_sorted]

@@ -25,10 +25,9 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from kg.iris import BSL, base_iri
+from kg.errors import BoussoleError
 from web import charts
 from web import data_access as da
-from web import review_actions as ra
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "boussole_revue"
@@ -180,7 +179,7 @@ def fiche(request: Request, path: str) -> HTMLResponse:
     ctx = {}
     if item.get("deliberation"):
         d = item["deliberation"]
-        d["pieces"] = da.highlight(d["texte"] or d["titre"], [p for t in d["tags"] for p in t["preuves"]])
+        d["pieces"] = da.highlight(d["texte"] or d["titre"], d["evidence"])
         ctx["engagements"] = da.engagements(_store(request))
     return render(request, "fiche.html", title=f"{item['label']} — Boussole", item=item, **ctx)
 
@@ -271,7 +270,7 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
     shown = filtered[(page - 1) * per_page: page * per_page]
     da.attach_mentions(store, shown, idx)
     for it in shown:
-        it["pieces"] = da.highlight(it["texte"] or it["titre"], [p for t in it["tags"] for p in t["preuves"]])
+        it["pieces"] = da.highlight(it["texte"] or it["titre"], it["evidence"])
     communes = sorted(((p, lab) for iri, lab in idx.label.items()
                        if "Commune" in idx.types.get(iri, ()) and (p := da.path_of(iri))), key=lambda c: c[1])
     params = {k: v for k, v in {"statut": statut, "engagement": engagement, "commune": commune, "du": _date(du),
@@ -307,73 +306,67 @@ def _redirect(back: str, **extra: str) -> RedirectResponse:
     return RedirectResponse(back + (sep + urlencode(extra) if extra else ""), 303)
 
 
-def _accept(store: ox.Store, tag: ox.NamedNode, name: str) -> None:
-    ra.accept(store, tag, name)
+def _review_module():
+    from ingest import review as ir  # the ingester owns the data model of decisions
 
-
-def _correct(store: ox.Store, d: ox.NamedNode, bodies: list[str], reason: str, name: str,
-             replaces: list[ox.NamedNode] | None) -> None:
-    ra.correct(store, d, bodies, reason, name, replaces=replaces)
+    return ir
 
 
 @router.post("/review/accepter", include_in_schema=False)
 async def review_accept(request: Request) -> Response:
+    """Accept the model's current proposal for one deliberation (``ingest.review.accept``)."""
     who = _need_writer(request)
     if isinstance(who, Response):
         return who
     form = await request.form()
     back = _safe_back(form.get("retour"))
-    tags = [t for t in form.getlist("etiquette") if isinstance(t, str)]
-    nodes = [da.node_for_path(t) for t in tags]
-    if not nodes or any(n is None or not t.startswith("annotation/") for n, t in zip(nodes, tags)):
-        return _redirect(back, erreur="Aucune étiquette valide à accepter.")
-    store = _store(request)
+    path = str(form.get("deliberation", ""))
+    d = da.node_for_path(path)
+    if d is None or not path.startswith("deliberation/"):
+        return _redirect(back, erreur="Délibération invalide.")
     try:
-        for n in nodes:
-            _accept(store, n, who)
-    except ra.ReviewError as exc:
+        _review_module().accept(_store(request), d.value, who)
+    except BoussoleError as exc:
         return _redirect(back, erreur=str(exc))
     _after_write(request)
-    return _redirect(back, message=f"{len(nodes)} étiquette(s) acceptée(s).")
+    return _redirect(back, message="Proposition acceptée.")
 
 
 @router.post("/review/corriger", include_in_schema=False)
 async def review_correct(request: Request) -> Response:
+    """Set the tags of one deliberation (``ingest.review.correct``): engagements, champs or « aucun », with a reason."""
     who = _need_writer(request)
     if isinstance(who, Response):
         return who
     form = await request.form()
     back = _safe_back(form.get("retour"))
-    d = da.node_for_path(str(form.get("deliberation", "")))
-    if d is None or not str(form.get("deliberation", "")).startswith("deliberation/"):
+    path = str(form.get("deliberation", ""))
+    d = da.node_for_path(path)
+    if d is None or not path.startswith("deliberation/"):
         return _redirect(back, erreur="Délibération invalide.")
-    bodies = []
+    engagements, champs = [], []
     for b in form.getlist("corps"):
         b = str(b)
         if b == "aucun":
-            bodies.append(BSL + "aucunEngagement")
-        elif da.node_for_path(b) is not None:
-            bodies.append(base_iri() + b)
-    replaced = [da.node_for_path(str(t)) for t in form.getlist("remplace") if str(t).startswith("annotation/")]
-    if any(r is None for r in replaced):
-        return _redirect(back, erreur="Étiquette à remplacer invalide.")
-    reason = str(form.get("raison", ""))[:2000]
-    store = _store(request)
+            engagements.append("none")
+        elif m := re.fullmatch(r"engagement/([1-9])", b):
+            engagements.append(m.group(1))
+        elif m := re.fullmatch(r"champ/([1-9]-[1-9][0-9]?)", b):
+            champs.append(m.group(1))
+        else:
+            return _redirect(back, erreur="Choix invalide.")
+    if not engagements and not champs:
+        return _redirect(back, erreur="Choisissez au moins un engagement, un champ ou « aucun engagement ».")
+    reason = " ".join(str(form.get("raison", "")).split())[:2000]
+    if not reason:
+        return _redirect(back, erreur="Indiquez la raison de la correction.")
     try:
-        _correct(store, d, bodies, reason, who, replaced or None)
-    except ra.ReviewError as exc:
-        return _redirect(back, erreur=_french_error(exc))
+        _review_module().correct(_store(request), d.value, engagements=engagements, champs=champs, reason=reason,
+                                 author=who)
+    except BoussoleError as exc:
+        return _redirect(back, erreur=str(exc))
     _after_write(request)
     return _redirect(back, message="Correction enregistrée.")
-
-
-def _french_error(exc: Exception) -> str:
-    text = str(exc)
-    if text.startswith("choose at least"):
-        return "Choisissez au moins un engagement, un champ ou « aucun engagement »."
-    if text.startswith("give the reason"):
-        return "Indiquez la raison de la correction."
-    return f"Décision refusée : {text}"
 
 
 # ------------------------------------------------------------------------------------------------ login

@@ -48,7 +48,8 @@ def web_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         del store
     store = ox.Store(str(path))
     for q in ox.parse(path=str(HERE / "fixture_deliberations.ttl"), base_iri=base_iri()):
-        g = graph("annotations") if "/annotation/" in q.subject.value else graph("deliberations")
+        tagging = any(f"/{k}/" in q.subject.value for k in ("annotation", "agent", "personne"))
+        g = graph("annotations") if tagging else graph("deliberations")
         store.add(ox.Quad(q.subject, q.predicate, q.object, g))
     store.flush()
     del store

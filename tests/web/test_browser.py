@@ -25,10 +25,16 @@ SOURCES = ROOT / "kg" / "sources"
 ARTIFACTS = ROOT / "test-artifacts"
 
 CURRENT = """
-  ?a oa:hasTarget ?d ; oa:hasBody ?b ; bsl:statutRevue ?st . ?d a bsl:Deliberation .
-  FILTER(?st != "remplace")
-  FILTER(?st IN ("accepte", "corrige") || NOT EXISTS {
-    ?h oa:hasTarget ?d ; bsl:statutRevue ?hs . FILTER(?hs IN ("accepte", "corrige")) })
+  ?d a bsl:Deliberation .
+  { ?a oa:hasTarget ?d ; oa:hasBody ?b ; prov:wasAttributedTo ?ag ; prov:generatedAtTime ?t . ?ag a prov:Person .
+    FILTER NOT EXISTS { ?a bsl:statutRevue "remplace" }
+    FILTER NOT EXISTS { ?a2 oa:hasTarget ?d ; prov:wasAttributedTo ?ag2 ; prov:generatedAtTime ?t2 . ?ag2 a prov:Person .
+                        FILTER NOT EXISTS { ?a2 bsl:statutRevue "remplace" } FILTER(?t2 > ?t) } }
+  UNION
+  { ?a oa:hasTarget ?d ; oa:hasBody ?b ; prov:wasAttributedTo ?ag . FILTER NOT EXISTS { ?ag a prov:Person }
+    FILTER NOT EXISTS { ?a bsl:statutRevue "remplace" }
+    FILTER NOT EXISTS { ?a2 oa:hasTarget ?d ; prov:wasAttributedTo ?ag2 . ?ag2 a prov:Person .
+                        FILTER NOT EXISTS { ?a2 bsl:statutRevue "remplace" } } }
 """
 
 
@@ -65,7 +71,7 @@ def test_dashboard_charts_show_the_numbers_of_the_graph(page, web_store):
     # and the fixture's known answer, before any review: D1+D2 → 1, D3 (reviewed) → 2, D1+D5 → 3, D4 → none
     assert [int(shown[k]) for k in ("Engagement 1", "Engagement 2", "Engagement 3", "Aucun engagement")] == [2, 1, 2, 1]
 
-    # amounts per engagement = SPARQL sum of bsl:montant over the same deliberations
+    # amounts per engagement = SPARQL sum of the amounts the same deliberations cite
     amounts = {r["e"]: float(r["m"]) for r in rows(web_store, """SELECT ?e (SUM(?m) AS ?m) WHERE {
         { SELECT DISTINCT ?d ?e WHERE {""" + CURRENT + """ { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e } } }
         ?d bsl:montant ?m } GROUP BY ?e""")}
@@ -111,25 +117,27 @@ def test_dashboard_charts_show_the_numbers_of_the_graph(page, web_store):
 # ------------------------------------------------------------------------------------------------ review
 
 
-def _tag(store: ox.Store, d: str, body: str, statut: str) -> list[dict]:
-    return rows(store, """SELECT ?d ?b ?s ?a ?agent ?when ?why WHERE {
-        ?a a oa:Annotation ; oa:hasTarget ?d ; oa:hasBody ?b ; bsl:statutRevue ?s ;
-           prov:wasAttributedTo ?agent ; prov:generatedAtTime ?when .
-        OPTIONAL { ?a bsl:justification ?why } }""",
-                d=ox.NamedNode(base_iri() + d), b=ox.NamedNode(base_iri() + body), s=ox.Literal(statut))
+def _decisions(store: ox.Store, d: str) -> list[dict]:
+    """The human tags of ``d``: body, status, author, reason."""
+    return rows(store, """SELECT ?d ?b ?s ?agent ?why WHERE {
+        ?a a oa:Annotation ; oa:hasTarget ?d ; oa:hasBody ?b ; bsl:statutRevue ?s ; prov:wasAttributedTo ?agent ;
+           prov:generatedAtTime ?when . ?agent a prov:Person . OPTIONAL { ?a bsl:justification ?why } }""",
+                d=ox.NamedNode(base_iri() + d))
 
 
 def test_writes_need_the_token(server):
-    r = httpx.post(server["url"] + "/review/accepter", data={"etiquette": "annotation/f1000000000000a1"})
+    r = httpx.post(server["url"] + "/review/accepter", data={"deliberation": D2})
     assert r.status_code == 303 and r.headers["location"].startswith("/connexion")
     r = httpx.post(server["url"] + "/connexion", data={"nom": "X", "jeton": "mauvais-jeton"})
     assert r.status_code == 401
-    r = httpx.post(server["url"] + "/review/accepter", data={"etiquette": "annotation/f1000000000000a1"},
+    r = httpx.post(server["url"] + "/review/accepter", data={"deliberation": D2},
                    cookies={"boussole_revue": "WA==.1.forged"})
     assert r.status_code == 303 and r.headers["location"].startswith("/connexion")
 
 
-def test_review_a_deliberation_end_to_end(page, web_store, server):
+def test_review_deliberations_end_to_end(page, web_store, server):
+    from ingest import review
+
     page.goto("/review")
     card = page.locator(f"article.carte[data-deliberation='{D1}']")
     assert card.count() == 1
@@ -144,22 +152,26 @@ def test_review_a_deliberation_end_to_end(page, web_store, server):
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(re.compile(r"/review"))
     assert "Jeanne Martin" in page.locator(".session").inner_text()
+    assert not _decisions(web_store, D2)
 
-    # 1. accept the champ 1.2 proposal
-    card = page.locator(f"article.carte[data-deliberation='{D1}']")
-    card.get_by_role("button", name="Accepter l'étiquette CONDITIONS DE VIE ET HABITAT").click()
+    # 1. accept the proposal for D2 with the keyboard: focus its card, press « a »
+    page.locator(f"article.carte[data-deliberation='{D2}']").focus()
+    page.keyboard.press("a")
     page.wait_for_selector("p.succes")
-    accepted = _tag(web_store, D1, "champ/1-2", "accepte")
-    assert len(accepted) == 1 and accepted[0]["agent"] == base_iri() + "personne/jeanne-martin"
-    assert _tag(web_store, D1, "engagement/3", "propose")  # the other proposal still waits
+    accepted = _decisions(web_store, D2)
+    assert sorted(r["b"] for r in accepted) == [base_iri() + "champ/1-1", base_iri() + "engagement/1"]
+    assert {r["s"] for r in accepted} == {"accepte"}
+    assert {r["agent"] for r in accepted} == {base_iri() + "personne/jeanne-martin"}
+    assert review.current(web_store, D2).source == "humain"
 
-    # 2. correct the engagement 3 proposal with the keyboard: focus the card, « c » opens the form
+    # 2. correct D1: « c » opens the form, pre-checked with the proposal; drop engagement 3, add champ 1.3
     card = page.locator(f"article.carte[data-deliberation='{D1}']")
-    assert card.locator("tr[data-statut='accepte']").count() == 1
     card.focus()
     page.keyboard.press("c")
     form = card.locator("details.corriger")
     assert form.get_attribute("open") is not None
+    assert form.get_by_label(re.compile(r"^Engagement 3 — ")).is_checked()
+    assert form.get_by_label(re.compile(r"^1\.2 ")).is_checked()
     form.get_by_label(re.compile(r"^Engagement 3 — ")).uncheck()
     form.get_by_label(re.compile(r"^1\.3 ")).check()
     form.get_by_label("Raison de la correction").fill("Réhabilitation de logements : habitat, pas rayonnement.")
@@ -167,18 +179,20 @@ def test_review_a_deliberation_end_to_end(page, web_store, server):
     form.get_by_role("button", name="Enregistrer la correction").click()
     page.wait_for_selector("p.succes")
 
-    assert _tag(web_store, D1, "engagement/3", "remplace")
-    assert not _tag(web_store, D1, "engagement/3", "propose")
-    corrected = _tag(web_store, D1, "champ/1-3", "corrige")
-    assert len(corrected) == 1 and corrected[0]["why"] == "Réhabilitation de logements : habitat, pas rayonnement."
-    assert _tag(web_store, D1, "champ/1-2", "accepte")  # kept
+    cur = review.current(web_store, D1)
+    assert (cur.source, cur.engagements, cur.champs) == ("humain", ["1"], ["1-2", "1-3"])
+    corrected = _decisions(web_store, D1)
+    assert {r["s"] for r in corrected} == {"corrige"}
+    assert {r["why"] for r in corrected} == {"Réhabilitation de logements : habitat, pas rayonnement."}
     assert server["writes"]  # the app was told the store changed
-    # the queue updated: D1 left « à revoir » and shows as reviewed, with its two current tags
+    # the queue updated: both left « à revoir »; D1 shows as reviewed with its new current tags
     assert page.locator(f"article.carte[data-deliberation='{D1}']").count() == 0
+    assert page.locator(f"article.carte[data-deliberation='{D2}']").count() == 0
     page.goto("/review?statut=revue")
     card = page.locator(f"article.carte[data-deliberation='{D1}']")
     assert sorted(card.locator("tr.courante").evaluate_all("els => els.map(e => e.dataset.corps)")) == [
-        "CONDITIONS DE VIE ET HABITAT", "ÉDUCATION ET RÉUSSITE ÉDUCATIVE"]
+        "CONDITIONS DE VIE ET HABITAT", "Rattraper les retards de développement et agir là où un accompagnement équitable est nécessaire",
+        "ÉDUCATION ET RÉUSSITE ÉDUCATIVE"]
     shot(page, "review-done")
 
 
@@ -203,7 +217,7 @@ def test_browse_from_an_engagement_to_a_deliberation_and_back(page):
     page.get_by_role("link", name="Création d'une maison France services à Abscon").click()
     page.wait_for_url(re.compile(D2 + "$"))
     assert page.locator("h1").inner_text() == "Création d'une maison France services à Abscon"
-    page.locator("table.etiquettes a[href='/fiche/champ/1-1']").click()
+    page.locator("table.etiquettes tr.courante a[href='/fiche/champ/1-1']").click()
     assert page.locator("h1").inner_text() == "1.1 EQUITÉ DE DÉVELOPPEMENT DES BASSINS DE VIE"
     # the champ's sources show the seed's own lines
     source = page.locator("div.source").first
