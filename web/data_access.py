@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, ORG, OWL, PROV, RDF, RDFS, SKOS, base_iri
+from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, ORG, PROV, RDF, RDFS, SKOS, base_iri
 from kg.querying import run
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"

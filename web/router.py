@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,8 +23,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from kg.errors import BoussoleError
 from web import charts
@@ -204,10 +205,11 @@ def dashboard(request: Request) -> HTMLResponse:
 def _coherence_links() -> dict[str, str]:
     """Chart → id of the matching question of the coherence catalogue, when the catalogue has it."""
     wanted = {
-        "engagements": ("deliberations-par-engagement", "deliberations_par_engagement"),
-        "part": ("part-deliberations-rattachees", "deliberations-sans-engagement"),
-        "couverture": ("champs-sans-contrat", "champs-non-servis", "liens-explicites-proposes"),
-        "communes": ("effort-engagement-1-par-commune", "effort-communes-engagement-1"),
+        "engagements": ("repartition-par-engagement",),
+        "annees": ("repartition-par-annee",),
+        "part": ("deliberations-sans-engagement",),
+        "couverture": ("champs-sans-contrat", "liens-explicites-proposes"),
+        "communes": ("equite-engagement-1-par-commune", "communes-prioritaires-sans-engagement-1"),
     }
     try:
         from queries import catalogue
@@ -325,7 +327,7 @@ async def review_accept(request: Request) -> Response:
     if d is None or not path.startswith("deliberation/"):
         return _redirect(back, erreur="Délibération invalide.")
     try:
-        _review_module().accept(_store(request), d.value, who)
+        await run_in_threadpool(_review_module().accept, _store(request), d.value, who)
     except BoussoleError as exc:
         return _redirect(back, erreur=str(exc))
     _after_write(request)
@@ -361,8 +363,8 @@ async def review_correct(request: Request) -> Response:
     if not reason:
         return _redirect(back, erreur="Indiquez la raison de la correction.")
     try:
-        _review_module().correct(_store(request), d.value, engagements=engagements, champs=champs, reason=reason,
-                                 author=who)
+        await run_in_threadpool(partial(_review_module().correct, _store(request), d.value, engagements=engagements,
+                                        champs=champs, reason=reason, author=who))
     except BoussoleError as exc:
         return _redirect(back, erreur=str(exc))
     _after_write(request)
