@@ -27,6 +27,7 @@ from ingest.to_rdf import agent_path, deliberation_quads, input_entity, model_an
 from kg.iris import BSL, DCTERMS as DCTERMS_, ELI as ELI_, OA, PROV, RDFS as RDFS_, REPO_ROOT, SKOS as SKOS_, base_iri, graph, minted
 
 BATCH = 64
+MAX_IRIS = 10_000
 Progress = Callable[[int, str], None]   # (records done so far, where) → None
 
 
@@ -78,6 +79,8 @@ class Ingester:
         self.tagger = Tagger(self.gv)
         self.agent = agent_path(TAGGER_NAME, TAGGER_VERSION)
         self.agent_label = f"{TAGGER_NAME} {TAGGER_VERSION}"
+        self._pending: list[tuple[str, list[ox.Quad]]] = []
+        self._failed: list[tuple[str, str]] = []
 
     # --- analysis (no write) ----------------------------------------------------------------------------------
     def analyse(self, records: Iterable[Deliberation]) -> Iterator[tuple[Deliberation, list, Any]]:
@@ -173,9 +176,32 @@ class Ingester:
         merged.extra["inputs"] = [(i, t) for i, t in old.extra.get("inputs", [])]
         return merged
 
+    def flush(self) -> list[tuple[str, str]]:
+        """Write the pending new deliberations: one transaction for the group (each deliberation is complete in
+        it); if the group fails, each deliberation is retried alone so that only a bad one is lost."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return []
+        try:
+            self.store.extend([q for _, qs in pending for q in qs])
+            return []
+        except Exception:
+            failed = []
+            for iri, qs in pending:
+                try:
+                    self.store.extend(qs)
+                except Exception as exc:  # noqa: BLE001
+                    failed.append((iri, f"écriture impossible : {exc}"))
+            return failed
+
     def write(self, rec: Deliberation, ments, result, when: str | None = None) -> str:
-        """Write one deliberation and its model tags; returns stored | updated | unchanged."""
+        """Write one deliberation and its model tags; returns stored | updated | unchanged.
+
+        A new deliberation is queued and written with the next group (flush); anything that reads or updates an
+        existing deliberation flushes the queue first."""
         d = minted(rec.iri_path())
+        if any(iri == d.value for iri, _ in self._pending):
+            self._failed.extend(self.flush())
         old = self._existing(d)
         stored = self._stored_record(d, old)
         if stored is not None and any(iri != input_entity(rec).value for iri, _ in stored.extra["inputs"]):
@@ -193,11 +219,15 @@ class Ingester:
         write_tags = me not in existing_tags or status == "updated"
         if status == "unchanged" and not write_tags:
             return status
+        if status != "stored" or existing_tags:
+            self._failed.extend(self.flush())
         ann_graph = graph("annotations")
         tag_quads = model_annotations(rec, result, agent=self.agent, agent_label=self.agent_label,
                                       when=when or now_iso()) if write_tags else []
         if status == "stored" and not existing_tags:
-            self.store.extend(list(new) + context + tag_quads)          # one transaction
+            self._pending.append((d.value, list(new) + context + tag_quads))
+            if len(self._pending) >= BATCH:
+                self.flush()
             return status
         # replace in one SPARQL update: old deliberation quads, this model version's old proposals, supersede older versions
         parts = []
@@ -249,9 +279,15 @@ class Ingester:
                 summary.updated += 1
             else:
                 summary.unchanged += 1
-            summary.iris.append(minted(rec.iri_path()).value)
+            if len(summary.iris) < MAX_IRIS:   # bounded: a 100 000-row ingest keeps flat memory
+                summary.iris.append(minted(rec.iri_path()).value)
             if progress:
                 progress(summary.read + len(summary.skipped), rec.source or rec.display_id())
+        self._failed.extend(self.flush())
+        for iri, reason in self._failed:
+            summary.skipped.append((iri, reason))
+            summary.stored -= 1
+        self._failed = []
         return summary
 
 

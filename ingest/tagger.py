@@ -131,6 +131,17 @@ class Tagger:
                 v = self._vector(Counter(content_tokens(t)))
                 if v:
                     self.units.append((key, path, v))
+        self.units_by_champ: dict[str, list[tuple[str, dict[str, float]]]] = defaultdict(list)
+        for key, path, v in self.units:
+            self.units_by_champ[key].append((path, v))
+        # inverted index token → (unit number, weight) per champ, to find the closest orientation quickly
+        self.unit_index: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        for key, units in self.units_by_champ.items():
+            idx: dict[str, list[tuple[int, float]]] = defaultdict(list)
+            for ui, (_, v) in enumerate(units):
+                for t, w in v.items():
+                    idx[t].append((ui, w))
+            self.unit_index[key] = dict(idx)
 
     def _vector(self, counts: Counter) -> dict[str, float]:
         v = {t: (1 + math.log(c)) * self.idf[t] for t, c in counts.items() if t in self.idf}
@@ -275,11 +286,14 @@ class Tagger:
                     quote = self._quote(objet if where == "objet" else body, start, end)
             ressources = [f"champ/{key}"]
             best_unit, best_sim = None, 0.2
-            for ck, path, v in self.units:
-                if ck == key:
-                    s = self._cos(vec, v)
-                    if s > best_sim:
-                        best_unit, best_sim = path, s
+            acc: dict[int, float] = defaultdict(float)
+            index = self.unit_index.get(key, {})
+            for t, x in vec.items():
+                for ui, w in index.get(t, ()):
+                    acc[ui] += x * w
+            for ui in sorted(acc):
+                if acc[ui] > best_sim:
+                    best_unit, best_sim = self.units_by_champ[key][ui][0], acc[ui]
             parts = []
             if words:
                 parts.append("mots : " + ", ".join(f"« {w} »" for w in words[:5]))

@@ -8,10 +8,10 @@ rows go in.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -101,27 +101,37 @@ def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
     return rec, []
 
 
-def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
 def read_scdl_csv(path: Path) -> Iterator[Item]:
     """Yield one Item per data row of an SCDL CSV (header checked first; `;` or `,` separated)."""
+    # one streaming pass for the hash and the encoding, then a streaming CSV read: memory stays flat
     try:
-        data = path.read_bytes()
+        h = hashlib.sha256()
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        encoding = "utf-8-sig"
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+                if encoding == "utf-8-sig":
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        encoding = "cp1252"
     except OSError as exc:
         yield Item(where=str(path), reason=f"illisible : {exc}")
         return
-    file_hash = hashlib.sha256(data).hexdigest()[:16]
-    text = _decode(data)
-    first = text.split("\n", 1)[0]
+    file_hash = h.hexdigest()[:16]
+    fh = open(path, encoding=encoding, errors="replace", newline="")
+    first = fh.readline()
+    fh.seek(0)
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(fh, delimiter=delimiter)
+    try:
+        yield from _rows(path, reader, file_hash)
+    finally:
+        fh.close()
+
+
+def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
     try:
         header = [h.strip().upper() for h in next(reader)]
     except StopIteration:
