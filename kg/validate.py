@@ -41,14 +41,29 @@ def _short(term: rdflib.term.Node | None) -> str:
     return f"<{text}>" if isinstance(term, rdflib.URIRef) else text
 
 
+def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
 def to_rdflib(store: ox.Store) -> rdflib.Graph:
-    """The union of all graphs of ``store`` as one rdflib graph (for pySHACL and owlready2)."""
-    data = store.dump(format=ox.RdfFormat.N_QUADS)
-    dataset = rdflib.Dataset()
-    dataset.parse(data=data, format="nquads")
+    """The union of all graphs of ``store`` as one rdflib graph (terms converted directly, no re-parsing)."""
     union = rdflib.Graph()
-    for s, p, o, _ in dataset.quads((None, None, None, None)):
-        union.add((s, p, o))
+    cache: dict[object, rdflib.term.Node] = {}
+
+    def convert(term):
+        found = cache.get(term)
+        if found is None:
+            found = cache[term] = _rdflib_term(term)
+        return found
+
+    for q in store.quads_for_pattern(None, None, None, None):
+        union.add((convert(q.subject), convert(q.predicate), convert(q.object)))
     return union
 
 
@@ -57,7 +72,7 @@ def validate(store: ox.Store, shapes_file: Path) -> list[Violation]:
     data = to_rdflib(store)
     shapes = rdflib.Graph().parse(shapes_file, format="turtle")
     conforms, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
-                                         allow_warnings=True)
+                                         allow_warnings=True, inplace=True)
     if conforms:
         return []
     sh = rdflib.Namespace(SH)
