@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.staticfiles import StaticFiles
 
+import web
 from api import conneg, graph_store, linked_data, service_description
 from api.backends import make_backend
 from api.query_runner import QueryError, QueryRequest
@@ -161,6 +162,9 @@ def create_app(settings: Settings) -> FastAPI:
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    if backend.kind == "embedded":  # the pages read a pyoxigraph store; before the "/" route below, so they own it
+        web.mount(app, store_provider=backend.current_store, write_token=lambda: settings.write_token,
+                  on_write=backend.pool.bump, query_page="/ui", sources_dir=settings.sources_dir)
 
     def root(request: Request) -> str:
         if settings.public_url:

@@ -134,7 +134,7 @@ class EmbeddedBackend(Backend):
         except OSError:
             return None
 
-    def _refresh(self) -> ox.Store:
+    def current_store(self) -> ox.Store:
         """The main process's store; in read-only mode, notice writes made by another process."""
         if not self.writable and time.monotonic() - self._last_check > 1.0:
             self._last_check = time.monotonic()
@@ -152,7 +152,7 @@ class EmbeddedBackend(Backend):
         return await asyncio.get_running_loop().run_in_executor(self.pool.threads, fn, *args)
 
     async def query(self, req: QueryRequest, timeout: float) -> QueryResult:
-        self._refresh()
+        self.current_store()
         return await self.pool.run(req, timeout)
 
     async def _write(self, fn, *args):
@@ -180,14 +180,14 @@ class EmbeddedBackend(Backend):
         await self._write(run)
 
     def _exists(self, graph: str | None) -> bool:
-        return True if graph is None else self._refresh().contains_named_graph(ox.NamedNode(graph))
+        return True if graph is None else self.current_store().contains_named_graph(ox.NamedNode(graph))
 
     async def graph_exists(self, graph):
         return await self._in_thread(self._exists, graph)
 
     async def get_graph(self, graph, fmt):
         def run():
-            store = self._refresh()
+            store = self.current_store()
             triples = (q.triple for q in store.quads_for_pattern(None, None, None, _term(graph)))
             return ox.serialize(triples, format=fmt, prefixes=default_prefixes(self.settings.base_iri))
 
@@ -222,7 +222,7 @@ class EmbeddedBackend(Backend):
     async def quads(self, s=None, p=None, o=None, limit=None):
         def run():
             out = []
-            for q in self._refresh().quads_for_pattern(s, p, o, None):
+            for q in self.current_store().quads_for_pattern(s, p, o, None):
                 out.append(q)
                 if limit is not None and len(out) >= limit:
                     break
@@ -232,13 +232,13 @@ class EmbeddedBackend(Backend):
 
     async def count(self, s=None, p=None, o=None):
         def run():
-            return sum(1 for _ in self._refresh().quads_for_pattern(s, p, o, None))
+            return sum(1 for _ in self.current_store().quads_for_pattern(s, p, o, None))
 
         return await self._in_thread(run)
 
     async def select(self, query, substitutions=None):
         def run():
-            res = self._refresh().query(
+            res = self.current_store().query(
                 query,
                 use_default_graph_as_union=True,
                 substitutions=substitutions,
@@ -252,7 +252,7 @@ class EmbeddedBackend(Backend):
 
     async def dump(self, fmt):
         q: queue.Queue = queue.Queue(maxsize=32)
-        store = self._refresh()
+        store = self.current_store()
 
         class Writer:
             def write(self, data):
@@ -286,7 +286,7 @@ class EmbeddedBackend(Backend):
 
     async def labels(self, iris, predicates):
         def run():
-            store = self._refresh()
+            store = self.current_store()
             out = {}
             preds = [ox.NamedNode(p) for p in predicates]
             for iri in iris:

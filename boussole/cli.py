@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -114,11 +114,14 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
 def serve(store: StoreOption = DEFAULT_STORE,
           host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-          timeout: Annotated[float, typer.Option(help="Seconds after which a query is stopped (503).")] = 30.0) -> None:
-    """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages."""
+          timeout: Annotated[float, typer.Option(help="Seconds after which a query is stopped (503).")] = 30.0,
+          workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: CPU count).")] = None,
+          remote: Annotated[Optional[str], typer.Option(help="Serve a remote SPARQL 1.1 store (base URL, e.g. an Oxigraph server) instead of --store.")] = None,
+          config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap).")] = None) -> None:
+    """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages. Read-only unless BOUSSOLE_WRITE_TOKEN is set."""
     from api.server import serve as run_server
 
-    run_server(store_path=store, host=host, port=port, timeout=timeout)
+    run_server(store_path=store, host=host, port=port, timeout=timeout, workers=workers, remote=remote, config=config)
 
 
 def main() -> None:  # pragma: no cover - console entry point
