@@ -164,6 +164,10 @@ class EmbeddedBackend(Backend):
             finally:
                 self.pool.bump()
 
+    async def write(self, job):
+        """Run ``job(store)`` on the read-write store, one writer at a time, then let the query workers reopen."""
+        return await self._write(lambda: job(self.store))
+
     async def update(self, text, using, using_named, base_iri) -> None:
         text = sparql_scan.apply_using(text, using, using_named)
 
