@@ -1,0 +1,1 @@
+"""The coherence questions of Boussole: documented SPARQL queries (``queries/*.rq``) and the code that runs them."""
