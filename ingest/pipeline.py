@@ -81,6 +81,7 @@ class Ingester:
         self.agent_label = f"{TAGGER_NAME} {TAGGER_VERSION}"
         self._pending: list[tuple[str, list[ox.Quad]]] = []
         self._failed: list[tuple[str, str]] = []
+        self._tagged = 0
 
     # --- analysis (no write) ----------------------------------------------------------------------------------
     def analyse(self, records: Iterable[Deliberation]) -> Iterator[tuple[Deliberation, list, Any]]:
@@ -222,6 +223,8 @@ class Ingester:
         if status != "stored" or existing_tags:
             self._failed.extend(self.flush())
         ann_graph = graph("annotations")
+        if write_tags:
+            self._tagged += 1
         tag_quads = model_annotations(rec, result, agent=self.agent, agent_label=self.agent_label,
                                       when=when or now_iso()) if write_tags else []
         if status == "stored" and not existing_tags:
@@ -284,6 +287,7 @@ class Ingester:
             if progress:
                 progress(summary.read + len(summary.skipped), rec.source or rec.display_id())
         self._failed.extend(self.flush())
+        summary.tagged, self._tagged = self._tagged, 0
         for iri, reason in self._failed:
             summary.skipped.append((iri, reason))
             summary.stored -= 1
@@ -344,14 +348,30 @@ def records_from_json(objs: Iterable[dict[str, Any]], source: str = "api") -> It
         yield Item(record=rec, where=where)
 
 
+_INGESTERS: dict[int, Ingester] = {}
+
+
+def ingester_for(store: ox.Store) -> Ingester:
+    """One Ingester per store object (the graph vocabulary is read once; call `forget(store)` after a rebuild)."""
+    ing = _INGESTERS.get(id(store))
+    if ing is None or ing.store is not store:
+        ing = _INGESTERS[id(store)] = Ingester(store)
+    return ing
+
+
+def forget(store: ox.Store) -> None:
+    _INGESTERS.pop(id(store), None)
+
+
 def ingest_records(store: ox.Store, records: Iterable[dict[str, Any] | Deliberation], progress: Progress | None = None) -> Summary:
-    """For the API (`POST /deliberations`): JSON records (dicts) or Deliberation objects."""
+    """For the API (`POST /deliberations`): JSON records (dicts) or Deliberation objects. Not thread-safe: serialise
+    calls (one writer at a time)."""
     items: list[Item | Deliberation] = []
     dicts = [r for r in records]
     json_objs = [r for r in dicts if not isinstance(r, Deliberation)]
     items.extend(r for r in dicts if isinstance(r, Deliberation))
     items.extend(records_from_json(json_objs))
-    return Ingester(store).ingest(items, progress)
+    return ingester_for(store).ingest(items, progress)
 
 
 def ingest_paths(store: ox.Store, paths: Iterable[str | Path], progress: Progress | None = None) -> Summary:
