@@ -186,8 +186,10 @@ def test_review_flow_and_reingest_keeps_human_decisions(ingester, data_dir, monk
 
     inputs = [data_dir / "scdl-sample.csv"]
     ingester.ingest(iter_inputs(inputs))
+    ingester.ingest(records_from_json([{"objet": "Convention de partenariat avec la commune de Lourches"}]))
     listed = to_review(ingester.store)
     assert all(i["raisons"] for i in listed)
+    assert any("non étiquetée" in r for i in listed for r in i["raisons"] if i["titre"].startswith("Convention de partenariat"))
     ref = "2024-052"   # maison de santé de Lourches
     before = current(ingester.store, ref)
     assert before.source == "modele"
