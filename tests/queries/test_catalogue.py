@@ -135,3 +135,9 @@ def test_the_id_prefix_follows_the_configured_base(monkeypatch: pytest.MonkeyPat
     q = catalogue.get("communes-prioritaires-sans-engagement-1")
     assert "PREFIX id: <http://example.org/b/>" in q.sparql()
     assert "boussole.agglo-porteduhainaut.fr/id/" not in q.sparql()
+
+
+def test_readme_indexes_every_question() -> None:
+    readme = (Path(catalogue.QUERIES_DIR) / "README.md").read_text(encoding="utf-8")
+    for qid in IDS:
+        assert f"[`{qid}`]({qid}.rq)" in readme, qid
