@@ -124,5 +124,14 @@ def serve(store: StoreOption = DEFAULT_STORE,
     run_server(store_path=store, host=host, port=port, timeout=timeout, workers=workers, remote=remote, config=config)
 
 
+def _mount_subcommands() -> None:
+    from queries.cli import app as coherence_app
+
+    app.add_typer(coherence_app, name="coherence")
+
+
+_mount_subcommands()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
