@@ -28,6 +28,7 @@ from kg.iris import BSL, DCTERMS as DCTERMS_, ELI as ELI_, OA, PROV, RDFS as RDF
 
 BATCH = 64
 MAX_IRIS = 10_000
+SYNC_EVERY = 2_048
 Progress = Callable[[int, str], None]   # (records done so far, where) → None
 
 
@@ -82,6 +83,7 @@ class Ingester:
         self._pending: list[tuple[str, list[ox.Quad]]] = []
         self._failed: list[tuple[str, str]] = []
         self._tagged = 0
+        self._since_sync = 0
 
     # --- analysis (no write) ----------------------------------------------------------------------------------
     def analyse(self, records: Iterable[Deliberation]) -> Iterator[tuple[Deliberation, list, Any]]:
@@ -231,6 +233,11 @@ class Ingester:
             self._pending.append((d.value, list(new) + context + tag_quads))
             if len(self._pending) >= BATCH:
                 self.flush()
+                self._since_sync += BATCH
+                if self._since_sync >= SYNC_EVERY:
+                    # persist RocksDB's write buffers: keeps the memory of long ingests flat
+                    self.store.flush()
+                    self._since_sync = 0
             return status
         # replace in one SPARQL update: old deliberation quads, this model version's old proposals, supersede older versions
         parts = []
