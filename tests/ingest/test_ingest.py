@@ -250,3 +250,31 @@ def test_dev_set_scores_beat_the_keyword_baseline(data_dir):
     assert r["method"]["n"] >= 200
     assert r["method"]["micro"]["f1"] >= 0.8 and r["method"]["micro"]["f1"] > r["baseline"]["micro"]["f1"] + 0.3
     assert r["method"]["macro"]["f1"] >= 0.8
+
+
+def test_on_the_built_store_and_a_rebuild_keeps_deliberations_and_reviews(tmp_path, data_dir):
+    """`boussole build` then `ingest` then `review correct` then `build` again: nothing ingested or reviewed is lost."""
+    from kg.build import build
+    from kg.store import open_store
+
+    from ingest import review
+    from ingest.pipeline import Ingester
+
+    path = tmp_path / "store"
+    build(path)
+    store = open_store(path)
+    ing = Ingester(store)
+    assert ing.gv.has_referentiel and ing.gv.serves          # rules and evidence come from the built graph
+    summary = ing.ingest(iter_inputs([data_dir / "textes" / "t15.txt", data_dir / "textes" / "t19.txt"]))
+    assert summary.stored == 2
+    review.correct(store, "2024-206", engagements=["2"], champs=["2-7"], reason="PAT", author="Léa Roux",
+                   now="2025-02-01T10:00:00Z")
+    n_deliberations, n_annotations = count(store, "deliberations"), count(store, "annotations")
+    del ing, store
+    build(path)
+    store = open_store(path)
+    assert count(store, "deliberations") == n_deliberations and count(store, "annotations") == n_annotations
+    cur = review.current(store, "2024-206")
+    assert cur.source == "humain" and cur.champs == ["2-7"]
+    assert ask(store, f"ASK {{ <{B}deliberation/200042190/2024-171> bsl:concerne ?q . ?q a bsl:QuartierPrioritaire }}") or \
+        ask(store, f"ASK {{ <{B}deliberation/200042190/2024-171> bsl:mention/bsl:designe ?q . ?q a bsl:QuartierPrioritaire }}")
