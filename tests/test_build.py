@@ -64,11 +64,8 @@ def test_provenance_points_at_the_text_of_the_label(graph_store: ox.Store) -> No
     assert rows[0]["label"] in line
 
 
-def test_rebuild_is_idempotent(built, tmp_path: Path) -> None:
-    store_path, _ = built
-    copy = tmp_path / "copy"
-    shutil.copytree(store_path, copy)
-    before = set(ox.Store.read_only(str(copy)))
+def test_rebuild_is_idempotent(store_copy) -> None:
+    copy, before = store_copy
     report = build(copy)
     assert (report.added, report.removed) == (0, 0)
     assert set(ox.Store.read_only(str(copy))) == before
@@ -80,11 +77,16 @@ def _data_copy(tmp_path: Path) -> Path:
     return data
 
 
-def test_malformed_file_names_file_and_line_and_keeps_the_store(built, tmp_path: Path) -> None:
-    store_path, _ = built
+@pytest.fixture
+def store_copy(built, tmp_path: Path) -> tuple[Path, set[ox.Quad]]:
+    """A copy of the built store, and its quads before the test touches it."""
     copy = tmp_path / "store"
-    shutil.copytree(store_path, copy)
-    before = set(ox.Store.read_only(str(copy)))
+    shutil.copytree(built[0], copy)
+    return copy, set(ox.Store.read_only(str(copy)))
+
+
+def test_malformed_file_names_file_and_line_and_keeps_the_store(store_copy, tmp_path: Path) -> None:
+    copy, before = store_copy
     data = _data_copy(tmp_path)
     (data / "referentiel" / "zz-broken.ttl").write_text(
         '@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<valeur/1> skos:prefLabel "unterminated ;\n',
@@ -94,11 +96,8 @@ def test_malformed_file_names_file_and_line_and_keeps_the_store(built, tmp_path:
     assert set(ox.Store.read_only(str(copy))) == before
 
 
-def test_shape_violation_is_reported_and_store_kept(built, tmp_path: Path) -> None:
-    store_path, _ = built
-    copy = tmp_path / "store"
-    shutil.copytree(store_path, copy)
-    before = set(ox.Store.read_only(str(copy)))
+def test_shape_violation_is_reported_and_store_kept(store_copy, tmp_path: Path) -> None:
+    copy, before = store_copy
     data = _data_copy(tmp_path)
     (data / "referentiel" / "zz-orphan.ttl").write_text(
         "@prefix bsl: <https://boussole.agglo-porteduhainaut.fr/def#> .\n"
@@ -122,10 +121,8 @@ def test_excerpt_outside_its_document_is_refused(tmp_path: Path) -> None:
         build(tmp_path / "store", data_dir=data)
 
 
-def test_build_keeps_graphs_it_does_not_own(built, tmp_path: Path) -> None:
-    store_path, _ = built
-    copy = tmp_path / "store"
-    shutil.copytree(store_path, copy)
+def test_build_keeps_graphs_it_does_not_own(store_copy) -> None:
+    copy, _ = store_copy
     mine = ox.Quad(ox.NamedNode("http://example.org/d"), ox.NamedNode("http://example.org/p"), ox.Literal("x"),
                    graph("deliberations"))
     store = ox.Store(str(copy))
@@ -135,10 +132,8 @@ def test_build_keeps_graphs_it_does_not_own(built, tmp_path: Path) -> None:
     assert mine in set(ox.Store.read_only(str(copy)))
 
 
-def test_reasoning_with_hermit_is_consistent_and_stores_inferences(built, tmp_path: Path) -> None:
-    store_path, _ = built
-    copy = tmp_path / "store"
-    shutil.copytree(store_path, copy)
+def test_reasoning_with_hermit_is_consistent_and_stores_inferences(store_copy) -> None:
+    copy, _ = store_copy
     report = build(copy, reason=True)
     assert report.graphs.get("inferred", 0) > 0
     store = ox.Store.read_only(str(copy))
