@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test build serve browser bench clean
+.PHONY: run test build ingest-sample serve browser bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,14 @@ $(STAMP): pyproject.toml constraints.txt
 build: $(STAMP)
 	$(BIN)/boussole build --store $(STORE)
 
-run: build
+# A sample of deliberations (an SCDL CSV with four invalid rows that are reported, full texts, a PDF and a
+# .docx): exit code 1 only means that some input was skipped, which the sample does on purpose.
+SAMPLE := tests/data/deliberations/scdl-sample.csv tests/data/deliberations/textes tests/data/deliberations/sample.pdf tests/data/deliberations/sample.docx
+
+ingest-sample: build
+	$(BIN)/boussole ingest --store $(STORE) $(SAMPLE) || test $$? -eq 1
+
+run: ingest-sample
 	$(BIN)/boussole serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 # Debian's Chromium drives the browser tests (no browser download); installed once, as root, when missing.

@@ -124,6 +124,74 @@ def serve(store: StoreOption = DEFAULT_STORE,
     run_server(store_path=store, host=host, port=port, timeout=timeout, workers=workers, remote=remote, config=config)
 
 
+@app.command()
+def ingest(inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, .txt/.pdf/.docx files or folders.")],
+           store: StoreOption = DEFAULT_STORE,
+           quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False) -> None:
+    """Ingest deliberations: read, extract entities, link them to the graph, tag them; re-running changes nothing."""
+    from ingest.cli import ingest_command
+
+    raise typer.Exit(ingest_command(inputs, store, quiet=quiet))
+
+
+@app.command()
+def tag(inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, documents or folders.")],
+        format: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
+        store: Annotated[Optional[Path], typer.Option("--store", help="Read the référentiel from this store (default: var/store if built, else kg/data).")] = None) -> None:
+    """Print the proposed engagements and champs of each deliberation (id,engagements,champs,score,evidence); writes nothing."""
+    from ingest.cli import tag_command
+
+    if store is None and (DEFAULT_STORE / "CURRENT").exists():
+        store = DEFAULT_STORE
+    raise typer.Exit(tag_command(inputs, format, store))
+
+
+review_app = typer.Typer(help="Human review of the proposed tags: list, accept, correct.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("list")
+def review_list(store: StoreOption = DEFAULT_STORE,
+                format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table") -> None:
+    """Deliberations whose tags need a person: low score, disagreement, or no tag."""
+    from ingest.cli import review_list as run
+
+    raise typer.Exit(run(store, format))
+
+
+@review_app.command("accept")
+def review_accept(deliberation: Annotated[str, typer.Argument(help="Deliberation id, path or IRI.")],
+                  author: Annotated[str, typer.Option("--author", help="Who decides.")],
+                  reason: Annotated[Optional[str], typer.Option("--reason")] = None,
+                  store: StoreOption = DEFAULT_STORE) -> None:
+    """Accept the model's proposal for a deliberation (recorded with author and time)."""
+    from ingest.cli import review_accept as run
+
+    raise typer.Exit(run(deliberation, author, store, reason))
+
+
+@review_app.command("correct")
+def review_correct(deliberation: Annotated[str, typer.Argument(help="Deliberation id, path or IRI.")],
+                   author: Annotated[str, typer.Option("--author", help="Who decides.")],
+                   reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")],
+                   engagement: Annotated[Optional[list[str]], typer.Option("--engagement", help="1, 2, 3, '1;3' or none; repeatable.")] = None,
+                   champ: Annotated[Optional[list[str]], typer.Option("--champ", help="E-C, e.g. 2-4; repeatable.")] = None,
+                   store: StoreOption = DEFAULT_STORE) -> None:
+    """Set the engagements and champs of a deliberation; a human decision is never overwritten by the model."""
+    from ingest.cli import review_correct as run
+
+    raise typer.Exit(run(deliberation, engagement=engagement, champ=champ, reason=reason, author=author, store_path=store))
+
+
+@app.command("eval-tagging")
+def eval_tagging(labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv", help="CSV with id,objet,engagements,champs.")],
+                 format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table") -> None:
+    """Precision, recall and F1 per engagement (micro, macro), primary-champ accuracy, confusion matrix; with the keyword baseline."""
+    from ingest.cli import eval_command
+
+    raise typer.Exit(eval_command(labelled, format))
+
+
 def _mount_subcommands() -> None:
     from queries.cli import app as coherence_app
 
