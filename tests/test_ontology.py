@@ -46,3 +46,17 @@ def test_aligned_with_standard_vocabularies() -> None:
     assert ("Collectivite", "http://www.w3.org/ns/org#Organization") in parents
     assert ("Deliberation", "http://data.europa.eu/eli/ontology#LegalResource") in parents
     assert ("ExtraitSource", "http://www.w3.org/ns/prov#Entity") in parents
+
+
+def test_versioned_sources_are_the_shared_seeds() -> None:
+    """kg/sources/ holds exact copies of ../shared/seeds (line numbers of the provenance depend on it)."""
+    import pytest
+
+    from kg.sources import SOURCES_DIR
+
+    shared = SOURCES_DIR.parents[2] / "shared"
+    if not (shared / "seeds").is_dir():
+        pytest.skip(f"{shared / 'seeds'} is not beside the repository")
+    for seed in sorted((shared / "seeds").glob("*.txt")):
+        assert (SOURCES_DIR / seed.name).read_bytes() == seed.read_bytes(), seed.name
+    assert (SOURCES_DIR / "communes-caph.csv").read_bytes() == (shared / "reference" / "communes-caph.csv").read_bytes()
