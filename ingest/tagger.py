@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ingest import TAGGER_NAME, TAGGER_VERSION
+from ingest.acts import Act, rules
 from ingest.linking import GraphVocabulary, actes_yaml, vocabulary_yaml
 from ingest.nlp import Mention
 from ingest.text import (
@@ -79,6 +80,25 @@ class TagResult:
         return [self.aucun] if self.aucun else self.engagements + self.champs
 
 
+class CueIndex(PhraseIndex):
+    """Longest match wins: a shorter cue inside a longer cue never counts (« conservatoire » inside « conservatoire
+    d'espaces naturels »). A phrase that serves two champs is listed under both in the vocabulary."""
+
+    def find(self, toks):
+        i, n = 0, len(toks)
+        while i < n:
+            hit = None
+            for key, payloads in self._by_first.get(toks[i], ()):   # sorted longest first
+                if tuple(toks[i:i + len(key)]) == key:
+                    hit = (i, i + len(key), list(payloads))
+                    break
+            if hit:
+                yield hit
+                i = hit[1]
+            else:
+                i += 1
+
+
 def _squash(raw: float) -> float:
     return round(1.0 - math.exp(-max(raw, 0.0) / SCALE), 3)
 
@@ -91,7 +111,8 @@ class Tagger:
         self.gv = gv
         voc = vocabulary_yaml()
         w = voc["weights"]
-        self.cues = PhraseIndex()
+        self.cues = CueIndex()
+        self.rules = rules()
         self.labels: dict[str, str] = {}
         for key, spec in voc["champs"].items():
             self.labels[key] = gv.labels.get(f"champ/{key}") or spec["label"]
@@ -157,31 +178,44 @@ class Tagger:
     # --- tagging --------------------------------------------------------------------------------------------
     def tag(self, objet: str, texte: str = "", matiere_code: str | None = None,
             mentions: list[Mention] | None = None) -> TagResult:
+        R = self.rules
         body = strip_boilerplate_lines(texte) if texte else ""
         raw: dict[str, float] = defaultdict(float)
-        hits: dict[str, list[tuple[float, int, int, str]]] = defaultdict(list)   # champ → (weight, start, end, where)
-        inst_raw: dict[str, float] = defaultdict(float)
-        inst_hits: dict[str, list[str]] = defaultdict(list)
+        # champ → (weight counted, start, end, where, surface, strength) ; strength = base weight × role factor
+        hits: dict[str, list[tuple]] = defaultdict(list)
+        inst: list[tuple[str, float, str, str, tuple]] = []      # (reason, weight, where, surface, phrase)
         seen: dict[tuple, int] = Counter()
+        stems_of: dict[str, list[str]] = {}
 
         def scan(text: str, where: str, boost: float) -> None:
-            toks = tokens_with_offsets(text)
+            toks = tokens_with_offsets(R.blank_places(text))
             stems = [t[0] for t in toks]
+            stems_of[where] = stems
             for i, j, payloads in self.cues.find(stems):
                 start, end = toks[i][1], toks[j - 1][2]
                 surface = text[start:end]
+                phrase = tuple(stems[i:j])
+                if not R.polyseme_ok(stems, i, j, phrase):
+                    continue
+                role = R.role(stems, i, phrase)
                 for kind, key, weight in payloads:
-                    k = (kind, key, " ".join(stems[i:j]))
+                    k = (kind, key, phrase)
                     seen[k] += 1
+                    w = weight * role
                     # first occurrence counts fully (boosted in the object), repeats add a little
-                    add = weight * boost if seen[k] == 1 else (0.1 * weight if seen[k] <= 4 else 0.0)
+                    add = w * boost if seen[k] == 1 else (0.1 * w if seen[k] <= 4 else 0.0)
                     if kind == "champ":
                         raw[key] += add
-                        hits[key].append((weight * boost, start, end, where, surface))
+                        hits[key].append((w * boost, start, end, where, surface, w, phrase))
                     else:
-                        inst_raw[key] += add
-                        if surface not in inst_hits[key]:
-                            inst_hits[key].append(surface)
+                        inst.append((key, add, where, surface, phrase))
+            for start, end, mo in R.motif_hits(text):
+                k = ("motif", mo.champ, mo.nom)
+                seen[k] += 1
+                if seen[k] == 1:
+                    raw[mo.champ] += mo.poids * boost
+                    hits[mo.champ].append((mo.poids * boost, start, end, where, text[start:end].strip(),
+                                           mo.poids, (mo.nom,)))
 
         scan(objet, "objet", TITLE_BOOST)
         if body:
@@ -219,6 +253,27 @@ class Tagger:
                         raw[key] += weight * (m.confidence or 0.5)
                         res_evidence[key].append(m.path)
 
+        # co-tagging rules of the labelling guide
+        all_stems = stems_of.get("objet", []) + ["."] + stems_of.get("texte", [])
+        cotag_champs: dict[str, str] = {}
+        for rule in R.cotags_found(all_stems):
+            for key in rule.champs:
+                raw[key] = max(raw[key], R.cotag_minimum)
+                cotag_champs.setdefault(key, rule.nom)
+
+        # the act of the object, and the institutional evidence it leaves
+        act = R.find_act(objet)
+        neutral = set(act.type.neutralise) if act else set()
+        yielded = act is not None and act.first_clause and R.policy_marker(all_stems, act.type) is not None
+        inst_raw: dict[str, float] = defaultdict(float)
+        inst_hits: dict[str, list[str]] = defaultdict(list)
+        for reason, add, where, surface, phrase in inst:
+            if phrase in neutral or (yielded and where == "objet" and reason == act.type.raison):
+                continue   # the act's own words, or an act that yields to its policy marker
+            inst_raw[reason] += add
+            if surface not in inst_hits[reason]:
+                inst_hits[reason].append(surface)
+
         # ACTES matière prior
         if matiere_code:
             parts = matiere_code.split(".")
@@ -231,7 +286,8 @@ class Tagger:
                         raw[spec["prior"]] += float(spec.get("weight", 0.3))
                     break
 
-        return self._decide(objet, body, raw, hits, inst_raw, inst_hits, vec, res_evidence, eng_extra)
+        ctx = _Context(act, stems_of.get("objet", []), all_stems, cotag_champs)
+        return self._decide(objet, body, raw, hits, inst_raw, inst_hits, vec, res_evidence, eng_extra, ctx)
 
     def _quote(self, text: str, start: int, end: int) -> str:
         for s, e in sentences(text):
@@ -243,7 +299,41 @@ class Tagger:
                 return q
         return " ".join(text[start:end].split())
 
-    def _decide(self, objet, body, raw, hits, inst_raw, inst_hits, vec, res_evidence, eng_extra) -> TagResult:
+    # --- the act rule ------------------------------------------------------------------------------------------
+    def _act_decision(self, ctx: "_Context", hits) -> tuple[str, str, str] | None:
+        """(reason key, act label, evidence words) when the act makes the deliberation institutional, else None."""
+        R = self.rules
+        act = ctx.act
+        atype = act.type if act and act.first_clause else None
+        if atype is None or atype.decision == "objet":
+            if ctx.objet_stems and R.internal_context(ctx.objet_stems) and not R.policy_marker(ctx.all_stems, R.interne_act):
+                return R.interne_act.raison, "Action interne à l'administration (personnel, services)", ""
+            return None
+        head = " ".join(ctx.objet_stems[act.start:act.end])
+        if R.policy_marker(ctx.all_stems, atype):
+            return None
+        complement_fort = any(h[3] == "objet" and h[5] >= R.second_fort for hs in hits.values() for h in hs)
+        if atype.decision == "institutionnel":
+            return atype.raison, atype.libelle, head
+        if atype.decision == "organisme":
+            return None if complement_fort else (atype.raison, atype.libelle, head)
+        if atype.decision == "patrimoine":
+            from ingest.acts import has_phrase
+            land = not atype.si or has_phrase(ctx.objet_stems, atype.si)
+            if land and not complement_fort:
+                return atype.raison, atype.libelle, head
+        return None
+
+    def _strength(self, key: str, hits, res_evidence, ctx: "_Context") -> bool:
+        """Enough evidence for a second champ: one strong cue, a co-tagging rule, a linked resource or two cues."""
+        if key in ctx.cotags or res_evidence.get(key):
+            return True
+        hs = hits.get(key, [])
+        if any(h[5] >= self.rules.second_fort for h in hs):
+            return True
+        return len({h[6] for h in hs}) >= self.rules.second_distincts
+
+    def _decide(self, objet, body, raw, hits, inst_raw, inst_hits, vec, res_evidence, eng_extra, ctx) -> TagResult:
         result = TagResult()
         ranked = sorted(CHAMPS, key=lambda k: (-raw.get(k, 0.0), k))
         best = ranked[0]
@@ -251,23 +341,51 @@ class Tagger:
         result.primary = best if best_raw > 0 else None
         inst_total = sum(inst_raw.values())
 
-        if inst_total >= 1.5 and inst_total >= best_raw:
-            reason_key = max((k for k in inst_raw if k != "matiere"), key=lambda k: (inst_raw[k], k), default=None)
+        def inst_reason(key=None):
+            reason_key = key or max((k for k in inst_raw if k != "matiere"), key=lambda k: (inst_raw[k], k), default=None)
             reason = self.inst_reasons.get(reason_key, "Fonctionnement institutionnel (matière ACTES)")
             words = inst_hits.get(reason_key, [])[:4] if reason_key else []
+            return reason, words
+
+        decision = self._act_decision(ctx, hits)
+        if decision:
+            reason_key, libelle, head = decision
+            reason = self.inst_reasons.get(reason_key, libelle)
+            preuve = f"acte : {libelle}" + (f" (« {head} »)" if head else "")
+            words = inst_hits.get(reason_key, [])[:3]
+            if words:
+                preuve += " ; mots : " + ", ".join(f"« {w} »" for w in words)
+            score = _squash(max(inst_total, 1.5) + 1.0)
+            if best_raw >= 1.5:
+                preuve += f" ; à vérifier : indices thématiques concurrents (champ {best})"
+                score = min(score, 0.6)
+            result.aucun = Tag("aucun", score, preuve, [], justification=f"{reason} — {libelle}.")
+            return result
+
+        if inst_total >= 1.5 and inst_total >= best_raw:
+            reason, words = inst_reason()
             preuve = ("mots : " + ", ".join(f"« {w} »" for w in words)) if words else "matière ACTES institutionnelle"
+            if best_raw >= 1.5:
+                preuve += f" ; à vérifier : indices thématiques concurrents (champ {best})"
             score = _squash(inst_total - 0.5 * best_raw)
             result.aucun = Tag("aucun", max(score, 0.3), preuve, [], justification=f"{reason}.")
             return result
 
         chosen = [k for k in ranked[:MAX_CHAMPS] if _squash(raw.get(k, 0.0)) >= THRESHOLD and raw[k] >= 0.5 * best_raw]
+        chosen = [k for i, k in enumerate(chosen) if i == 0 or self._strength(k, hits, res_evidence, ctx)]
+        if chosen:   # the co-tagging rules of the guide add their champs whatever their relative score
+            chosen += [k for k in sorted(ctx.cotags) if k not in chosen and chosen[0] in ctx.cotags]
+            chosen = chosen[:MAX_CHAMPS]
         if not chosen and _squash(best_raw) >= LOW:
             chosen = [best]
         if not chosen:
-            if inst_total > 0:
-                reason_key = max((k for k in inst_raw if k != "matiere"), key=lambda k: (inst_raw[k], k), default=None)
-                reason = self.inst_reasons.get(reason_key, "Fonctionnement institutionnel (matière ACTES)")
-                words = inst_hits.get(reason_key, [])[:4] if reason_key else []
+            act = ctx.act
+            if act and act.type.decision == "objet":
+                reason = self.inst_reasons.get(act.type.raison, act.type.libelle)
+                result.aucun = Tag("aucun", 0.5, f"acte : {act.type.libelle}, sans objet thématique reconnu", [],
+                                   justification=f"{reason} — {act.type.libelle}.")
+            elif inst_total > 0:
+                reason, words = inst_reason()
                 preuve = ("mots : " + ", ".join(f"« {w} »" for w in words)) if words else "matière ACTES institutionnelle"
                 result.aucun = Tag("aucun", max(0.3, _squash(inst_total) * 0.8), preuve, [], justification=f"{reason}.")
             else:
@@ -275,17 +393,27 @@ class Tagger:
                                    justification="Aucun indice d'un champ d'intervention : à vérifier.")
             return result
 
+        # doubtful: the only evidence of the best champ is one medium or weak cue (no linked resource, no rule)
+        doubts = []
+        bh = hits.get(chosen[0], [])
+        if (chosen[0] not in ctx.cotags and not res_evidence.get(chosen[0])
+                and len({h[6] for h in bh}) <= 1 and all(h[5] < self.rules.second_fort for h in bh)):
+            doubts.append("un seul indice moyen ou faible" if bh else "aucun mot-clé, seulement la proximité du référentiel")
+        if inst_total >= 1.0:
+            doubts.append("indices institutionnels concurrents")
+
         eng_best: dict[str, Tag] = {}
         for key in chosen:
             score = _squash(raw[key])
             words, quote = [], ""
-            for weight, start, end, where, surface in sorted(hits.get(key, []), key=lambda h: (-h[0], h[1])):
+            for h in sorted(hits.get(key, []), key=lambda h: (-h[0], h[1])):
+                weight, start, end, where, surface = h[:5]
                 if surface.lower() not in [w.lower() for w in words]:
                     words.append(surface)
                 if not quote:
                     quote = self._quote(objet if where == "objet" else body, start, end)
             ressources = [f"champ/{key}"]
-            best_unit, best_sim = None, 0.2
+            best_unit, best_sim = None, self.rules.proche_de_min
             acc: dict[int, float] = defaultdict(float)
             index = self.unit_index.get(key, {})
             for t, x in vec.items():
@@ -297,6 +425,8 @@ class Tagger:
             parts = []
             if words:
                 parts.append("mots : " + ", ".join(f"« {w} »" for w in words[:5]))
+            if key in ctx.cotags:
+                parts.append(f"règle : {ctx.cotags[key]}")
             if quote:
                 parts.append(f"phrase : « {quote} »")
             if best_unit:
@@ -307,6 +437,8 @@ class Tagger:
                 ressources.append(p)
             if res_evidence.get(key):
                 parts.append("ressources liées : " + ", ".join(self.gv.label(p) for p in res_evidence[key][:3]))
+            if key == chosen[0] and doubts:
+                parts.append("à vérifier : " + ", ".join(doubts))
             preuve = " ; ".join(parts) or f"proche du champ « {self.labels[key]} »"
             tag = Tag(f"champ/{key}", score, preuve, ressources)
             result.champs.append(tag)
@@ -321,6 +453,14 @@ class Tagger:
             preuve = f"par le champ {src.target.split('/')[1]} « {self.labels[src.target.split('/')[1]]} » : {src.preuve}"
             result.engagements.append(Tag(f"engagement/{e}", score, preuve, res))
         return result
+
+
+@dataclass
+class _Context:
+    act: Act | None
+    objet_stems: list[str]
+    all_stems: list[str]
+    cotags: dict[str, str]          # champ → name of the co-tagging rule that added it
 
 
 @lru_cache(maxsize=4)
