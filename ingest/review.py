@@ -150,6 +150,13 @@ def to_review(store: ox.Store, low: float = LOW_SCORE) -> list[dict[str, Any]]:
             scores = [a.score for a in cur.annotations if a.score is not None and (a.body.startswith("engagement/") or a.body == "aucun")]
             if scores and min(scores) < low:
                 reasons.append(f"score faible ({min(scores):.2f})")
+            # doubts written by the tagger in its evidence: one weak/medium cue only, institutional and thematic
+            # evidence in competition (docs/tagging.md § 4)
+            for a in cur.annotations:
+                if not a.human and "à vérifier :" in (a.preuve or ""):
+                    doubt = a.preuve.split("à vérifier :", 1)[1].split(" ; ")[0].strip()
+                    if f"indice douteux : {doubt}" not in reasons:
+                        reasons.append(f"indice douteux : {doubt}")
             eng = sorted((a.score or 0 for a in cur.annotations if a.body.startswith("engagement/")), reverse=True)
             if len(eng) >= 2 and eng[0] - eng[1] < NEAR_TIE:
                 reasons.append("désaccord : engagements concurrents de scores proches")
