@@ -146,3 +146,19 @@ def test_doubtful_proposals_say_so_in_their_evidence(session_ingester):
     assert r.aucun is not None and "à vérifier" in r.aucun.preuve       # thematic evidence competes with the act
     r = tag(session_ingester, "Convention relative à la circulation des poids lourds")
     assert r.champs and "à vérifier" in r.champs[0].preuve              # one medium cue only
+
+
+def test_review_lists_the_doubts(ingester):
+    from ingest.pipeline import records_from_json
+    from ingest.review import to_review
+
+    ingester.ingest(records_from_json([
+        {"objet": "Fixation des tarifs de l'accueil de loisirs et du centre de loisirs"},
+        {"objet": "Convention relative à la circulation des poids lourds"},
+        {"objet": "Aménagement d'une piste cyclable et d'une voie verte entre deux communes"},
+    ]))
+    listed = {i["titre"]: i["raisons"] for i in to_review(ingester.store)}
+    assert any(r.startswith("indice douteux : indices thématiques concurrents") for r in listed[
+        "Fixation des tarifs de l'accueil de loisirs et du centre de loisirs"])
+    assert any("un seul indice" in r for r in listed["Convention relative à la circulation des poids lourds"])
+    assert "Aménagement d'une piste cyclable et d'une voie verte entre deux communes" not in listed
