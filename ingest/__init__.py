@@ -2,4 +2,4 @@
 graph's own vocabulary, tag engagements and champs d'intervention with evidence, store ELI + Web Annotations."""
 
 TAGGER_NAME = "boussole-tagger"
-TAGGER_VERSION = "1.0.0"
+TAGGER_VERSION = "1.1.0"
