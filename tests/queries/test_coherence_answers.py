@@ -308,3 +308,27 @@ def test_resources_without_provenance(fixture_store: ox.Store) -> None:
 ])
 def test_nothing_to_report_when_everything_is_covered(complete_store: ox.Store, qid: str, params: dict[str, str]) -> None:
     assert answer(complete_store, qid, **params) == []
+
+
+def test_a_contract_that_serves_a_champ_itself_covers_it(fixture_store: ox.Store) -> None:
+    """A crosswalk link whose contributor is the contract itself (not one of its elements) covers the champ."""
+    before = {r["champ"] for r in answer(fixture_store, "champs-sans-contrat", fondement="explicite")}
+    assert "id:champ/3-1" in before
+    contract = next(iter(fixture_store.query(
+        "SELECT ?c WHERE { ?c a ?k . ?k rdfs:subClassOf* bsl:Contrat } LIMIT 1",
+        prefixes={"bsl": "https://boussole.agglo-porteduhainaut.fr/def#",
+                  "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}, use_default_graph_as_union=True)))["c"]
+    base = "https://boussole.agglo-porteduhainaut.fr/id/"
+    bsl = "https://boussole.agglo-porteduhainaut.fr/def#"
+    link, extra = ox.NamedNode(base + "contribution/test-contrat--champ-3-1"), ox.NamedNode(base + "graph/test")
+    added = [ox.Quad(link, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(bsl + "Contribution"), extra),
+             ox.Quad(link, ox.NamedNode(bsl + "contributeur"), contract, extra),
+             ox.Quad(link, ox.NamedNode(bsl + "cible"), ox.NamedNode(base + "champ/3-1"), extra),
+             ox.Quad(link, ox.NamedNode(bsl + "fondement"), ox.NamedNode(bsl + "explicite"), extra)]
+    fixture_store.extend(added)
+    try:
+        after = {r["champ"] for r in answer(fixture_store, "champs-sans-contrat", fondement="explicite")}
+    finally:
+        for quad in added:
+            fixture_store.remove(quad)
+    assert after == before - {"id:champ/3-1"}
