@@ -332,3 +332,9 @@ def test_a_contract_that_serves_a_champ_itself_covers_it(fixture_store: ox.Store
         for quad in added:
             fixture_store.remove(quad)
     assert after == before - {"id:champ/3-1"}
+
+
+def test_equity_shows_the_idh_range_the_source_gives(graph_store: ox.Store) -> None:
+    """Seed 000 gives one IDH range (0.18-0.28) for five communes; the real graph answers it for Denain."""
+    rows = {r["nom"]: r["idh"] for r in answer(graph_store, "equite-engagement-1-par-commune")}
+    assert rows["Denain"] == "0.18–0.28" and rows["Abscon"] == ""
