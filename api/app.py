@@ -166,7 +166,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(deliberation_routes.router())
     if backend.kind == "embedded":  # the pages read a pyoxigraph store; before the "/" route below, so they own it
         web.mount(app, store_provider=backend.current_store, write_token=lambda: settings.write_token,
-                  on_write=backend.pool.bump, query_page="/ui", sources_dir=settings.sources_dir)
+                  writer=backend.write, query_page="/ui", sources_dir=settings.sources_dir)
 
     def root(request: Request) -> str:
         if settings.public_url:

@@ -13,10 +13,10 @@ import hmac
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -59,11 +59,14 @@ env.filters["date_fr"] = _fr_date
 env.filters["euros"] = lambda v: "—" if v is None else _fr_number(v) + "\u00a0€"
 
 
+Writer = Callable[[Callable[[ox.Store], Any]], Awaitable[Any]]
+
+
 @dataclass
 class WebConfig:
     store_provider: Callable[[], ox.Store]
     write_token: Callable[[], str | None]
-    on_write: Callable[[], None] | None = None
+    writer: Writer | None = None
     query_page: str = "/ui"
     linked_data_prefix: str = "/id/"
     sources_dir: Path = da.DEFAULT_SOURCES_DIR
@@ -72,12 +75,14 @@ class WebConfig:
 
 
 def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store], write_token: str | Callable[[], str | None] | None = None,
-          on_write: Callable[[], None] | None = None, query_page: str = "/ui", sources_dir: Path | None = None) -> None:
+          writer: Writer | None = None, query_page: str = "/ui", sources_dir: Path | None = None) -> None:
     """Add the pages to ``app``: include :data:`router` and serve ``web/static`` at ``/assets``.
 
     ``write_token``: the token a reviewer types to log in (a string, a callable, or None to read
     ``BOUSSOLE_WRITE_TOKEN`` at each request); without a token, reviews are read-only.
-    ``on_write``: called after each recorded decision (e.g. to let query workers see the new data).
+    ``writer``: runs a write job ``job(store)`` on the read-write store, one writer at a time, and lets readers see
+    the change (the API passes its backend's single writer); by default the job runs in a thread on
+    ``store_provider()``.
     """
     if write_token is None:
         token_fn = lambda: os.environ.get("BOUSSOLE_WRITE_TOKEN") or None  # noqa: E731
@@ -85,7 +90,7 @@ def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store], write_token: 
         token_fn = write_token
     else:
         token_fn = lambda: write_token  # noqa: E731
-    app.state.boussole_web = WebConfig(store_provider=store_provider, write_token=token_fn, on_write=on_write,
+    app.state.boussole_web = WebConfig(store_provider=store_provider, write_token=token_fn, writer=writer,
                                        query_page=query_page, sources_dir=sources_dir or da.DEFAULT_SOURCES_DIR)
     app.include_router(router)
     app.mount(STATIC_PATH, StaticFiles(directory=str(HERE / "static")), name="boussole-web-assets")
@@ -297,10 +302,12 @@ def _need_writer(request: Request) -> str | Response:
     return RedirectResponse("/connexion?" + urlencode({"retour": "/review"}), 303)
 
 
-def _after_write(request: Request) -> None:
-    hook = _cfg(request).on_write
-    if hook:
-        hook()
+async def _write(request: Request, job: Callable[[ox.Store], Any]) -> Any:
+    """Run a decision through the configured single writer (or in a thread on the current store)."""
+    writer = _cfg(request).writer
+    if writer is not None:
+        return await writer(job)
+    return await run_in_threadpool(job, _store(request))
 
 
 def _redirect(back: str, **extra: str) -> RedirectResponse:
@@ -314,9 +321,8 @@ def _review_module():
     return ir
 
 
-@router.post("/review/accepter", include_in_schema=False)
-async def review_accept(request: Request) -> Response:
-    """Accept the model's current proposal for one deliberation (``ingest.review.accept``)."""
+async def _review_form(request: Request) -> tuple[str, Any, str, ox.NamedNode] | Response:
+    """The reviewer, the form, where to go back and the deliberation of a review POST, or the response that refuses it."""
     who = _need_writer(request)
     if isinstance(who, Response):
         return who
@@ -326,26 +332,34 @@ async def review_accept(request: Request) -> Response:
     d = da.node_for_path(path)
     if d is None or not path.startswith("deliberation/"):
         return _redirect(back, erreur="Délibération invalide.")
+    return who, form, back, d
+
+
+async def _decide(request: Request, back: str, job: Callable[[ox.Store], Any], done: str) -> Response:
     try:
-        await run_in_threadpool(_review_module().accept, _store(request), d.value, who)
+        await _write(request, job)
     except BoussoleError as exc:
         return _redirect(back, erreur=str(exc))
-    _after_write(request)
-    return _redirect(back, message="Proposition acceptée.")
+    return _redirect(back, message=done)
+
+
+@router.post("/review/accepter", include_in_schema=False)
+async def review_accept(request: Request) -> Response:
+    """Accept the model's current proposal for one deliberation (``ingest.review.accept``)."""
+    checked = await _review_form(request)
+    if isinstance(checked, Response):
+        return checked
+    who, _, back, d = checked
+    return await _decide(request, back, lambda store: _review_module().accept(store, d.value, who), "Proposition acceptée.")
 
 
 @router.post("/review/corriger", include_in_schema=False)
 async def review_correct(request: Request) -> Response:
     """Set the tags of one deliberation (``ingest.review.correct``): engagements, champs or « aucun », with a reason."""
-    who = _need_writer(request)
-    if isinstance(who, Response):
-        return who
-    form = await request.form()
-    back = _safe_back(form.get("retour"))
-    path = str(form.get("deliberation", ""))
-    d = da.node_for_path(path)
-    if d is None or not path.startswith("deliberation/"):
-        return _redirect(back, erreur="Délibération invalide.")
+    checked = await _review_form(request)
+    if isinstance(checked, Response):
+        return checked
+    who, form, back, d = checked
     engagements, champs = [], []
     for b in form.getlist("corps"):
         b = str(b)
@@ -362,13 +376,8 @@ async def review_correct(request: Request) -> Response:
     reason = " ".join(str(form.get("raison", "")).split())[:2000]
     if not reason:
         return _redirect(back, erreur="Indiquez la raison de la correction.")
-    try:
-        await run_in_threadpool(partial(_review_module().correct, _store(request), d.value, engagements=engagements,
-                                        champs=champs, reason=reason, author=who))
-    except BoussoleError as exc:
-        return _redirect(back, erreur=str(exc))
-    _after_write(request)
-    return _redirect(back, message="Correction enregistrée.")
+    return await _decide(request, back, lambda store: _review_module().correct(
+        store, d.value, engagements=engagements, champs=champs, reason=reason, author=who), "Correction enregistrée.")
 
 
 # ------------------------------------------------------------------------------------------------ login

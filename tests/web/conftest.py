@@ -72,7 +72,12 @@ def server(web_store: ox.Store):
 
     app = FastAPI()
     writes: list[float] = []
-    web.mount(app, store_provider=lambda: web_store, write_token=TOKEN, on_write=lambda: writes.append(time.time()))
+    async def writer(job):
+        result = job(web_store)
+        writes.append(time.time())
+        return result
+
+    web.mount(app, store_provider=lambda: web_store, write_token=TOKEN, writer=writer)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
