@@ -118,7 +118,8 @@ def _error(status: int, message: str, headers: dict | None = None) -> Response:
 
 
 def read_examples(folder: Path) -> list[dict]:
-    """The canned queries of ``queries/`` (read at request time): name from a leading ``# title`` comment."""
+    """The canned queries of ``queries/`` (read at request time), named by their ``# title_fr:`` header line
+    (else their first comment line)."""
     out = []
     if not folder.is_dir():
         return out
@@ -127,8 +128,10 @@ def read_examples(folder: Path) -> list[dict]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        first = text.lstrip().splitlines()[0] if text.strip() else ""
-        name = first.lstrip("#").strip() if first.startswith("#") else path.stem
+        header = [line for line in text.splitlines() if line.startswith("#")]
+        titled = [line.split(":", 1)[1].strip() for line in header if line.startswith("# title_fr:")]
+        first = header[0].lstrip("#").strip() if header else path.stem
+        name = titled[0] if titled else first
         out.append({"name": name[:80] or path.stem, "file": str(path.relative_to(folder)), "query": text})
     return out
 

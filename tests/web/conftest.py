@@ -1,13 +1,11 @@
 """A real uvicorn server serving the web pages over a real on-disk store, and a headless Chromium to drive it.
 
-The store is the one ``kg.build.build`` makes from kg/data; while other data files are being written and the
-build refuses them (SHACL), the same parsed and derived data is written without validation so the pages can
-still be tested. The small fixture ``fixture_deliberations.ttl`` adds deliberations and tags.
+The store is the one ``kg.build.build`` makes from kg/data, plus the small fixture ``fixture_deliberations.ttl``
+(deliberations and tags).
 """
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -32,20 +30,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def web_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from kg.build import build, stage
-    from kg.errors import BoussoleError
+    from kg.build import build
 
     path = tmp_path_factory.mktemp("web-store") / "store"
-    try:
-        build(path)
-    except BoussoleError:
-        # the data is mid-way (another file breaks a shape): use the same quads without the SHACL gate
-        shutil.rmtree(path, ignore_errors=True)
-        staged, _ = stage()
-        store = ox.Store(str(path))
-        store.extend(staged.quads_for_pattern(None, None, None, None))
-        store.flush()
-        del store
+    build(path)
     store = ox.Store(str(path))
     for q in ox.parse(path=str(HERE / "fixture_deliberations.ttl"), base_iri=base_iri()):
         tagging = any(f"/{k}/" in q.subject.value for k in ("annotation", "agent", "personne"))

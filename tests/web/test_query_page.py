@@ -1,0 +1,70 @@
+"""The query page of `boussole serve`: YASGUI, served from the package, runs a query against /sparql in Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.fixture(scope="module")
+def full_server(web_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The whole application (API + pages), as `boussole serve` starts it, over a copy of the test store."""
+    store = tmp_path_factory.mktemp("query-page") / "store"
+    shutil.copytree(web_store_path, store)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "BOUSSOLE_WRITE_TOKEN"}
+    proc = subprocess.Popen([sys.executable, "-m", "api.server", "--store", str(store), "--port", str(port),
+                             "--workers", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("boussole serve did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_yasgui_runs_a_query_offline(browser, full_server: str) -> None:
+    context = browser.new_context(base_url=full_server, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(full_server) and not r.url.startswith("data:") else None)
+    page.goto("/ui")
+    page.wait_for_function("window.boussoleYasgui !== undefined")
+    tabs = page.evaluate("window.boussoleYasgui.persistentConfig.getTabs().length")
+    assert tabs >= 20  # one tab per coherence question of queries/, named by its French title
+    names = page.evaluate("window.boussoleYasgui.persistentConfig.getTabs().map(id => window.boussoleYasgui.getTab(id).getName())")
+    assert "Champs d'intervention qu'aucun contrat ne couvre" in names
+    page.evaluate("""() => {
+        const tab = window.boussoleYasgui.getTab();
+        tab.getYasqe().setValue('SELECT ?label WHERE { ?e a bsl:Engagement ; skos:prefLabel ?label FILTER(LANG(?label) = "fr") } ORDER BY ?e');
+        tab.getYasqe().query();
+    }""")
+    page.wait_for_selector(".yasr table td:has-text('Rattraper les retards')")
+    cells = page.locator(".yasr table tbody tr").count()
+    assert cells == 3
+    page.screenshot(path=str(ROOT / "test-artifacts" / "web-yasgui.png"), full_page=True)
+    context.close()
+    assert not outside, f"the query page fetched resources outside the server: {outside}"
