@@ -110,7 +110,7 @@ def servers(store: Path, ntriples: Path, with_rdflib: bool) -> list[Server]:
     if with_rdflib:
         found.append(Server("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", str(ntriples),
                                                 "--host", "127.0.0.1", "--port", str(p3)],
-                            f"http://127.0.0.1:{p3}/sparql"))
+                            f"http://127.0.0.1:{p3}/"))  # rdflib-endpoint 0.6 answers at its root
     return found
 
 
