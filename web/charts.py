@@ -24,14 +24,20 @@ def _a(href: str | None, inner: str) -> str:
     return f'<a href="{escape(href)}">{inner}</a>' if href else inner
 
 
+def _svg_open(chart_id: str, title: str, width: float, height: float) -> str:
+    """The opening of an accessible, responsive chart: ``<svg role=img>`` labelled by its ``<title>``."""
+    return (f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
+            f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet">'
+            f'<title id="{chart_id}-t">{escape(title)}</title>')
+
+
 def bar_chart(chart_id: str, rows: list[tuple[str, float, str | None, str]], *, unit: str, title: str,
               money: bool = False) -> Markup:
     """Horizontal bars: (label, value, link, tooltip) per row."""
     width, left, bar_h, gap = 640, 170, 26, 10
     height = len(rows) * (bar_h + gap) + 10
     top = max([v for _, v, _, _ in rows] + [1])
-    parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
-             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>']
+    parts = [_svg_open(chart_id, title, width, height)]
     for i, (label, value, href, tip) in enumerate(rows):
         y = 5 + i * (bar_h + gap)
         w = 0 if not value else max(2, (width - left - 120) * value / top)
@@ -55,8 +61,7 @@ def grouped_chart(chart_id: str, by_year: list[dict], *, title: str) -> Markup:
     bar_w, group_gap, height, base = 22, 30, 260, 220
     width = max(640, 50 + len(by_year) * (n_series * bar_w + group_gap))
     top = max([s["n"] for y in by_year for s in y["series"]] + [1])
-    parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height + 30}" '
-             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>',
+    parts = [_svg_open(chart_id, title, width, height + 30),
              f'<line x1="40" y1="{base}" x2="{width - 5}" y2="{base}" stroke="#333"/>']
     for gi, year in enumerate(by_year):
         x0 = 50 + gi * (n_series * bar_w + group_gap)
@@ -87,8 +92,7 @@ def share_chart(chart_id: str, share: list[dict], *, title: str) -> Markup:
     width, left, bar_h, gap = 640, 70, 24, 10
     height = len(share) * (bar_h + gap) + 10
     span = width - left - 190
-    parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
-             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>']
+    parts = [_svg_open(chart_id, title, width, height)]
     for i, row in enumerate(share):
         y = 5 + i * (bar_h + gap)
         w = span * row["part"] / 100
@@ -112,8 +116,7 @@ def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup
     height = 30 + len(communes) * row_h + 5
     top = max([c["deliberations"] for c in communes] + [1])
     span = cols["qpv"] - left - 40
-    parts = [f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
-             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet"><title id="{chart_id}-t">{escape(title)}</title>',
+    parts = [_svg_open(chart_id, title, width, height),
              f'<text x="{left}" y="16" class="entete">Délibérations (engagement 1)</text>'
              f'<text x="{cols["qpv"]}" y="16" class="entete" text-anchor="middle">QPV</text>'
              f'<text x="{cols["poches"]}" y="16" class="entete" text-anchor="middle">Poches</text>'
