@@ -23,7 +23,7 @@ from api.query_runner import QueryError, QueryRequest, QueryResult, WorkerPool
 from api.settings import Settings
 from kg.errors import BoussoleError
 from kg.iris import PREFIXES
-from kg.store import open_store
+from kg.store import open_store, read_only_view
 
 _END = object()
 
@@ -144,7 +144,7 @@ class EmbeddedBackend(Backend):
                 self.pool.bump()
         with self._store_lock:
             if not self.writable and self._store_generation != self.pool.generation:
-                self.store = ox.Store.read_only(str(self.path))
+                self.store = read_only_view(self.path)
                 self._store_generation = self.pool.generation
             return self.store
 

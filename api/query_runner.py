@@ -111,9 +111,9 @@ class _Out:
 
 
 def _open(path: str):
-    import pyoxigraph as ox
+    from kg.store import read_only_view
 
-    return ox.Store.read_only(path)
+    return read_only_view(path)
 
 
 def _run_query(store, req: QueryRequest, conn) -> None:
@@ -196,7 +196,7 @@ def worker_main(conn, store_path: str) -> None:
             generation = gen
         try:
             _run_query(store, payload, conn)
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             # the primary may have compacted files away under our snapshot: reopen once and retry
             try:
                 store = _open(store_path)

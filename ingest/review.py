@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from ingest.linking import person_path
 from ingest.tagger import Tag
 from kg.errors import BoussoleError
-from kg.iris import BSL, DCTERMS, ELI, OA, PROV, base_iri, graph, minted
+from kg.iris import BSL, DCTERMS, ELI, OA, PROV, base_iri, graph
 from ingest.to_rdf import annotation_quads
 
 LOW_SCORE = 0.5

@@ -102,7 +102,7 @@ def test_pcaet_6_axes_24_programmes_adopted_3_july_2023(store):
     pc = BASE + "contrat/pcaet"
     assert count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a a bsl:Axe ; bsl:contrat <{pc}> }}") == 6
     assert count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p a bsl:Programme ; bsl:contrat <{pc}> ; skos:broader ?a . ?a a bsl:Axe }}") == 24
-    per_axis = rows(store, f"""SELECT ?a (COUNT(?p) AS ?n) WHERE {{ ?p a bsl:Programme ; skos:broader ?a }} GROUP BY ?a ORDER BY ?a""")
+    per_axis = rows(store, """SELECT ?a (COUNT(?p) AS ?n) WHERE { ?p a bsl:Programme ; skos:broader ?a } GROUP BY ?a ORDER BY ?a""")
     assert [int(r["n"]) for r in per_axis] == [4, 3, 5, 4, 4, 4]
     assert rows(store, f"SELECT ?d WHERE {{ <{pc}> bsl:dateAdoption ?d }}") == [{"d": "2023-07-03"}]
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import time
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
-from api_testlib import BASE, TOKEN
+from api_testlib import BASE
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -210,7 +209,7 @@ def test_review_flow_and_reingest_keeps_human_decisions(ingester, data_dir, monk
     monkeypatch.setattr(ingester, "agent_label", "boussole-tagger 9.9.9")
     ingester.ingest(iter_inputs(inputs))
     assert current(ingester.store, ref).source == "humain"
-    assert len(rows(ingester.store, f"""SELECT ?a WHERE {{ ?a bsl:statutRevue "corrige" }}""")) == 2
+    assert len(rows(ingester.store, """SELECT ?a WHERE { ?a bsl:statutRevue "corrige" }""")) == 2
     assert ask(ingester.store, f"""ASK {{ ?a bsl:statutRevue "remplace" ; prov:wasAttributedTo <{B}{first_agent}> }}""")
     accepted = review.accept(ingester.store, "2024-078", "Camille Martin", now="2025-01-10T09:05:00Z")
     assert accepted.source == "humain" and accepted.engagements == ["2"]
