@@ -73,12 +73,28 @@ def build(store: StoreOption = DEFAULT_STORE,
     out.print(f"{report.added} quads added, {report.removed} removed ({timing})")
 
 
+def _documented_bindings(query_or_file: str, params: list[str] | None) -> dict | None:
+    """The bound parameters of a .rq file that has a question header (its defaults, overridden by --param)."""
+    from queries import catalogue
+
+    path = Path(query_or_file)
+    if path.suffix != ".rq" or not path.is_file() or not path.read_text(encoding="utf-8").startswith("# id:"):
+        if params:
+            raise BoussoleError(f"--param applies to a documented .rq file (with a '# id:' header), not to {query_or_file}")
+        return None
+    return catalogue.load_file(path).bindings(catalogue.parse_assignments(params)) or None
+
+
 @app.command()
 @friendly
 def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq", help="A SPARQL query or a .rq file.")],
           store: StoreOption = DEFAULT_STORE,
-          format: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json or xml (CONSTRUCT: turtle).")] = "table") -> None:
-    """Run a SPARQL query on the store (default graph = union of all graphs; usual prefixes predeclared)."""
+          format: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json or xml (CONSTRUCT: turtle).")] = "table",
+          param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE for a documented .rq (repeatable).")] = None) -> None:
+    """Run a SPARQL query on the store (default graph = union of all graphs; usual prefixes predeclared).
+
+    A .rq file with a documented header (the questions of queries/) gets its parameters bound as RDF terms: their
+    defaults, or the values given with --param."""
     import pyoxigraph as ox
 
     from kg.querying import RESULT_FORMATS, read_query, run, term_text
@@ -87,7 +103,8 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
     if format not in {"table", *RESULT_FORMATS}:
         raise BoussoleError(f"--format {format}: choose table, csv, tsv, json or xml")
     text, name = read_query(query_or_file)
-    results = run(open_store(store, read_only=True), text, name)
+    substitutions = _documented_bindings(query_or_file, param)
+    results = run(open_store(store, read_only=True), text, name, substitutions)
     if isinstance(results, ox.QueryTriples):
         sys.stdout.write(results.serialize(format=ox.RdfFormat.TURTLE).decode())
         return
