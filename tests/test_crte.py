@@ -262,3 +262,81 @@ def test_caph_projects_use_caph_communes(store):
     assert all(r["c"].value.rsplit("/", 1)[1] in codes for r in rows)
     por = q(store, "SELECT ?o WHERE { ?p a bsl:ProjetContrat ; bsl:porteur ?o FILTER(CONTAINS(STR(?o), '/commune/')) }")
     assert all(r["o"].value.rsplit("/", 1)[1] in codes for r in por)
+
+
+# ----------------------------------------------------------------------------- articles and second-pass items
+
+PROCEDURE = "Article de procédure (gouvernance, durée, suivi)"
+
+
+def test_six_articles_under_the_contract(store, seed):
+    rows = q(store, f"""SELECT ?a ?n ?r ?l WHERE {{ ?a a bsl:ObjectifContrat ; bsl:contrat <{C}> ; bsl:numero ?n ; bsl:rang ?r ;
+        skos:prefLabel ?l FILTER(CONTAINS(STR(?a), "/article/")) FILTER NOT EXISTS {{ ?a skos:broader ?p }} }}""")
+    assert sorted(r["n"].value for r in rows) == ["1", "2", "3", "4", "5", "6"]
+    assert all(r["a"].value == f"{C}/article/{r['n'].value}" and int(r["r"].value) == int(r["n"].value) for r in rows)
+    # each heading printed « Article N • <title> » at the first line of its range
+    starts = {"1": 198, "2": 228, "3": 403, "4": 439, "5": 484, "6": 498}
+    for r in rows:
+        n, label = r["n"].value, r["l"].value
+        head = _norm(" ".join(seed[starts[n] - 1:starts[n] + 1]).replace("\xa0", " "))
+        assert re.search(rf"Article\.? {n} • ", head) and _norm(label)[:20] in head, (n, label)
+        assert min(a for a, _ in ranges_of(store, r["a"].value)) == starts[n]
+    # definitions are verbatim
+    for r in q(store, f"SELECT ?a ?d WHERE {{ ?a bsl:contrat <{C}> ; skos:definition ?d FILTER(CONTAINS(STR(?a), '/article/')) }}"):
+        assert in_seed(seed, r["d"].value, ranges_of(store, r["a"].value)), r["a"].value
+
+
+def test_articles_crosswalk(store):
+    for n in ("4", "5", "6"):
+        why = q(store, f"SELECT ?w WHERE {{ <{C}/article/{n}> bsl:neSertAucunEngagement ?w }}")
+        assert [r["w"].value for r in why] == [PROCEDURE], n
+    assert q(store, f"ASK {{ <{C}/article/2> bsl:neSertAucunEngagement ?w }}")
+    for n in ("1", "3"):
+        eng = q(store, f"""SELECT ?t WHERE {{ ?k bsl:contributeur <{C}/article/{n}> ; bsl:cible ?t ; bsl:fondement bsl:propose ;
+            bsl:justification ?j }}""")
+        assert sorted(r["t"].value[len(BASE):] for r in eng) == ["engagement/1", "engagement/2", "engagement/3"], n
+        assert not q(store, f"ASK {{ <{C}/article/{n}> bsl:neSertAucunEngagement ?w }}")
+
+
+def test_second_pass_items_verbatim_at_their_lines(store, seed):
+    items = {  # slug: (first line where the label starts, words on that line, parent)
+        "projets-en-cours-d-instruction-decarbonation": (761, "Plusieurs projets sont encore en cours d’instruction", "orientation/1-1/objectif/1"),
+        "royal-hainaut-spa-et-resort-hotel": (1770, "Royal Hainaut Spa et Resort Hôtel", "orientation/2-5/objectif/1/point/b"),
+        "friches-ademe-caph-volet-travaux": (1493, "Deux autres dossiers sont en cours d’instruction", "orientation/2-1/objectif/2/point/a"),
+        "prototypages-centres-sociaux-connectes-communes-rurales": (2334, "Des prototypages dans les communes rurales", "orientation/3-3/objectif/1"),
+        "cpts-grand-denain": (2413, "un projet de CPTS est en émergence dans le Grand De", "orientation/3-3/objectif/2"),
+        "colos-apprenantes": (2486, "soutenir cinq structures", "orientation/3-3/objectif/3"),
+    }
+    for slug, (line, words, parent) in items.items():
+        iri = f"{C}/projet/{slug}"
+        label = q(store, f"SELECT ?l WHERE {{ <{iri}> a bsl:ProjetContrat ; bsl:contrat <{C}> ; skos:prefLabel ?l }}")
+        assert len(label) == 1, slug
+        assert label[0]["l"].value.startswith(words) and words in seed[line - 1], slug
+        assert in_seed(seed, label[0]["l"].value, ranges_of(store, iri)), slug
+        assert q(store, f"ASK {{ <{iri}> skos:broader <{C}/{parent}> }}"), slug
+        assert q(store, f"ASK {{ ?k bsl:contributeur <{iri}> ; bsl:fondement bsl:propose ; bsl:justification ?j }}"), slug
+    # never duplicated: one project per label
+    dup = q(store, f"""SELECT ?l (COUNT(?p) AS ?n) WHERE {{ ?p a bsl:ProjetContrat ; bsl:contrat <{C}> ; skos:prefLabel ?l }}
+        GROUP BY ?l HAVING (COUNT(?p) > 1)""")
+    assert not dup, [r["l"].value for r in dup]
+
+
+def test_land_take_targets(store, seed):
+    rows = q(store, """SELECT ?o ?i ?v ?max ?y ?c WHERE { ?o a bsl:Observation ; bsl:indicateur ?i ; bsl:citation ?c ;
+        bsl:zone ?z FILTER(CONTAINS(STR(?i), "artificialisation"))
+        OPTIONAL { ?o bsl:valeurNumerique ?v } OPTIONAL { ?o bsl:valeurMax ?max } OPTIONAL { ?o bsl:anneeReference ?y } }""")
+    got = {}
+    for r in rows:
+        assert in_seed(seed, r["c"].value, ranges_of(store, r["o"].value)), r["o"].value
+        value = r["v"] or r["max"]
+        got[r["o"].value[len(BASE):]] = (Decimal(value.value), int(r["y"].value) if r["y"] else None)
+    assert got == {
+        "observation/crte-valenciennois-artificialisation-2021-2031": (Decimal("0.5"), 2031),
+        "observation/crte-valenciennois-division-rythme-artificialisation-enaf/2030": (Decimal(3), 2030),
+        "observation/crte-valenciennois-division-rythme-artificialisation-enaf/2040": (Decimal(4), 2040),
+        "observation/crte-valenciennois-division-rythme-artificialisation-enaf/2050": (Decimal(6), 2050),
+        "observation/crte-valenciennois-zero-artificialisation-nette": (Decimal(0), None),
+    }
+    assert "SRADDET" in seed[1013] and "diviser par 3 d’ici 2030" in seed[1013]
+    zones = {r["z"].value for r in q(store, """SELECT ?z WHERE { ?o bsl:indicateur ?i ; bsl:zone ?z FILTER(CONTAINS(STR(?i), "artificialisation")) }""")}
+    assert zones == {BASE + "territoire/valenciennois"}
