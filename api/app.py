@@ -27,6 +27,7 @@ from api.query_runner import QueryError, QueryRequest
 from api.settings import Settings
 from api.sparql_protocol import ProtocolError, bearer_ok, read_operation
 from api.sparql_scan import ScanError, check_remote_access
+from kg.iris import prefixes
 
 HERE = Path(__file__).resolve().parent
 RDF_OFFERS = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
@@ -181,9 +182,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     def rdf_response(triples: list[ox.Triple], media: str, head: bool = False) -> Response:
         fmt = conneg.GRAPH_FORMATS[media]
-        prefixes = {**linked_data.prefixes_for_ui(settings), "sd": service_description.SD, "void": service_description.VOID,
-                    "dcat": service_description.DCAT, "formats": service_description.FORMATS}
-        body = b"" if head else ox.serialize(triples, format=fmt, prefixes=prefixes)
+        known = {**prefixes(settings.base_iri), "sd": service_description.SD, "void": service_description.VOID,
+                 "dcat": service_description.DCAT, "formats": service_description.FORMATS}
+        body = b"" if head else ox.serialize(triples, format=fmt, prefixes=known)
         return Response(body, media_type=conneg.content_type(media), headers={"Vary": "Accept"})
 
     def check_write(request: Request) -> None:
@@ -236,7 +237,7 @@ def create_app(settings: Settings) -> FastAPI:
             query=op.text,
             accept=accept,
             base_iri=settings.base_iri,
-            prefixes=linked_data.prefixes_for_ui(settings),
+            prefixes=prefixes(settings.base_iri),
             default_graph=op.default_graph,
             named_graphs=op.named_graphs,
             cap_bytes=None if authenticated or not settings.max_result_bytes else settings.max_result_bytes,
@@ -314,7 +315,7 @@ def create_app(settings: Settings) -> FastAPI:
         triples = service_description.dcat_description(settings, root(request), await stats.get())
         if media == "text/html":
             ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={
-                **linked_data.prefixes_for_ui(settings), "dcat": service_description.DCAT, "void": service_description.VOID})
+                **prefixes(settings.base_iri), "dcat": service_description.DCAT, "void": service_description.VOID})
             return HTMLResponse(
                 env.from_string('{% extends "base.html" %}{% block main %}<h1>Jeu de données</h1>'
                                 '<p><a href="/dataset?format=ttl">Turtle</a> · <a href="/dump.nq">N-Quads</a> · '
@@ -388,7 +389,7 @@ def create_app(settings: Settings) -> FastAPI:
     def ui_page(request: Request):
         return page(
             "yasgui.html",
-            prefixes_json=json.dumps(linked_data.prefixes_for_ui(settings)).replace("</", "<\\/"),
+            prefixes_json=json.dumps(prefixes(settings.base_iri)).replace("</", "<\\/"),
             examples_json=json.dumps(read_examples(settings.queries_dir)).replace("</", "<\\/"),
         )
 

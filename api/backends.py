@@ -22,14 +22,10 @@ from api import conneg, sparql_scan
 from api.query_runner import QueryError, QueryRequest, QueryResult, WorkerPool
 from api.settings import Settings
 from kg.errors import BoussoleError
-from kg.iris import PREFIXES
+from kg.iris import prefixes
 from kg.store import open_store, read_only_view
 
 _END = object()
-
-
-def default_prefixes(base: str) -> dict[str, str]:
-    return {**PREFIXES, "id": base}
 
 
 def _term(value: str | None) -> ox.NamedNode | ox.DefaultGraph:
@@ -173,7 +169,7 @@ class EmbeddedBackend(Backend):
 
         def run():
             try:
-                self.store.update(text, base_iri=base_iri, prefixes=default_prefixes(self.settings.base_iri))
+                self.store.update(text, base_iri=base_iri, prefixes=prefixes(self.settings.base_iri))
             except SyntaxError as exc:
                 raise QueryError(400, f"malformed update: {exc}") from exc
             except OSError as exc:
@@ -193,7 +189,7 @@ class EmbeddedBackend(Backend):
         def run():
             store = self.current_store()
             triples = (q.triple for q in store.quads_for_pattern(None, None, None, _term(graph)))
-            return ox.serialize(triples, format=fmt, prefixes=default_prefixes(self.settings.base_iri))
+            return ox.serialize(triples, format=fmt, prefixes=prefixes(self.settings.base_iri))
 
         return await self._in_thread(run)
 
@@ -246,7 +242,7 @@ class EmbeddedBackend(Backend):
                 query,
                 use_default_graph_as_union=True,
                 substitutions=substitutions,
-                prefixes=default_prefixes(self.settings.base_iri),
+                prefixes=prefixes(self.settings.base_iri),
                 base_iri=self.settings.base_iri,
             )
             names = [v.value for v in res.variables]
@@ -268,7 +264,7 @@ class EmbeddedBackend(Backend):
 
         def run():
             try:
-                store.dump(Writer(), format=fmt, prefixes=default_prefixes(self.settings.base_iri) if fmt == ox.RdfFormat.TRIG else None)
+                store.dump(Writer(), format=fmt, prefixes=prefixes(self.settings.base_iri) if fmt == ox.RdfFormat.TRIG else None)
             finally:
                 q.put(_END)
 
@@ -330,7 +326,7 @@ class RemoteBackend(Backend):
         self.store_url = settings.remote_store
         self.client: httpx.AsyncClient | None = None
         self.generation = 0
-        self.prologue = "".join(f"PREFIX {k}: {ox.NamedNode(v)}\n" for k, v in default_prefixes(settings.base_iri).items())
+        self.prologue = "".join(f"PREFIX {k}: {ox.NamedNode(v)}\n" for k, v in prefixes(settings.base_iri).items())
 
     async def start(self) -> None:
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(self.settings.timeout, connect=10.0))

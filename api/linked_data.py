@@ -5,14 +5,14 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from api.backends import Backend, default_prefixes
+from api.backends import Backend
 from api.settings import Settings
-from kg.iris import BSL, DCTERMS, FOAF, PREFIXES, PROV, RDF, RDFS, SKOS
+from kg.iris import BSL, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, prefixes
+from kg.sources import excerpt_lines, source_lines
 
 LABEL_PREDICATES = [SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", FOAF + "name", SKOS + "altLabel"]
 EXTENSIONS = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".nt": "application/n-triples",
@@ -54,15 +54,10 @@ def local_href(iri: str, settings: Settings) -> str | None:
 
 
 def curie(iri: str, settings: Settings) -> str:
-    for p, ns in default_prefixes(settings.base_iri).items():
+    for p, ns in prefixes(settings.base_iri).items():
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{p}:{iri[len(ns):]}"
     return iri
-
-
-@lru_cache(maxsize=16)
-def _source_lines(path: str) -> list[str]:
-    return Path(path).read_text(encoding="utf-8").splitlines()
 
 
 def source_file(settings: Settings, name: str) -> Path | None:
@@ -85,10 +80,8 @@ def excerpt(settings: Settings, iri: str) -> Excerpt | None:
     ex = Excerpt(iri, local_href(iri, settings), name, start, end)
     path = source_file(settings, name)
     if path is not None:
-        lines = _source_lines(str(path))
-        last = min(end, len(lines), start + MAX_EXCERPT_LINES - 1)
-        ex.lines = [(n, lines[n - 1]) for n in range(max(1, start), last + 1)]
-        ex.truncated = end > last
+        ex.lines, left_out = excerpt_lines(path, start, end, MAX_EXCERPT_LINES)
+        ex.truncated = left_out > 0
         ex.document = path.name
     return ex
 
@@ -151,8 +144,7 @@ async def describe_quads(backend: Backend, iri: str) -> tuple[list[ox.Quad], lis
 
 def rdf_document(out: list[ox.Quad], incoming: list[ox.Quad], fmt: ox.RdfFormat, settings: Settings) -> bytes:
     triples = list(dict.fromkeys([q.triple for q in out] + [q.triple for q in incoming]))
-    prefixes = default_prefixes(settings.base_iri)
-    return ox.serialize(triples, format=fmt, prefixes=prefixes)
+    return ox.serialize(triples, format=fmt, prefixes=prefixes(settings.base_iri))
 
 
 async def resource_view(backend: Backend, settings: Settings, iri: str) -> dict | None:
@@ -228,17 +220,12 @@ def source_document_view(settings: Settings, name: str) -> dict | None:
     path = source_file(settings, name)
     if path is None:
         return None
-    lines = _source_lines(str(path))
-    return {"name": name, "file": path.name, "lines": list(enumerate(lines, start=1))}
-
-
-def prefixes_for_ui(settings: Settings) -> dict[str, str]:
-    return default_prefixes(settings.base_iri)
+    return {"name": name, "file": path.name, "lines": list(enumerate(source_lines(path), start=1))}
 
 
 def json_ld_context(settings: Settings) -> dict:
     """A JSON-LD context: the prefixes, ``@base``, and a short term for each property of the ontology."""
-    ctx: dict = {"@base": settings.base_iri, **{k: v for k, v in PREFIXES.items()}, "id": settings.base_iri}
+    ctx: dict = {"@base": settings.base_iri, **prefixes(settings.base_iri)}
     path = settings.ontology_file
     if path.is_file():
         try:

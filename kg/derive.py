@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from kg.errors import BoussoleError
 from kg.iris import BSL, PROV, RDF, XSD, base_iri, graph
+from kg.sources import source_lines
 
 EXCERPT = re.compile(r"^source/([\w-]+)#L(\d+)-L(\d+)$")
 _INT = ox.NamedNode(XSD + "integer")
@@ -52,7 +53,7 @@ def excerpt_quads(staged: ox.Store, sources_dir: Path) -> list[ox.Quad]:
             path = sources_dir / files[document]
             if not path.exists():
                 raise BoussoleError(f"{where}: source file {path} is missing")
-            line_counts[document] = len(path.read_text(encoding="utf-8").splitlines())
+            line_counts[document] = len(source_lines(path))
         if not 1 <= start <= end <= line_counts[document]:
             raise BoussoleError(
                 f"{where}: line range L{start}-L{end} is outside {files[document]} (1-{line_counts[document]})"

@@ -62,9 +62,12 @@ def bsl(term: str) -> NamedNode:
     return NamedNode(BSL + term)
 
 
-def prefix_block(names: tuple[str, ...] | None = None) -> str:
-    """SPARQL PREFIX declarations for the usual vocabularies plus ``id:`` for the base."""
-    items = PREFIXES.items() if names is None else ((n, PREFIXES[n]) for n in names)
-    lines = [f"PREFIX {n}: <{iri}>" for n, iri in items]
-    lines.append(f"PREFIX id: <{base_iri()}>")
-    return "\n".join(lines) + "\n"
+def prefixes(base: str | None = None) -> dict[str, str]:
+    """The prefixes every query may use without declaring them: the usual vocabularies and ``id:``, the base of
+    minted IRIs (the configured one unless ``base`` is given)."""
+    return {**PREFIXES, "id": base or base_iri()}
+
+
+def prefix_block() -> str:
+    """The same prefixes as SPARQL ``PREFIX`` declarations."""
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes().items())

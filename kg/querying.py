@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import BoussoleError
-from kg.iris import PREFIXES, base_iri
+from kg.iris import base_iri, prefixes
 
 RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
@@ -27,15 +27,10 @@ def read_query(query_or_file: str) -> tuple[str, str]:
     return query_or_file, "query"
 
 
-def default_prefixes() -> dict[str, str]:
-    """Prefixes every query may use without declaring them (``id:`` is the base of minted IRIs)."""
-    return {**PREFIXES, "id": base_iri()}
-
-
 def run(store: ox.Store, text: str, name: str = "query", substitutions: dict | None = None):
     """Execute ``text`` over the union of the store's graphs; syntax errors name the query and the position."""
     try:
-        return store.query(text, use_default_graph_as_union=True, prefixes=default_prefixes(),
+        return store.query(text, use_default_graph_as_union=True, prefixes=prefixes(),
                            substitutions=substitutions)
     except SyntaxError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else "syntax error"

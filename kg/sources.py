@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,23 @@ def _line_of(exc: SyntaxError) -> str:
     if exc.lineno:
         return str(exc.lineno)
     return "?"
+
+
+@lru_cache(maxsize=16)
+def source_lines(path: Path | str) -> tuple[str, ...]:
+    """The lines of a source document (read once; provenance line numbers are 1-based indexes into them)."""
+    return tuple(Path(path).read_text(encoding="utf-8").splitlines())
+
+
+def excerpt_lines(path: Path | str, start: int, end: int, cap: int) -> tuple[list[tuple[int, str]], int]:
+    """Lines ``start``..``end`` of a source document as (number, text), at most ``cap`` of them, and how many were
+    left out; an unreadable document gives no lines."""
+    try:
+        lines = source_lines(path)
+    except OSError:
+        return [], 0
+    chosen = [(n, lines[n - 1]) for n in range(max(1, start), min(end, len(lines)) + 1)]
+    return chosen[:cap], max(0, len(chosen) - cap)
 
 
 def iter_all(files: list[DataFile]) -> Iterator[tuple[DataFile, list[ox.Quad]]]:

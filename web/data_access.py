@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, ORG, PROV, RDF, RDFS, SKOS, base_iri
 from kg.querying import run
+from kg.sources import excerpt_lines
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 DEFAULT_SOURCES_DIR = Path(__file__).resolve().parent.parent / "kg" / "sources"
@@ -266,19 +267,11 @@ def tree(store: ox.Store) -> dict:
 
 
 @lru_cache(maxsize=16)
-def _source_lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-
-
 def source_excerpt(sources_dir: Path, fichier: str | None, debut: int | None, fin: int | None, cap: int = 200) -> dict:
     if not fichier or not re.fullmatch(r"[A-Za-z0-9._-]+", fichier) or debut is None or fin is None:
         return {"lines": [], "truncated": 0}
-    lines = _source_lines(str(Path(sources_dir) / fichier))
-    chosen = [(n, lines[n - 1]) for n in range(max(1, debut), min(fin, len(lines)) + 1)]
-    return {"lines": chosen[:cap], "truncated": max(0, len(chosen) - cap)}
+    lines, truncated = excerpt_lines(Path(sources_dir) / fichier, debut, fin, cap)
+    return {"lines": lines, "truncated": truncated}
 
 
 def _group(rows: list[dict], key: str, other: str, idx: Labels, inverse: bool = False) -> list[dict]:
