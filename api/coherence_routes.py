@@ -64,7 +64,7 @@ def router(env: Environment) -> APIRouter:
             raise QueryError(400, str(exc)) from exc
         backend = request.app.state.backend
         try:
-            rows = await backend.select(question.sparql(), bindings or None)
+            rows = await backend.select(question.sparql(raw))
         except (SyntaxError, RuntimeError, OSError) as exc:
             raise QueryError(500, f"queries/{question.path.name}: {exc}") from exc
         columns = list(rows[0]) if rows else question.column_names
