@@ -8,13 +8,13 @@ literal to a label and finds nothing, the normalised form to match on (``bsl:lib
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.errors import BoussoleError
 from kg.iris import RESOURCE_TYPES, base_iri, compact, query_prefixes
+from kg.labels import normalise_label
 
 RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
@@ -31,9 +31,8 @@ _SLASHED_NAME = re.compile(r"(?<![\w:?$\\.-])(id|%s):([A-Za-z0-9_.\-]*(?:/[A-Za-
                            % "|".join(re.escape(t) for t in RESOURCE_TYPES))
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 _LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)+)"|\'((?:[^\'\\\n]|\\.)+)\'')
+_LANG_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
 _LABEL_PREDICATE = re.compile(r"\b(?:skos:(?:prefLabel|altLabel|hiddenLabel)|rdfs:label|eli:title|dcterms:title)\b")
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "«": '"', "»": '"', "“": '"', "”": '"',
-                         "„": '"', "\u00a0": " ", "\u202f": " ", "–": "-", "—": "-"})
 
 
 def read_query(query_or_file: str) -> tuple[str, str]:
@@ -109,25 +108,17 @@ def syntax_message(text: str, exc: SyntaxError) -> str:
     return f"SPARQL invalide, ligne {line}, colonne {col} : {reason}{_excerpt(text, line, col)}"
 
 
-def normalise_label(text: str) -> str:
-    """The form of a label used for matching: lower case, no accents, straight apostrophes and quotes, single
-    spaces (« L’Europe « verte » » → ``l'europe "verte"``). The build stores it as ``bsl:libelleNormalise``."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.lower().split())
-
-
 def empty_result_hints(text: str) -> list[str]:
     """Why a query may have found nothing, read from its text alone (cheap): a Boussole name with a « / », or a
-    literal compared to a label while it differs from its normalised form (capitals, accents, typographic
-    quotes): then the same literal normalised, to match on ``bsl:libelleNormalise``."""
+    literal compared to a label (labels keep their printed capitals, accents and typographic quotes): then the same
+    literal normalised, to match on ``bsl:libelleNormalise``."""
     hints = [f"ligne {line}, colonne {col} : « {name} » se lit comme une division ou un chemin ; écrivez {fixed}"
              for line, col, name, fixed in slashed_names(text)]
     if _LABEL_PREDICATE.search(_blank_opaque(text)):
         for m in _LITERAL.finditer(text):
             literal = m.group(1) or m.group(2)
             normalised = normalise_label(literal)
-            if normalised and normalised != literal and not literal.startswith(("http", "^")):
+            if normalised and not _LANG_TAG.fullmatch(literal) and not literal.startswith("http"):
                 hints.append(
                     f"les libellés gardent leur forme imprimée (capitales, accents, « ’ », « « » ») : pour comparer "
                     f"sans en tenir compte, cherchez {_sparql_string(normalised)} dans bsl:libelleNormalise, par ex. "
