@@ -390,7 +390,6 @@ def create_app(settings: Settings) -> FastAPI:
         return page(
             "yasgui.html",
             prefixes_json=json.dumps(query_prefixes(settings.base_iri)).replace("</", "<\\/"),
-            examples_json=json.dumps(read_examples(settings.queries_dir)).replace("</", "<\\/"),
         )
 
     @app.get("/ui")

@@ -128,3 +128,14 @@ def test_an_old_style_name_with_a_slash_is_pointed_at_with_its_pasteable_form(re
     r = httpx.get(real_server.url + "/sparql", params={"query": query})
     assert r.status_code == 400
     assert "ligne 2, colonne 3" in r.text and "engagement:1" in r.text and "id:engagement/1" in r.text
+
+
+def test_the_picker_routes_bind_a_question_and_give_hints(real_server: Server) -> None:
+    bound = httpx.get(real_server.url + "/coherence/champs-sans-contrat/requete", params={"fondement": "explicite"})
+    assert bound.status_code == 200 and bound.headers["content-type"].startswith("application/sparql-query")
+    assert bound.text.count('VALUES (?fondement) { ("explicite") }') == 2
+    bad = httpx.get(real_server.url + "/coherence/champs-sans-contrat/requete", params={"fondement": '") } ; DROP ALL'})
+    assert bad.status_code == 400 and "fondement" in bad.text
+    hints = httpx.post(real_server.url + "/coherence/indices",
+                       content='SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }'.encode())
+    assert any("culture pour tous" in h for h in hints.json()["indices"])
