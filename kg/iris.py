@@ -79,7 +79,7 @@ def prefix_block() -> str:
 RESOURCE_TYPES: tuple[str, ...] = (
     "agent", "ambition", "annotation", "champ", "collectivite", "commune", "constat", "contrat", "contribution", "deliberation",
     "dispositif", "engagement", "epci", "geographie", "graph", "indicateur", "ingestion", "matiere-actes", "observation",
-    "organisation", "personne", "pilotage", "poche", "projet", "projet-de-territoire", "qpv", "role", "source",
+    "organisation", "personne", "pilotage", "poche", "poste", "projet", "projet-de-territoire", "qpv", "role", "source",
     "territoire", "type-constat", "valeur",
 )
 
