@@ -91,6 +91,38 @@ ISSUERS = {
            ("Caisse des écoles de la Ville de Tours", "1-3 rue des Minimes, 37000 Tours"), ("Établissement public du Marais poitevin", "1 rue Richelieu, 85400 Luçon")],
 }
 
+PLACE_KEYS = {  # (source, place word in the objet or text) -> index of the issuer in ISSUERS[source]
+    ("CR", "Plouvien"): 5, ("CM", "Montbrison"): 0, ("CM", "Lunel"): 3, ("CM", "Moingt"): 0, ("CM", "Pontivy"): 1,
+    ("GV", "Rennes"): 0, ("GV", "Courrouze"): 0, ("GV", "Villejean"): 0, ("GV", "Maurepas"): 0, ("GV", "Cleunay"): 0,
+    ("GV", "Bréquigny"): 0, ("GV", "Champs Libres"): 0, ("GV", "Grenoble"): 1, ("GV", "Villeneuve"): 1, ("GV", "Teisseire"): 1,
+    ("GV", "Jacques Demy"): 5, ("GV", "Baud-Chardonnet"): 0, ("GV", "Flaubert"): 0, ("GV", "Jeanne d'Arc"): 3,
+    ("CC", "Cluny"): 1, ("CC", "Clunisois"): 1, ("CC", "Saint-Eloy"): 3, ("CC", "Saint-Éloy"): 3, ("CC", "Montmélian"): 0,
+    ("CC", "Savoie"): 0, ("CC", "Chamousset"): 0, ("CC", "Chignin"): 0, ("CC", "Souillac"): 4, ("CC", "Vézac"): 4,
+    ("CC", "Dordogne"): 4, ("CC", "La Bastide"): 3,
+    ("CA", "Dreux"): 1, ("CA", "Drouais"): 1, ("CA", "Eure"): 1, ("CA", "Vernouillet"): 1, ("CA", "Dax"): 0,
+    ("CU", "Caen"): 0, ("CU", "Grâce de Dieu"): 0, ("CU", "Twisto"): 0, ("CU", "Normandika"): 0, ("CU", "Claudel"): 0,
+    ("CU", "Poitiers"): 1, ("CU", "Beaulieu"): 1, ("CU", "Montceau"): 4, ("CU", "Orne"): 0, ("CU", "Leroy"): 0,
+    ("CU", "Nouveau Monde"): 0, ("CU", "Biocodex"): 3, ("CU", "Koenigsberg"): 3,
+    ("MET", "Nantes"): 2, ("MET", "Gohards"): 2, ("MET", "Doulon"): 2, ("MET", "Baud-Chardonnet"): 2, ("MET", "Erdre"): 2,
+    ("MET", "Bouguenais"): 2, ("MET", "Ile de Nantes"): 2, ("MET", "Loire"): 2, ("MET", "Rennes"): 0, ("MET", "Courrouze"): 0,
+    ("MET", "Chantepie"): 0, ("MET", "Viasilva"): 0, ("MET", "Janais"): 0, ("MET", "Atalante"): 0, ("MET", "Trans Musicales"): 0,
+    ("MET", "Citédia"): 2, ("MET", "Mangin"): 2, ("MET", "Porte des Alpes"): 1, ("MET", "Brest"): 4, ("MET", "Sœuvres"): 0,
+    ("SEA", "Vienne"): 0, ("SEA", "Clain"): 0, ("SEA", "Gençay"): 0, ("SEA", "Montmorillon"): 0, ("SEA", "Rosne"): 2,
+    ("SEA", "Champagné"): 0, ("SEN", "Blagnac"): 0, ("SEN", "Luzenac"): 0, ("SEN", "Vendée"): 1, ("SDC", "Pézenas"): 2,
+    ("SMT", "grenobl"): 0, ("SMT", "clermontois"): 3, ("SMT", "Chronobus"): 2,
+    ("DEP", "Gironde"): 0, ("DEP", "Langon"): 0, ("DEP", "Gers"): 1, ("DEP", "Nogaro"): 1, ("DEP", "Cazaubon"): 1,
+    ("DEP", "Mirande"): 1, ("DEP", "Mayenne"): 3, ("DEP", "Vourey"): 2, ("DEP", "Isère"): 2, ("DEP", "RD 1113"): 0,
+    ("DEP", "Saint-Jean-de-Braye"): 0, ("DEP", "Montesquieu"): 1,
+    ("REG", "Bretagne"): 0, ("REG", "Ploërmel"): 0, ("REG", "Guingamp"): 0, ("REG", "Lorient"): 0, ("REG", "Quimper"): 0,
+    ("REG", "Vieilles Charrues"): 0, ("REG", "Morbihan"): 0, ("REG", "Occitanie"): 1, ("REG", "Ad'Occ"): 1, ("REG", "AD'OCC"): 1,
+    ("REG", "Avignon"): 1, ("REG", "Nantes-Bordeaux"): 2,
+    ("PNR", "Vercors"): 0, ("PNR", "Lans-en-Vercors"): 0, ("PNR", "Cure"): 2, ("PNR", "Isère"): 0,
+    ("EP", "Plouvien"): 0, ("EP", "Pontivy"): 0, ("EP", "Lorient"): 0, ("EP", "Marais"): 4, ("EP", "marais"): 4,
+    ("EP", "Office de tourisme"): 2, ("EP", "office de tourisme"): 2, ("EP", "Caisse des écoles"): 3, ("EP", "caisse des écoles"): 3,
+    ("EP", "EPF"): 0, ("EP", "poissons migrateurs"): 4, ("EP", "Taxe de séjour"): 2, ("EP", "Tiers-lieu"): 0,
+    ("CCAS", "Morbihan"): 0,
+}
+
 ASSEMBLY = {  # (title of the extract, signing authority)
     "CR": ("DU CONSEIL MUNICIPAL", "Le Maire"), "CM": ("DU CONSEIL MUNICIPAL", "Le Maire"),
     "GV": ("DU CONSEIL MUNICIPAL", "Pour le Maire, l'Adjoint délégué"), "CC": ("DU CONSEIL COMMUNAUTAIRE", "Le Président"),
@@ -191,8 +223,8 @@ def strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
 
 
-def code_prefix(code: str, rng: random.Random) -> str:
-    y = rng.choice([2021, 2022, 2023, 2024, 2025])
+def code_prefix(code: str, rng: random.Random, year: int | None = None) -> str:
+    y = year or rng.choice([2021, 2022, 2023, 2024, 2025])
     k = rng.randint(1, 340)
     forms = {
         "CR": [f"D{y}-{k:03d} ", f"DCM_{y}_{k:02d}_", f"{y}/{k:02d} - "],
@@ -287,10 +319,12 @@ def ocr_noise(text: str, rng: random.Random) -> str:
     return text
 
 
-def render_text(item: dict, issuer: tuple[str, str], num: str, rng: random.Random) -> str:
+def render_text(item: dict, issuer: tuple[str, str], rng: random.Random) -> str:
     code = item["code"]
     title, signer = ASSEMBLY[code]
     day, month, year = rng.randint(1, 28), rng.choice(MONTHS), rng.choice([2021, 2022, 2023, 2024, 2025])
+    num = code_prefix(code, rng, year).strip(" -_")
+    mnum = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"].index(month) + 1
     en_exercice = {"CR": 15, "CM": 29, "GV": 59, "DEP": 46, "REG": 83, "CCAS": 16, "EP": 20}.get(code, rng.choice([33, 45, 54, 68, 92]))
     presents = en_exercice - rng.randint(1, max(2, en_exercice // 5))
     pouvoirs = rng.randint(0, 5)
@@ -328,8 +362,8 @@ def render_text(item: dict, issuer: tuple[str, str], num: str, rng: random.Rando
     body += ["", vote, "", "Fait et délibéré les jour, mois et an susdits.", "Pour extrait conforme,",
              f"{rng.choice(['A', 'Fait à'])} {addr.split(', ')[-1].split(' ', 1)[-1]}, le {min(28, day + 3)} {month} {year}", "",
              signer + ",", f"{rng.choice(FIRST)} {rng.choice(LAST)}", rng.choice(["[signature]", "(signé)", "[cachet de la collectivité]", ""]),
-             "", rng.choice([f"Accusé de réception en préfecture : 0{rng.randint(10, 95)}-2{rng.randint(10000000, 99999999)}-{year}{rng.randint(1, 12):02d}{day:02d}-{num.replace(' ', '')}-DE",
-                             f"Reçu en préfecture le {min(28, day + 4)}/{rng.randint(1, 12):02d}/{year}",
+             "", rng.choice([f"Accusé de réception en préfecture : 0{rng.randint(10, 95)}-2{rng.randint(10000000, 99999999)}-{year}{mnum:02d}{day:02d}-{num.replace(' ', '')}-DE",
+                             f"Reçu en préfecture le {min(28, day + 4)}/{mnum:02d}/{year}",
                              f"Publié le {min(28, day + 5)} {month} {year} - Transmis au contrôle de légalité"])]
     text = "\n".join(body)
     scanned = rng.random() < 0.35
@@ -354,10 +388,15 @@ def main() -> None:
     if dup:
         sys.exit(f"duplicate objets: {dup[:20]}")
     rng.shuffle(items)
-    # issuers: round robin within each source
+    # issuers: the one a place name in the item points to, otherwise round robin within each source
     counters: dict[str, int] = defaultdict(int)
     for it in items:
         pool = ISSUERS[it["code"]]
+        words = it["objet"] + " " + " ".join(" ".join(v) for v in (it["text"] or {}).values())
+        pinned = [pool[i] for (code, key), i in PLACE_KEYS.items() if code == it["code"] and key in words]
+        if pinned:
+            it["issuer"] = pinned[0]
+            continue
         it["issuer"] = pool[counters[it["code"]] % len(pool)]
         counters[it["code"]] += 1
     # quirks on about 22 % of objet-only items (never above 30 %)
@@ -380,8 +419,7 @@ def main() -> None:
         file = ""
         if it["text"] is not None:
             file = f"textes/{iid}.txt"
-            num = code_prefix(it["code"], rng).strip(" -_")
-            body = render_text(it, it["issuer"], num, rng)
+            body = render_text(it, it["issuer"], rng)
             words = len(body.split())
             if not 150 <= words <= 700:
                 sys.exit(f"{it['where']}: full text has {words} words")
