@@ -274,7 +274,7 @@ def quirk(objet: str, code: str, rng: random.Random) -> str:
     if kind == "code_trunc":
         return truncate(code_prefix(code, rng) + objet, rng)
     if kind == "underscore":
-        return code_prefix(code, rng).strip().rstrip("-").replace(" ", "_") + "_" + underscores(objet)
+        return code_prefix(code, rng).strip(" -_").replace(" ", "_") + "_" + underscores(objet)
     if kind == "trunc":
         return truncate(objet, rng) if len(objet) > 85 else objet.upper()
     return (code_prefix(code, rng) + strip_accents(objet)).upper()
@@ -340,8 +340,12 @@ def render_text(item: dict, issuer: tuple[str, str], rng: random.Random) -> str:
             "", f"L'an {year}, le {day} {month}, l'assemblée régulièrement convoquée s'est réunie au lieu habituel de ses séances, "
                 f"sous la présidence de {pres}. Le quorum étant atteint, {sec} a été désigné(e) secrétaire de séance.", "",
             f"Objet : {item['objet']}", ""]
-    visas = ["Vu le Code général des collectivités territoriales" + rng.choice(["", ", notamment ses articles L. 2121-29 et suivants",
-                                                                                ", et notamment l'article L. 5211-1", " (CGCT)"]) + " ;"]
+    article = {"CR": "L. 2121-29", "CM": "L. 2121-29", "GV": "L. 2121-29", "DEP": "L. 3211-1", "REG": "L. 4221-1",
+               "SMT": "L. 5721-1", "PNR": "L. 5721-1"}.get(code, "L. 5211-1")
+    visas = ["Vu le Code général des collectivités territoriales" + rng.choice(["", f", notamment son article {article}", " (CGCT)"]) + " ;"]
+    if code in ("CCAS", "EP"):
+        visas = [rng.choice(["Vu le Code de l'action sociale et des familles ;", "Vu les statuts de l'établissement ;"])
+                 if code == "CCAS" else "Vu les statuts de l'établissement ;"]
     visas += [v if v.endswith(";") else v + " ;" for v in t["V"]]
     if rng.random() < 0.5:
         visas.append(rng.choice(["Vu l'avis de la commission compétente", "Vu l'avis favorable du Bureau",
