@@ -180,7 +180,9 @@ def parse_objets(path: Path) -> list[dict]:
             sys.exit(f"{where}: unknown source or no label: {line!r}")
         objet, _, over = rest.partition(" ~ ")
         lab = dict(label)
-        if over:
+        if over.startswith("= "):  # the full label of this line, in the syntax of a block label
+            lab = parse_label("@ " + over[2:], where)
+        elif over:
             m = OVERRIDE_RE.match(over.strip())
             if not m:
                 sys.exit(f"{where}: bad override {over!r}")
@@ -223,14 +225,16 @@ def strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
 
 
+HAS_CODE = re.compile(r"^(\S*\d{2}|[A-Z]{1,5}[ _.-]?\d)")
+
+
 def code_prefix(code: str, rng: random.Random, year: int | None = None) -> str:
     y = year or rng.choice([2021, 2022, 2023, 2024, 2025])
     k = rng.randint(1, 340)
     forms = {
         "CR": [f"D{y}-{k:03d} ", f"DCM_{y}_{k:02d}_", f"{y}/{k:02d} - "],
         "CM": [f"DCM {y}-{k:04d} - ", f"{y}-{k:03d} ", f"DEL{y}_{k:03d} "],
-        "GV": [f"DCM {y}-{k:04d} - Direction {rng.choice(['Finances', 'Vie associative', 'Patrimoine', 'Education', 'Culture', 'Urbanisme', 'Ressources humaines'])} - ",
-               f"{y} DCM {k} ", f"VDL{str(y)[2:]}-{k:03d} "],
+        "GV": [f"DCM {y}-{k:04d} - ", f"{y} DCM {k} ", f"VDL{str(y)[2:]}-{k:03d} "],
         "CC": [f"DEL_{y}_{k:03d}_", f"CC{str(y)[2:]}-{k:03d} ", f"{y}-{k:03d} - "],
         "CA": [f"B{str(y)[2:]}.{k:03d}-", f"C{str(y)[2:]}-{k:03d} ", f"DCC_{y}_{k:03d} "],
         "CU": [f"C-{y}-{k:03d} ", f"CU{y}-{k:03d} - ", f"B-{y}-{k:02d} "],
@@ -263,6 +267,8 @@ def underscores(s: str) -> str:
 
 def quirk(objet: str, code: str, rng: random.Random) -> str:
     kind = rng.choice(["upper", "noaccent", "upper_noaccent", "code", "code_trunc", "underscore", "trunc", "code_upper"])
+    if HAS_CODE.match(objet) and kind.startswith(("code", "underscore")):  # already coded by hand: no second code
+        kind = "upper_noaccent"
     if kind == "upper":
         return objet.upper()
     if kind == "noaccent":
