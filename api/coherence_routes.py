@@ -17,7 +17,7 @@ from jinja2 import Environment
 from api import conneg
 from api.query_runner import QueryError
 from kg.errors import BoussoleError
-from kg.iris import base_iri
+from kg.iris import base_iri, compact
 from kg.querying import empty_result_hints
 from kg.sources import SHAPES_FILE
 from queries import catalogue
@@ -113,6 +113,7 @@ def router(env: Environment) -> APIRouter:
                                              "http://data.europa.eu/eli/ontology#title"]) if iris else {}
         return HTMLResponse(env.get_template("coherence.html").render(
             q=question.as_dict(), columns=columns, rows=values, values=params, base=base, labels=labels,
+            names={iri: compact(iri, base) for iri in iris},  # the name that pastes back into a query
             query_string=urlencode(raw)))
 
     @routes.get("/validate")

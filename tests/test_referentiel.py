@@ -142,8 +142,10 @@ def test_orientation_and_action_counts(store):
 
 
 def test_projets_emblematiques_numberings(store):
-    rows = q(store, """SELECT ?p ?l ?c ?e { ?p a bsl:ProjetEmblematique ; bsl:numeroListe ?l ; bsl:numeroCorps ?c ;
-                                              bsl:engagement ?e ; bsl:sert ?e }""")
+    # each project serves its engagement through a bsl:Contribution link (kg/data/crosswalk/projets-emblematiques.ttl)
+    links = load(FILES + [ROOT / "kg/data/crosswalk/projets-emblematiques.ttl"])
+    rows = q(links, """SELECT ?p ?l ?c ?e { ?p a bsl:ProjetEmblematique ; bsl:numeroListe ?l ; bsl:numeroCorps ?c ;
+                                              bsl:engagement ?e . ?link bsl:contributeur ?p ; bsl:cible ?e }""")
     got = {r[0].value.removeprefix(BASE + "projet/"): (int(r[1].value), int(r[2].value), r[3].value[-1]) for r in rows}
     assert got == {
         "pole-de-reference-du-rail": (1, 3, "1"),

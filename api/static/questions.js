@@ -96,7 +96,25 @@
       });
   }
 
-  window.boussoleQuestions = function (yasgui, container) {
+  // The editor's own syntax check knows only the prefixes a query declares: teach it the ones the endpoint
+  // predeclares, so that « bsl:Engagement » is not marked « Prefix 'bsl' is not defined ».
+  function knowPrefixes(yasqe, prefixes) {
+    var mode = yasqe.getMode();
+    if (!mode || mode.boussolePrefixes) return;
+    var start = mode.startState;
+    mode.startState = function () {
+      var state = start.apply(this, arguments);
+      Object.keys(prefixes).forEach(function (p) {
+        if (state.prefixes[p] === undefined) state.prefixes[p] = prefixes[p];
+      });
+      return state;
+    };
+    mode.boussolePrefixes = true;
+    yasqe.setValue(yasqe.getValue());  // tokenise again with the new start state
+    yasqe.checkSyntax();
+  }
+
+  window.boussoleQuestions = function (yasgui, container, prefixes) {
     var picker = container.querySelector("#question");
     var params = container.querySelector("#parametres");
     var about = container.querySelector("#question-aide");
@@ -124,6 +142,16 @@
       showParams();
       container.dataset.ready = "true";
     });
+
+    function everyTab() {
+      yasgui.persistentConfig.getTabs().forEach(function (id) {
+        var tab = yasgui.getTab(id);
+        if (tab && tab.getYasqe()) knowPrefixes(tab.getYasqe(), prefixes || {});
+      });
+    }
+    everyTab();
+    yasgui.on("tabSelect", function () { setTimeout(everyTab, 0); });
+    yasgui.on("tabAdd", function () { setTimeout(everyTab, 0); });
 
     picker.addEventListener("change", showParams);
     container.querySelector("form").addEventListener("submit", function (event) {

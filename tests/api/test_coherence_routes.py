@@ -48,6 +48,7 @@ def test_question_answers_in_json_csv_and_html(real_server: Server) -> None:
     assert len(rows) == len(data["rows"])
     html = httpx.get(url, headers={"Accept": "text/html"}).text
     assert "MOBILITÉS DOUCES ET ACTIVES" in html
+    assert '<code class="curie">champ:2-4</code>' in html  # the name that pastes back into a query
 
 
 def test_unknown_question_and_bad_parameter_are_client_errors(real_server: Server) -> None:

@@ -90,6 +90,8 @@ def test_yasgui_runs_a_query_offline(browser, full_server: str) -> None:
     cells = page.locator(".yasr table tbody tr").count()
     assert cells == 3
     assert "engagement:1" in page.locator(".yasr table tbody").inner_text()  # the name that pastes back
+    # the editor knows the predeclared prefixes: no « Prefix 'bsl' is not defined »
+    assert page.evaluate("window.boussoleYasgui.getTab().getYasqe().queryValid") is True
     page.wait_for_selector(".yasr :text('Lignes 1 à 3 sur 3')")
     page.screenshot(path=str(ROOT / "test-artifacts" / "web-yasgui.png"), full_page=True)
     context.close()
