@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.staticfiles import StaticFiles
 
 import web
-from api import coherence_routes, conneg, deliberation_routes, graph_store, linked_data, service_description
+from api import coherence_routes, conneg, deliberation_routes, graph_store, hints, linked_data, service_description
 from api.backends import make_backend
 from api.query_runner import QueryError, QueryRequest
 from api.settings import Settings
@@ -161,7 +161,7 @@ def create_app(settings: Settings) -> FastAPI:
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
             allow_headers=["Accept", "Content-Type"],
-            expose_headers=["Content-Type", "Location", "Content-Disposition"],
+            expose_headers=["Content-Type", "Location", "Content-Disposition", hints.HEADER],
             max_age=3600,
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
@@ -247,6 +247,7 @@ def create_app(settings: Settings) -> FastAPI:
         headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
         ctype = conneg.content_type(result.media_type)
         if result.body is not None:
+            headers.update(hints.hint_headers(op.text, result.media_type, result.kind, result.body))
             return Response(b"" if request.method == "HEAD" else result.body, media_type=ctype, headers=headers)
         return StreamingResponse(result.chunks, media_type=ctype, headers=headers)
 

@@ -140,3 +140,16 @@ def test_the_picker_routes_bind_a_question_and_give_hints(real_server: Server) -
     hints = httpx.post(real_server.url + "/coherence/indices",
                        content='SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }'.encode())
     assert any("culture pour tous" in h for h in hints.json()["indices"])
+
+
+def test_the_endpoint_hints_when_a_label_match_finds_nothing(real_server: Server) -> None:
+    import json
+
+    empty = httpx.get(real_server.url + "/sparql", headers={"Accept": "application/sparql-results+json"},
+                      params={"query": 'SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }'})
+    assert empty.status_code == 200 and empty.json()["results"]["bindings"] == []
+    hints = json.loads(empty.headers["Boussole-Indices"])
+    assert any('"culture pour tous"' in h and "bsl:libelleNormalise" in h for h in hints)
+    found = httpx.get(real_server.url + "/sparql", headers={"Accept": "text/csv"}, params={
+        "query": 'SELECT ?c WHERE { ?c bsl:libelleNormalise "culture pour tous" ; skos:prefLabel ?l }'})
+    assert found.status_code == 200 and found.text.count("\n") >= 2 and "Boussole-Indices" not in found.headers
