@@ -18,12 +18,16 @@ from kg.sources import DATA_DIR, SOURCES_DIR
 
 FACT_FILES = ["territoire/personnes.ttl", "territoire/population.ttl", "contrats/npnru-caph.ttl",
               "constats/population.ttl"]
+# every data file that quotes its sources (the IDH observations cited L1741 for a quotation starting at L1739)
+QUOTING_FILES = sorted(str(p.relative_to(DATA_DIR)) for p in DATA_DIR.rglob("*.ttl") if "bsl:citation" in p.read_text("utf-8"))
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 CAPH = "https://boussole.agglo-porteduhainaut.fr/id/epci/200042190"
 
 
-def _flat(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"-\s*\n\s*", "", text).replace("\xa0", " ")).strip()
+def _flat(text: str, undo_hyphens: bool = True) -> str:
+    """Whitespace collapsed; a word cut at a line end (« géo-\\ngraphie ») joined again unless ``undo_hyphens`` is off."""
+    joined = re.sub(r"(?<=\w)-\n\s*", "", text) if undo_hyphens else text
+    return re.sub(r"\s+", " ", joined.replace("\xa0", " ")).strip()
 
 
 def _seed_lines(doc: str) -> list[str]:
@@ -31,17 +35,18 @@ def _seed_lines(doc: str) -> list[str]:
     return next(folder.glob(f"{doc}_*.txt")).read_text(encoding="utf-8").split("\n")
 
 
-@pytest.mark.parametrize("name", FACT_FILES)
+@pytest.mark.parametrize("name", QUOTING_FILES)
 def test_every_quotation_is_in_the_seed_lines_it_cites(name: str) -> None:
     store = ox.Store()
     store.load(path=str(DATA_DIR / name), format=ox.RdfFormat.TURTLE, base_iri=base_iri())
     rows = list(store.query("""SELECT ?s ?c (GROUP_CONCAT(STR(?src); separator=" ") AS ?srcs) WHERE {
         ?s <https://boussole.agglo-porteduhainaut.fr/def#citation> ?c ; <http://www.w3.org/ns/prov#wasDerivedFrom> ?src
         } GROUP BY ?s ?c"""))
-    assert rows
+    assert rows or name not in FACT_FILES
     for r in rows:
         ranges = re.findall(r"source/(\d{3})#L(\d+)-L(\d+)", r["srcs"].value)
-        texts = [_flat("\n".join(_seed_lines(d)[int(a) - 1:int(b)])) for d, a, b in ranges]
+        raw = ["\n".join(_seed_lines(d)[int(a) - 1:int(b)]) for d, a, b in ranges]
+        texts = [_flat(t, undo) for t in raw for undo in (True, False)]
         assert any(_flat(r["c"].value) in t for t in texts), (r["s"].value, r["c"].value)
 
 
