@@ -141,3 +141,11 @@ def test_readme_indexes_every_question() -> None:
     readme = (Path(catalogue.QUERIES_DIR) / "README.md").read_text(encoding="utf-8")
     for qid in IDS:
         assert f"[`{qid}`]({qid}.rq)" in readme, qid
+
+
+def test_an_iri_parameter_accepts_the_name_boussole_prints() -> None:
+    q = catalogue.get("equite-engagement-1-par-commune")
+    for written in ("engagement/3", "engagement:3", base_iri() + "engagement/3"):
+        assert q.bindings({"engagement": written})[ox.Variable("engagement")] == ox.NamedNode(base_iri() + "engagement/3")
+    with pytest.raises(catalogue.BadParameter):
+        q.bindings({"engagement": "bsl:Engagement"})
