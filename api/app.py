@@ -20,11 +20,13 @@ from api.backends import EmbeddedBackend, make_backend
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import coherence, deliberations, dumps, graph_store, linked_data, service, sparql
 from api.settings import Settings
+from kg import iris
 
 HERE = Path(__file__).resolve().parent
 
 
 def create_app(settings: Settings) -> FastAPI:
+    iris.configure(settings.base_iri)
     backend = make_backend(settings)
 
     @asynccontextmanager
