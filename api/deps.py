@@ -33,16 +33,16 @@ def is_authenticated(request: Request) -> bool:
 def require_writer(request: Request) -> None:
     """Refuse a write unless a token is configured (else 403) and the request carries it (else 401)."""
     if not get_settings(request).writable:
-        raise Forbidden("this endpoint is read-only (no write token is configured)")
+        raise Forbidden("ce service est en lecture seule (aucun jeton d'écriture n'est configuré)")
     if not is_authenticated(request):
-        raise Unauthorized("writes need 'Authorization: Bearer <token>'")
+        raise Unauthorized("les écritures demandent l'en-tête « Authorization: Bearer <jeton> »")
 
 
 def embedded_backend(request: Request) -> EmbeddedBackend:
     """The backend, when it is the embedded store (the deliberation and review routes write through it)."""
     backend = get_backend(request)
     if not isinstance(backend, EmbeddedBackend):
-        raise NotSupported("this operation needs the embedded store; run it where the data lives")
+        raise NotSupported("cette opération demande le magasin embarqué ; lancez-la là où sont les données")
     return backend
 
 

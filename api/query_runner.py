@@ -125,10 +125,10 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     try:
         results = store.query(req.query, **kwargs)
     except SyntaxError as exc:
-        conn.send(("error", InvalidQuery(f"malformed query: {exc}")))
+        conn.send(("error", InvalidQuery(f"requête mal formée : {exc}")))
         return
     except ValueError as exc:
-        conn.send(("error", InvalidQuery(f"bad request: {exc}")))
+        conn.send(("error", InvalidQuery(f"requête invalide : {exc}")))
         return
     if isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
         kind = "boolean" if isinstance(results, ox.QueryBoolean) else "tabular"
@@ -140,7 +140,7 @@ def _run_query(store, req: QueryRequest, conn) -> None:
         table = conneg.GRAPH_FORMATS
     if media is None:
         offered = ", ".join(m for m in table if not m.startswith(("application/json", "application/xml", "text/xml", "text/plain", "application/x-")))
-        conn.send(("error", NotAcceptable(f"no acceptable format for {kind} results; this endpoint offers: {offered}")))
+        conn.send(("error", NotAcceptable(f"aucun format acceptable pour ces résultats ({kind}) ; formats offerts : {offered}")))
         return
     fmt = table[media]
     out = _Out(conn, media, req.cap_bytes, req.stream_threshold)
@@ -151,17 +151,17 @@ def _run_query(store, req: QueryRequest, conn) -> None:
             results.serialize(out, fmt)
     except BaseException as exc:  # noqa: BLE001 - reported to the client
         if out.cap_exceeded or isinstance(exc, _CapExceeded):
-            conn.send(("error", Forbidden(f"the result is larger than the {req.cap_bytes} bytes allowed to anonymous "
-                                          "requests; add a LIMIT (or use an access token)")))
+            conn.send(("error", Forbidden(f"le résultat dépasse les {req.cap_bytes} octets permis aux requêtes anonymes ; "
+                                          "ajoutez une clause LIMIT (ou utilisez un jeton d'accès)")))
             return
         if out.streaming:
             conn.send_bytes(b"")
             return
         if isinstance(exc, (SyntaxError, ValueError, TypeError)):
-            conn.send(("error", InvalidQuery(f"query evaluation failed: {exc}")))
+            conn.send(("error", InvalidQuery(f"l'évaluation de la requête a échoué : {exc}")))
         else:
             log.error("query evaluation failed: %r", exc)
-            conn.send(("error", StoreError("the query failed in the store; nothing was changed")))
+            conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
         return
     out.finish(kind)
 
@@ -197,10 +197,10 @@ def worker_main(conn, store_path: str) -> None:
                 _run_query(store, payload, conn)
             except Exception as exc2:  # noqa: BLE001
                 log.error("store error: %r", exc2 or exc)
-                conn.send(("error", StoreError("the store failed while answering this query; retry")))
+                conn.send(("error", StoreError("le magasin de triplets a échoué en répondant à cette requête ; réessayez")))
         except Exception as exc:  # noqa: BLE001 - a bug: logged here, a generic message for the client
             log.exception("query failed", exc_info=exc)
-            conn.send(("error", StoreError("the query failed in the store; nothing was changed")))
+            conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
 
 
 # --------------------------------------------------------------------------------------------- pool side
@@ -315,12 +315,12 @@ class WorkerPool:
             worker = await asyncio.wait_for(self.idle.get(), timeout)
         except asyncio.TimeoutError:
             self.timeouts += 1
-            raise Unavailable(f"the server is busy: no query worker became free within {timeout:g} s; retry later")
+            raise Unavailable(f"le service est occupé : aucun processus de requête ne s'est libéré en {timeout:g} s ; réessayez plus tard")
         try:
             worker.conn.send(("query", self.generation, req))
         except OSError:
             asyncio.ensure_future(self._replace(worker))
-            raise Unavailable("a query worker died; retry")
+            raise Unavailable("un processus de requête s'est arrêté ; réessayez")
         msg = await self._recv(worker, deadline, timeout)
         tag = msg[0]
         if tag == "done":
@@ -333,7 +333,7 @@ class WorkerPool:
         if tag == "start":
             return QueryResult(200, msg[1], chunks=self._stream(worker, deadline, timeout))
         self._release(worker)
-        raise StoreError(f"unexpected worker answer {tag!r}")
+        raise StoreError(f"réponse inattendue d'un processus de requête ({tag!r})")
 
     async def _recv(self, worker: _Worker, deadline: float, timeout: float, raw: bool = False):
         def wait():
@@ -346,7 +346,7 @@ class WorkerPool:
             msg = await self.loop.run_in_executor(self.threads, wait)
         except (EOFError, OSError):
             asyncio.ensure_future(self._replace(worker))
-            raise StoreError("the query worker crashed (out of memory?)")
+            raise StoreError("le processus de requête s'est arrêté brutalement (mémoire épuisée ?)")
         except asyncio.CancelledError:
             asyncio.ensure_future(self._replace(worker))
             raise
@@ -354,7 +354,7 @@ class WorkerPool:
             self.timeouts += 1
             asyncio.ensure_future(self._replace(worker))
             raise Timeout(
-                f"query stopped: it ran longer than the {timeout:g} s timeout of this endpoint (add a LIMIT or narrow it)"
+                f"requête arrêtée : elle a dépassé le délai (timeout) de {timeout:g} s de ce service (ajoutez une clause LIMIT ou restreignez-la)"
             )
         return msg
 

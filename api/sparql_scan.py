@@ -128,10 +128,10 @@ def check_remote_access(text: str, allow_list: tuple[str, ...] | list[str] = ())
         target = tokens[j] if j < len(tokens) else None
         what = "SERVICE (federated query)" if tok.value == "SERVICE" else "LOAD"
         if not allow_list:
-            raise Forbidden(f"{what} is disabled on this endpoint (federation is off)")
+            raise Forbidden(f"{what} est désactivé sur ce service (fédération désactivée)")
         if target is None or target.kind != "iri" or not _allowed(target.value, allow_list):
             shown = target.value if target is not None else "nothing"
-            raise Forbidden(f"{what} target {shown!r} is not in the allow-list of this endpoint")
+            raise Forbidden(f"la cible {shown!r} de {what} n'est pas dans la liste autorisée de ce service")
 
 
 def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
@@ -147,7 +147,7 @@ def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
             [f"USING {ox.NamedNode(g)}" for g in using] + [f"USING NAMED {ox.NamedNode(g)}" for g in using_named]
         )
     except ValueError as exc:
-        raise InvalidRequest(f"invalid graph IRI in using-graph-uri/using-named-graph-uri: {exc}") from exc
+        raise InvalidRequest(f"IRI de graphe invalide dans using-graph-uri/using-named-graph-uri : {exc}") from exc
     text = unescape_codepoints(update)
     tokens = tokenize(text)
     inserts: list[int] = []

@@ -29,11 +29,11 @@ def _format(request: Request) -> str:
     asked = request.query_params.get("format")
     if asked:
         if asked not in FORMATS:
-            raise InvalidRequest(f"format={asked}: choose json, csv or html")
+            raise InvalidRequest(f"format={asked} : choisissez json, csv ou html")
         return asked
     chosen = conneg.negotiate(request.headers.get("accept"), list(FORMATS.values()))
     if chosen is None:
-        raise NotAcceptable("no acceptable format: this resource is offered as " + ", ".join(FORMATS.values()))
+        raise NotAcceptable("aucun format acceptable : cette ressource est offerte en " + ", ".join(FORMATS.values()))
     return next(k for k, v in FORMATS.items() if v == chosen)
 
 
@@ -69,7 +69,7 @@ async def answer(question_id: str, request: Request) -> Response:
         rows = await backend.select(question.sparql(), bindings or None)
     except (SyntaxError, RuntimeError, OSError) as exc:
         log.error("queries/%s failed: %r", question.path.name, exc)
-        raise StoreError(f"queries/{question.path.name} failed in the store") from exc
+        raise StoreError(f"queries/{question.path.name} a échoué dans le magasin de triplets") from exc
     columns = list(rows[0]) if rows else question.column_names
     values = [{c: _value(row.get(c)) for c in columns} for row in rows]
     params = {str(v)[1:]: t.value for v, t in bindings.items()}

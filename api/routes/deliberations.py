@@ -47,12 +47,12 @@ async def post_deliberations(request: Request, backend: WritableBackend) -> Resp
     try:
         body = await request.json()
     except ValueError as exc:
-        raise InvalidRequest(f"the body is not JSON: {exc}") from exc
+        raise InvalidRequest(f"le corps n'est pas du JSON : {exc}") from exc
     records = body if isinstance(body, list) else [body]
     if not records or not all(isinstance(r, dict) for r in records):
-        raise InvalidRequest("send a JSON object or a non-empty list of objects")
+        raise InvalidRequest("envoyez un objet JSON ou une liste non vide d'objets")
     if len(records) > MAX_RECORDS:
-        raise PayloadTooLarge(f"at most {MAX_RECORDS} records per request")
+        raise PayloadTooLarge(f"au plus {MAX_RECORDS} enregistrements par requête")
     from ingest.pipeline import ingest_records
 
     summary = await backend.write(lambda store: ingest_records(store, records))

@@ -25,7 +25,7 @@ async def dump_response(request: Request, media: str | None) -> Response:
     if media is None:
         media = conneg.negotiate(request.headers.get("accept"), list(conneg.DATASET_FORMATS))
         if media is None:
-            raise NotAcceptable("dumps are offered as application/n-quads or application/trig")
+            raise NotAcceptable("les exports sont offerts en application/n-quads ou application/trig")
     fmt = conneg.DATASET_FORMATS[media]
     name = "boussole." + fmt.file_extension
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -49,7 +49,7 @@ async def dataset(request: Request) -> Response:
     settings = get_settings(request)
     media = conneg.negotiate(request.headers.get("accept"), RDF_OFFERS + ["text/html"])
     if media is None:
-        raise NotAcceptable("offered: " + ", ".join(RDF_OFFERS))
+        raise NotAcceptable("formats offerts : " + ", ".join(RDF_OFFERS))
     triples = service_description.dcat_description(settings, public_root(request), await request.app.state.stats.get())
     if media == "text/html":
         ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={

@@ -27,12 +27,12 @@ async def store(request: Request) -> Response:
     graphs = params.getlist("graph")
     is_default = "default" in params
     if len(graphs) > 1 or (graphs and is_default):
-        raise InvalidRequest("give either ?default or one ?graph=<IRI>")
+        raise InvalidRequest("donnez soit ?default, soit un seul ?graph=<IRI>")
     if graphs:
         try:
             target = ox.NamedNode(graphs[0]).value
         except ValueError as exc:
-            raise InvalidRequest(f"invalid graph IRI: {exc}") from exc
+            raise InvalidRequest(f"IRI de graphe invalide : {exc}") from exc
         if _writes(request):
             require_writer(request)
         return await graph_store.handle(request, backend, target, can_write=True)
@@ -46,7 +46,7 @@ async def store(request: Request) -> Response:
                                         new_graph_root=public_root(request) + "/store")
     if request.method in ("GET", "HEAD"):
         return await dump_response(request, None)
-    raise InvalidRequest("PUT and DELETE need ?default or ?graph=<IRI>")
+    raise InvalidRequest("PUT et DELETE demandent ?default ou ?graph=<IRI>")
 
 
 @router.api_route("/store/{path:path}", methods=METHODS)

@@ -35,13 +35,13 @@ async def resource(request: Request, path: str) -> Response:
     accept = conneg.accept_from_format(request.query_params.get("format"), request.headers.get("accept"))
     media = forced or conneg.negotiate(accept, linked_data.LD_OFFERS)
     if media is None:
-        raise NotAcceptable("offered: " + ", ".join(linked_data.LD_OFFERS))
+        raise NotAcceptable("formats offerts : " + ", ".join(linked_data.LD_OFFERS))
     media = {"application/xhtml+xml": "text/html", "application/json": "application/ld+json"}.get(media, media)
     iri = settings.base_iri + path
     try:
         ox.NamedNode(iri)
     except ValueError as exc:
-        raise InvalidRequest("not a valid IRI path") from exc
+        raise InvalidRequest("ce chemin ne forme pas une IRI valide") from exc
     if media == "text/html":
         m = re.fullmatch(r"source/([A-Za-z0-9_-]+)", path)
         if m:
@@ -54,7 +54,7 @@ async def resource(request: Request, path: str) -> Response:
         return page("resource.html", v=view)
     out, incoming, _ = await linked_data.describe_quads(backend, iri)
     if not out and not incoming:
-        raise NotFound(f"no triple mentions <{iri}>")
+        raise NotFound(f"aucun triplet ne mentionne <{iri}>")
     fmt = conneg.GRAPH_FORMATS[media]
     body = b"" if request.method == "HEAD" else linked_data.rdf_document(out, incoming, fmt, settings)
     return Response(body, media_type=conneg.content_type(media), headers={"Vary": "Accept"})
@@ -67,12 +67,12 @@ async def ontology(request: Request) -> Response:
     forced = "text/turtle" if request.url.path.endswith(".ttl") else None
     media = forced or conneg.negotiate(request.headers.get("accept"), ["text/html"] + RDF_OFFERS)
     if media is None:
-        raise NotAcceptable("offered: text/html, " + ", ".join(RDF_OFFERS))
+        raise NotAcceptable("formats offerts : text/html, " + ", ".join(RDF_OFFERS))
     if media == "text/html":
         return page("ontology.html", v=linked_data.ontology_view(settings))
     path = settings.ontology_file
     if not path.is_file():
-        raise NotFound("the ontology file is missing")
+        raise NotFound("le fichier de l'ontologie est absent")
     if media == "text/turtle":
         return Response(path.read_bytes(), media_type=conneg.content_type(media), headers={"Vary": "Accept"})
     triples = [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]

@@ -29,7 +29,7 @@ async def sparql(request: Request) -> Response:
     if op.kind == "description":
         media = conneg.negotiate(accept, RDF_OFFERS + ["text/html"])
         if media is None:
-            raise NotAcceptable("no acceptable format for the service description; offered: " + ", ".join(RDF_OFFERS))
+            raise NotAcceptable("aucun format acceptable pour la description du service ; formats offerts : " + ", ".join(RDF_OFFERS))
         if media == "text/html":
             return ui_page(settings)
         data = await request.app.state.stats.get()

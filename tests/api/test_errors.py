@@ -46,7 +46,7 @@ async def test_a_malformed_query_is_a_problem_document(client: httpx.AsyncClient
     assert r.headers["content-type"] == PROBLEM
     problem = r.json()
     assert problem["status"] == 400 and problem["title"] == "Requête SPARQL invalide"
-    assert "malformed query" in problem["detail"] and "error at 1:" in problem["detail"]
+    assert "requête mal formée" in problem["detail"] and "error at 1:" in problem["detail"]
 
 
 async def test_an_unexpected_error_is_logged_and_its_text_is_not_sent(client: httpx.AsyncClient,
@@ -72,7 +72,7 @@ async def test_the_writer_check_answers_401_with_a_challenge(client: httpx.Async
 async def test_a_read_only_endpoint_refuses_writes_with_403(tmp_path: Path, fixture_store: Path) -> None:
     async with in_process(_app(tmp_path, fixture_store)) as c:
         r = await c.put("/store?default", content=b"", headers={"Authorization": f"Bearer {TOKEN}"})
-        assert r.status_code == 403 and "read-only" in r.json()["detail"]
+        assert r.status_code == 403 and "lecture seule" in r.json()["detail"]
 
 
 async def test_statuses_and_headers_come_from_the_one_table(client: httpx.AsyncClient) -> None:
@@ -99,4 +99,4 @@ async def test_the_error_body_has_one_hook(tmp_path: Path, fixture_store: Path) 
     app.state.error_response = as_text
     async with in_process(app) as c:
         r = await c.get("/sparql", params={"query": "SELEC"})
-        assert r.status_code == 400 and r.text.startswith("Requête SPARQL invalide — malformed query")
+        assert r.status_code == 400 and r.text.startswith("Requête SPARQL invalide — requête mal formée")
