@@ -128,10 +128,10 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
 
 @app.command()
 @friendly
-def serve(store: Annotated[Optional[Path], typer.Option("--store", help=f"On-disk pyoxigraph store [default: {DEFAULT_STORE}].")] = None,
-          host: Annotated[Optional[str], typer.Option(help="Interface to listen on [default: 127.0.0.1].")] = None,
-          port: Annotated[Optional[int], typer.Option(help="TCP port [default: 8000].")] = None,
-          timeout: Annotated[Optional[float], typer.Option(help="Seconds after which a query is stopped (503) [default: 30].")] = None,
+def serve(store: Annotated[Optional[Path], typer.Option("--store", help=f"On-disk pyoxigraph store (default: {DEFAULT_STORE}).")] = None,
+          host: Annotated[Optional[str], typer.Option(help="Interface to listen on (default: 127.0.0.1).")] = None,
+          port: Annotated[Optional[int], typer.Option(help="TCP port (default: 8000).")] = None,
+          timeout: Annotated[Optional[float], typer.Option(help="Seconds after which a query is stopped (503) (default: 30).")] = None,
           workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: CPU count, at most 4).")] = None,
           remote: Annotated[Optional[str], typer.Option(help="Serve a remote SPARQL 1.1 store (base URL, e.g. an Oxigraph server) instead of --store.")] = None,
           config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap, base IRI).")] = None,
