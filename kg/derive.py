@@ -3,6 +3,7 @@
 - Source excerpts: every ``prov:wasDerivedFrom <source/NNN#Lstart-Lend>`` gets its ``bsl:ExtraitSource``
   description (document, first and last line), checked against the length of the file it points into.
 - Crosswalk: every ``bsl:Contribution`` yields the shortcut ``contributeur bsl:sert cible``.
+- Barometer cube: dated values stated on areas are published as ``qb:Observation`` (see :mod:`kg.cube`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.cube import published_quads
 from kg.errors import BoussoleError
 from kg.iris import BSL, PROV, RDF, XSD, base_iri, graph
 from kg.sources import source_lines
@@ -86,4 +88,4 @@ def _name(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
 
 
 def derive(staged: ox.Store, sources_dir: Path) -> Iterable[ox.Quad]:
-    return excerpt_quads(staged, sources_dir) + serves_quads(staged)
+    return excerpt_quads(staged, sources_dir) + serves_quads(staged) + published_quads(staged)
