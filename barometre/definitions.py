@@ -125,7 +125,8 @@ def _roadmap(where: str, item: dict) -> list[ox.Triple]:
         j = ox.NamedNode(f"{s.value}/jalon/{jalon['date']}")
         out += [ox.Triple(s, _p(BSL + "jalon"), j), ox.Triple(j, _p(RDF + "type"), _p(BSL + "Jalon")),
                 ox.Triple(j, _p(SKOS + "prefLabel"), _lit(jalon["libelle"], lang="fr")),
-                ox.Triple(j, _p(BSL + "dateAdoption"), _lit(jalon["date"], XSD + "date"))]
+                ox.Triple(j, _p(BSL + "dateAdoption"), _lit(jalon["date"], XSD + "date")),
+                ox.Triple(j, _p(BSL + "natureDate"), _lit(jalon.get("nature") or "jalon de mise en œuvre"))]
     return out
 
 

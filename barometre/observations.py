@@ -20,12 +20,11 @@ from barometre.referentiel import Indicator, indicators, territories
 from barometre.tables import decimal_lexical, parse_number, read_rows
 from barometre.writing import Changes, apply, now_literal, revise
 from kg.cube import observation_iri
-from kg.iris import BSL, PROV, RDF, XSD, graph, minted
+from kg.iris import BSL, PROV, QB, RDF, XSD, graph, minted
 
 COLUMNS = ("indicateur", "territoire", "periode", "valeur", "unite", "source")
 GRAPH = "observations"
 DATASET = "jeu/barometre"
-QB = "http://purl.org/linked-data/cube#"
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _FR_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")

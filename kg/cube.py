@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from kg.iris import BSL, PROV, RDF, XSD, base_iri, minted
+from kg.iris import BSL, PROV, QB, RDF, XSD, base_iri, minted
 
-QB = "http://purl.org/linked-data/cube#"
 STARTING_POINT = "jeu/situation-de-depart"
 _DECIMAL = ox.NamedNode(XSD + "decimal")
 _GYEAR = ox.NamedNode(XSD + "gYear")
