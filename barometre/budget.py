@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from barometre.observations import Report
 from barometre.tables import decimal_lexical, parse_number, read_rows
-from barometre.writing import Changes, apply, now_literal, revise
+from barometre.writing import Changes, Report, apply, import_activity, now_literal, record_activity, revise
 from ingest.records import slug
 from kg.iris import BSL, PROV, RDF, SKOS, XSD, graph, minted
 from kg.querying import run
@@ -50,10 +49,9 @@ def function_for(code: str, known: dict[str, ox.NamedNode]) -> ox.NamedNode | No
 
 def import_file(store: ox.Store, path: Path | str) -> Report:
     path = Path(path)
-    report = Report(outcomes={"ajoutée": 0, "inchangée": 0, "corrigée": 0})
+    report = Report()
     known = {row["code"].value: row["f"] for row in run(store, FUNCTIONS, "fonctions M57")}
-    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "absent"
-    activity = minted(f"ingestion/{fingerprint}")
+    activity = import_activity(path)
     target, stamp, changes = graph(GRAPH), now_literal(), Changes()
     seen: dict[ox.NamedNode, int] = {}
     for line, row in read_rows(path, COLUMNS):
@@ -96,9 +94,6 @@ def import_file(store: ox.Store, path: Path | str) -> Report:
                  (PROV + "generatedAtTime", stamp)]
         quads = [ox.Quad(subject, _p(p), o, target) for p, o in state]
         report.outcomes[revise(store, subject, target, quads, (_p(BSL + "montant"),), changes, stamp)] += 1
-    if changes:
-        changes.add += [ox.Quad(activity, _p(RDF + "type"), _p(BSL + "ImportDonnees"), target),
-                        ox.Quad(activity, _p(BSL + "nomFichier"), ox.Literal(path.name), target),
-                        ox.Quad(activity, _p(PROV + "startedAtTime"), stamp, target)]
+    record_activity(changes, activity, path, stamp, target)
     apply(store, changes, str(path))
     return report

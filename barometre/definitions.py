@@ -19,7 +19,7 @@ from barometre.referentiel import territories
 from barometre.writing import Changes, apply
 from ingest.records import slug
 from kg.errors import BoussoleError
-from kg.iris import BSL, ORG, PROV, RDF, SKOS, XSD, base_iri, graph, minted
+from kg.iris import BSL, ORG, RDF, SKOS, XSD, base_iri, graph, minted
 from kg.sources import SHAPES_FILE
 from kg.validate import validate
 

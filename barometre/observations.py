@@ -8,9 +8,7 @@ their line and reason; the other rows are imported.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pyoxigraph as ox
 
 from barometre.referentiel import Indicator, indicators, territories
 from barometre.tables import decimal_lexical, parse_number, read_rows
-from barometre.writing import Changes, apply, now_literal, revise
+from barometre.writing import Changes, Report, apply, import_activity, now_literal, record_activity, revise
 from kg.cube import observation_iri
 from kg.iris import BSL, PROV, QB, RDF, XSD, graph, minted
 
@@ -32,16 +30,6 @@ _FR_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 
 def _p(term: str) -> ox.NamedNode:
     return ox.NamedNode(term)
-
-
-@dataclass
-class Report:
-    """What an import did: counts per outcome, rejected lines and warnings (each « fichier:ligne : raison »)."""
-
-    read: int = 0
-    outcomes: dict[str, int] = field(default_factory=lambda: {"ajoutée": 0, "inchangée": 0, "corrigée": 0})
-    rejected: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def parse_period(raw: str) -> ox.Literal | None:
@@ -64,8 +52,7 @@ def import_file(store: ox.Store, path: Path | str) -> Report:
     report = Report()
     known = indicators(store)
     places = territories(store)
-    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "absent"
-    activity = minted(f"ingestion/{fingerprint}")
+    activity = import_activity(path)
     target = graph(GRAPH)
     stamp = now_literal()
     changes = Changes()
@@ -105,12 +92,7 @@ def import_file(store: ox.Store, path: Path | str) -> Report:
         state = _observation(obs, indicator, zone, period, value, unit, row["source"], activity, stamp, target)
         outcome = revise(store, obs, target, state, _COMPARED, changes, stamp)
         report.outcomes[outcome] += 1
-    if changes:
-        changes.add += [
-            ox.Quad(activity, _p(RDF + "type"), _p(BSL + "ImportDonnees"), target),
-            ox.Quad(activity, _p(BSL + "nomFichier"), ox.Literal(path.name), target),
-            ox.Quad(activity, _p(PROV + "startedAtTime"), stamp, target),
-        ]
+    record_activity(changes, activity, path, stamp, target)
     apply(store, changes, str(path))
     return report
 

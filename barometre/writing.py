@@ -4,14 +4,16 @@ failed write leaves the store as it was."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.errors import BoussoleError
-from kg.iris import BSL, PROV, RDF, XSD
+from kg.iris import BSL, PROV, RDF, XSD, minted
 
 _DATETIME = ox.NamedNode(XSD + "dateTime")
 REVISION_OF = ox.NamedNode(PROV + "wasRevisionOf")
@@ -31,6 +33,30 @@ class Changes:
 
     def __bool__(self) -> bool:
         return bool(self.add or self.remove)
+
+
+@dataclass
+class Report:
+    """What an import did: counts per outcome, rejected lines and warnings (each « fichier:ligne : raison »)."""
+
+    read: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: {"ajoutée": 0, "inchangée": 0, "corrigée": 0})
+    rejected: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_activity(path: Path) -> ox.NamedNode:
+    """``<ingestion/<sha256 of the file, hex16>>``: the same file is the same import."""
+    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "absent"
+    return minted(f"ingestion/{fingerprint}")
+
+
+def record_activity(changes: Changes, activity: ox.NamedNode, path: Path, stamp: ox.Literal, graph: ox.NamedNode) -> None:
+    """Describe the import (a bsl:ImportDonnees: file name, time) when it changed something."""
+    if changes:
+        changes.add += [ox.Quad(activity, ox.NamedNode(RDF + "type"), ox.NamedNode(BSL + "ImportDonnees"), graph),
+                        ox.Quad(activity, ox.NamedNode(BSL + "nomFichier"), ox.Literal(path.name), graph),
+                        ox.Quad(activity, ox.NamedNode(PROV + "startedAtTime"), stamp, graph)]
 
 
 def current_state(store: ox.Store, subject: ox.NamedNode, graph: ox.NamedNode) -> list[ox.Quad]:
