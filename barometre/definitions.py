@@ -1,4 +1,5 @@
-"""``boussole indicateurs definir FILE``: new indicators, targets and Feuilles de Route, from YAML or Turtle,
+"""``boussole indicateurs definir FILE``: new indicators, targets, Feuilles de Route and panel sessions (the grid
+they filled in), from YAML or Turtle,
 checked against the SHACL shapes before anything is written into ``graph/indicateurs``.
 
 A definition file describes whole resources: importing it again changes nothing, importing a changed file replaces
@@ -63,8 +64,8 @@ def from_yaml(path: Path, store: ox.Store) -> list[ox.Triple]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DefinitionError(f"{path}: lecture impossible : {exc}") from exc
-    if not isinstance(data, dict) or not set(data) <= {"indicateurs", "cibles", "feuilles_de_route"}:
-        raise DefinitionError(f"{path}: attendu les clés indicateurs, cibles et/ou feuilles_de_route")
+    if not isinstance(data, dict) or not set(data) <= {"indicateurs", "cibles", "feuilles_de_route", "seances"}:
+        raise DefinitionError(f"{path}: attendu les clés indicateurs, cibles, feuilles_de_route et/ou seances")
     out: list[ox.Triple] = []
     places = territories(store)
     for i, item in enumerate(_list(data.get("indicateurs")), start=1):
@@ -73,6 +74,8 @@ def from_yaml(path: Path, store: ox.Store) -> list[ox.Triple]:
         out += _roadmap(f"{path.name}: feuilles_de_route[{i}]", item)
     for i, item in enumerate(_list(data.get("cibles")), start=1):
         out += _target(f"{path.name}: cibles[{i}]", item, places)
+    for i, item in enumerate(_list(data.get("seances")), start=1):
+        out += _session(f"{path.name}: seances[{i}]", item)
     return out
 
 
@@ -152,6 +155,29 @@ def _target(where: str, item: dict, places: dict[str, ox.NamedNode]) -> list[ox.
         out.append(ox.Triple(setter, _p(BSL + "fixe"), s))
     if item.get("libelle"):
         out.append(ox.Triple(s, _p(SKOS + "prefLabel"), _lit(item["libelle"], lang="fr")))
+    return out
+
+
+GRID_COLUMNS = {"situation": "situationBarometre", "impacts": "impactsImputables", "acquis": "acquisConsolides",
+                "difficultes": "difficultes", "objectifs": "objectifsAmelioration"}
+
+
+def _session(where: str, item: dict) -> list[ox.Triple]:
+    """A panel session of a period and the grid rows it filled in (one per criterion)."""
+    _need(where, item, "periode", "date")
+    s = minted(f"panel/{item['periode']}/{item['date']}")
+    out = [ox.Triple(s, _p(RDF + "type"), _p(BSL + "SeancePanel")),
+           ox.Triple(s, _p(BSL + "periodeTriennale"), minted(f"periode/{item['periode']}")),
+           ox.Triple(s, _p(BSL + "dateSeance"), _lit(item["date"], XSD + "date")),
+           ox.Triple(s, _p(BSL + "instance"), minted("pilotage/panel-barometre-d-impact"))]
+    for k, row in enumerate(_list(item.get("lignes")), start=1):
+        _need(f"{where}: lignes[{k}]", row, "critere")
+        criterion = _path(f"{where}: lignes[{k}]", row["critere"])
+        line = ox.NamedNode(f"{s.value}/{criterion.value[len(base_iri()):].replace('/', '-')}")
+        out += [ox.Triple(line, _p(RDF + "type"), _p(BSL + "LigneGrille")),
+                ox.Triple(line, _p(BSL + "seance"), s), ox.Triple(line, _p(BSL + "critere"), criterion)]
+        out += [ox.Triple(line, _p(BSL + prop), _lit(row[key], lang="fr"))
+                for key, prop in GRID_COLUMNS.items() if row.get(key)]
     return out
 
 

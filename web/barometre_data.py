@@ -219,8 +219,12 @@ def commune(store: ox.Store, code: str) -> dict | None:
             per_engagement[t["engagement"]].add(t["d"])
     engs = [{"label": e["label"], "numero": e["numero"], "href": e["href"], "n": len(per_engagement.get(e["iri"], ()))}
             for e in da.tree(store).get("Engagement", [])]
+    cited = [{"label": da.val(r["label"]) or da.local_name(r["o"].value), "href": da.fiche_url(r["o"].value),
+              "citation": da.val(r["citation"])}
+             for zone in [found["iri"], *found["qpv"]]
+             for r in da.select(store, "barometre_chiffres_cites", zone=ox.NamedNode(zone))]
     return {**found, "href": da.fiche_url(found["iri"]), "cards": cards, "deliberations": len(concerned),
-            "engagements": engs}
+            "engagements": engs, "cited": cited}
 
 
 def grid(store: ox.Store, slug: str) -> dict | None:

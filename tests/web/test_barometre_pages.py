@@ -85,6 +85,8 @@ def test_commune_view_shows_its_values(page, imported):
     assert row.locator("strong").get_attribute("data-valeur") == "7.0"
     # the QPV of Denain appear with their population from the Contrat Quartiers 2030
     assert page.locator("#valeurs-commune tr[data-indicateur='population-qpv'] strong[data-valeur='13920.0']").count() == 1
+    # the IDH range the Projet gives for Denain, outside the cube, with its quotation
+    assert "IDH de Denain : entre 0,18 et 0,28" in page.locator("#chiffres-cites").inner_text()
 
 
 def test_the_panel_grid_is_prefilled_and_printable(page, imported):
@@ -118,3 +120,26 @@ def test_unknown_period_and_commune_are_clear_errors(page):
     assert page.goto("/barometre/grille/2023-2025").status == 404
     assert "2024-2026" in page.locator("main").inner_text()
     assert page.goto("/barometre/commune/abc").status == 400
+
+
+def test_a_panel_session_fills_the_grid_of_its_period(page, web_store, imported, tmp_path):
+    session = """
+seances:
+  - periode: 2027-2029
+    date: 2030-02-15
+    lignes:
+      - critere: pilotage/volet-impact-social/critere/1
+        situation: Coopération renforcée entre les communes du Denaisis
+        acquis: Conférence des maires trimestrielle
+        objectifs: Étendre aux associations
+"""
+    (tmp_path / "seance.yaml").write_text(session, encoding="utf-8")
+    definitions.define(web_store, tmp_path / "seance.yaml")
+    page.goto("/barometre/grille/2027-2029")
+    assert "Séance du panel du 15/02/2030" in page.locator("main").inner_text()
+    first = page.locator("#grille tr.critere").first
+    assert "Conférence des maires trimestrielle" in first.inner_text()
+    assert "Étendre aux associations" in first.inner_text()
+    # the other periods are untouched: the grid of 2024-2026 is still to fill in
+    page.goto("/barometre/grille/2024-2026")
+    assert "Aucune séance du panel" in page.locator("main").inner_text()
