@@ -112,18 +112,19 @@ def _data_block(quads: list[ox.Quad]) -> str:
 
 
 def apply(store: ox.Store, changes: Changes, where: str) -> None:
-    """Remove then add, in one update (one transaction): either every change is written or none.
+    """Write all changes in one transaction: either every change is written or none.
 
-    Terms are written in their N-Triples form by pyoxigraph itself (escaped), never by pasting raw input."""
+    Additions alone (a first import) go through ``Store.extend`` (one transaction); with removals (corrections),
+    one SPARQL update removes then adds, its terms written in their N-Triples form by pyoxigraph itself (escaped),
+    never by pasting raw input."""
     if not changes:
         return
-    parts = []
-    if changes.remove:
-        parts.append(f"DELETE DATA {{ {_data_block(changes.remove)} }}")
-    if changes.add:
-        parts.append(f"INSERT DATA {{ {_data_block(changes.add)} }}")
     try:
-        store.update(" ;\n".join(parts))
+        if changes.remove:
+            store.update(f"DELETE DATA {{ {_data_block(changes.remove)} }} ;\n"
+                         f"INSERT DATA {{ {_data_block(changes.add)} }}")
+        else:
+            store.extend(changes.add)
         store.flush()
     except (OSError, SyntaxError, RuntimeError) as exc:
         raise BoussoleError(f"{where}: écriture impossible, rien n'a été modifié : {exc}") from exc
