@@ -215,6 +215,9 @@ def _mount_subcommands() -> None:
     from queries.cli import app as coherence_app
 
     app.add_typer(coherence_app, name="coherence")
+    from barometre.cli import register as register_barometre
+
+    register_barometre(app)
 
 
 _mount_subcommands()

@@ -24,6 +24,7 @@ ELI = "http://data.europa.eu/eli/ontology#"
 OA = "http://www.w3.org/ns/oa#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 SH = "http://www.w3.org/ns/shacl#"
+QB = "http://purl.org/linked-data/cube#"
 
 PREFIXES: dict[str, str] = {
     "bsl": BSL,
@@ -38,6 +39,7 @@ PREFIXES: dict[str, str] = {
     "eli": ELI,
     "oa": OA,
     "foaf": FOAF,
+    "qb": QB,
 }
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
