@@ -125,7 +125,9 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     try:
         results = store.query(req.query, **kwargs)
     except SyntaxError as exc:
-        conn.send(("error", InvalidQuery(f"requête mal formée : {exc}")))
+        from kg.querying import syntax_message
+
+        conn.send(("error", InvalidQuery(f"requête mal formée : {syntax_message(req.query, exc)}")))
         return
     except ValueError as exc:
         conn.send(("error", InvalidQuery(f"requête invalide : {exc}")))

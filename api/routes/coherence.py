@@ -17,11 +17,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from api import conneg
 from api.deps import embedded_backend, get_backend, get_settings
 from api.rendering import templates
-from kg.errors import BoussoleError, InvalidRequest, NotAcceptable, NotFound, StoreError
+from kg.errors import BoussoleError, InvalidRequest, NotAcceptable, NotFound, PayloadTooLarge, StoreError
+from kg.querying import empty_result_hints
 from kg.sources import SHAPES_FILE
 from queries import catalogue
 
 RESERVED = {"format"}
+MAX_HINT_QUERY = 100_000
 FORMATS = {"json": "application/json", "csv": "text/csv", "html": "text/html"}
 
 
@@ -53,6 +55,34 @@ async def list_questions(request: Request) -> Response:
     return JSONResponse(questions)
 
 
+@router.get("/coherence/{question_id}/requete")
+async def bound_query(question_id: str, request: Request) -> Response:
+    """The question's SPARQL with the given parameters bound (what YASGUI's question picker loads): the same text
+    as the .rq file with the values of its VALUES blocks replaced by validated RDF terms."""
+    raw = {k: v for k, v in request.query_params.items() if k not in RESERVED}
+    try:
+        text = catalogue.get(question_id).sparql(raw)
+    except catalogue.UnknownQuestion as exc:
+        raise NotFound(str(exc)) from exc
+    except BoussoleError as exc:
+        raise InvalidRequest(str(exc)) from exc
+    return Response(text, media_type="application/sparql-query; charset=utf-8")
+
+
+@router.post("/coherence/indices")
+async def hints(request: Request) -> Response:
+    """Why a query found nothing, read from its text alone (labels to match on their normalised form, names
+    with a « / »): the body is the query; nothing is executed."""
+    body = await request.body()
+    if len(body) > MAX_HINT_QUERY:
+        raise PayloadTooLarge(f"requête trop longue pour les indices ({len(body)} octets ; au plus {MAX_HINT_QUERY})")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"la requête n'est pas de l'UTF-8 valide : {exc}") from exc
+    return JSONResponse({"indices": empty_result_hints(text)})
+
+
 @router.get("/coherence/{question_id}")
 async def answer(question_id: str, request: Request) -> Response:
     fmt = _format(request)
@@ -66,7 +96,7 @@ async def answer(question_id: str, request: Request) -> Response:
         raise InvalidRequest(str(exc)) from exc
     backend = get_backend(request)
     try:
-        rows = await backend.select(question.sparql(), bindings or None)
+        rows = await backend.select(question.sparql(raw))
     except (SyntaxError, RuntimeError, OSError) as exc:
         log.error("queries/%s failed: %r", question.path.name, exc)
         raise StoreError(f"queries/{question.path.name} a échoué dans le magasin de triplets") from exc

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from api.deps import get_backend, get_settings, public_root
 from api.rendering import page
 from api.settings import Settings
-from kg.iris import prefixes
+from kg.iris import query_prefixes
 
 router = APIRouter()
 
@@ -39,8 +39,7 @@ def read_examples(folder: Path) -> list[dict]:
 def ui_page(settings: Settings) -> HTMLResponse:
     return page(
         "yasgui.html",
-        prefixes_json=json.dumps(prefixes(settings.base_iri)).replace("</", "<\\/"),
-        examples_json=json.dumps(read_examples(settings.queries_dir)).replace("</", "<\\/"),
+        prefixes_json=json.dumps(query_prefixes(settings.base_iri)).replace("</", "<\\/"),
     )
 
 

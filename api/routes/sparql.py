@@ -14,7 +14,7 @@ from api.routes.service import ui_page
 from api.sparql_protocol import read_operation
 from api.sparql_scan import check_remote_access
 from kg.errors import NotAcceptable
-from kg.iris import prefixes
+from kg.iris import query_prefixes
 
 router = APIRouter()
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
@@ -46,7 +46,7 @@ async def sparql(request: Request) -> Response:
         query=op.text,
         accept=accept,
         base_iri=settings.base_iri,
-        prefixes=prefixes(settings.base_iri),
+        prefixes=query_prefixes(settings.base_iri),
         default_graph=op.default_graph,
         named_graphs=op.named_graphs,
         cap_bytes=None if is_authenticated(request) or not settings.max_result_bytes else settings.max_result_bytes,

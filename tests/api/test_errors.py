@@ -46,7 +46,7 @@ async def test_a_malformed_query_is_a_problem_document(client: httpx.AsyncClient
     assert r.headers["content-type"] == PROBLEM
     problem = r.json()
     assert problem["status"] == 400 and problem["title"] == "Requête SPARQL invalide"
-    assert "requête mal formée" in problem["detail"] and "error at 1:" in problem["detail"]
+    assert "requête mal formée" in problem["detail"] and "ligne 1, colonne" in problem["detail"]
 
 
 async def test_an_unexpected_error_is_logged_and_its_text_is_not_sent(client: httpx.AsyncClient,
