@@ -5,6 +5,7 @@
 - Crosswalk: every ``bsl:Contribution`` yields the shortcut ``contributeur bsl:sert cible``.
 - Labels: every ``skos:prefLabel``, ``skos:altLabel`` and ``bsl:intitule`` of a data resource gets its normalised
   form ``bsl:libelleNormalise`` (lower case, no accents, straight quotes: :mod:`kg.labels`), for matching.
+- Barometer cube: dated values stated on areas are published as ``qb:Observation`` (see :mod:`kg.cube`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.cube import published_quads
 from kg.errors import BoussoleError
 from kg.iris import BSL, PROV, RDF, SKOS, XSD, base_iri, graph
 from kg.labels import normalise_label
@@ -105,4 +107,4 @@ def _name(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
 
 
 def derive(staged: ox.Store, sources_dir: Path) -> Iterable[ox.Quad]:
-    return excerpt_quads(staged, sources_dir) + serves_quads(staged) + label_quads(staged)
+    return excerpt_quads(staged, sources_dir) + serves_quads(staged) + label_quads(staged) + published_quads(staged)

@@ -30,7 +30,7 @@ SELECT ?term ?kind
   (GROUP_CONCAT(DISTINCT STR(?range); separator=" ") AS ?ranges)
 WHERE {
   ?term a ?kind .
-  VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:NamedIndividual }
+  VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty owl:NamedIndividual }
   FILTER(STRSTARTS(STR(?term), "%s"))
   OPTIONAL { ?term rdfs:label|skos:prefLabel ?fr FILTER(LANG(?fr) = "fr") }
   OPTIONAL { ?term rdfs:label|skos:prefLabel ?en FILTER(LANG(?en) = "en") }
