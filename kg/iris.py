@@ -144,3 +144,16 @@ def compact(iri: str, base: str | None = None) -> str:
             if local is not None:
                 return f"{name}:{local}"
     return f"<{iri}>"
+
+
+def expand(name: str, base: str | None = None) -> str:
+    """The inverse of :func:`compact` for the names of minted resources: ``engagement:2`` → ``<base>engagement/2``,
+    ``champ:1-1\\/orientation\\/2`` → ``<base>champ/1-1/orientation/2``, ``id:finalite`` → ``<base>finalite``,
+    ``<iri>`` → ``iri``; anything else is returned as it is."""
+    if name.startswith("<") and name.endswith(">"):
+        return name[1:-1]
+    kind, sep, local = name.partition(":")
+    if not sep or (kind != "id" and kind not in RESOURCE_TYPES):
+        return name
+    path = re.sub(r"\\(.)", r"\1", local)
+    return (base or base_iri()) + (path if kind == "id" else f"{kind}/{path}")

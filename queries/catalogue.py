@@ -41,7 +41,7 @@ import pyoxigraph as ox
 import yaml
 
 from kg.errors import BoussoleError
-from kg.iris import DEFAULT_BASE_IRI, RESOURCE_TYPES, XSD, base_iri, query_prefixes
+from kg.iris import DEFAULT_BASE_IRI, XSD, base_iri, expand, query_prefixes
 from kg.querying import run as run_query
 from kg.querying import term_text
 
@@ -135,25 +135,15 @@ class Param:
             return ox.Literal(value)
         if self.type == "iri-path":
             base = base_iri()
+            value = expand(value, base)  # the printed name engagement:1 is accepted too
             if value.startswith(base):
                 value = value[len(base):]
-            value = _path_of_compact_name(value)
             if not IRI_PATH.fullmatch(value) or "/../" in f"/{value}/" or len(value) > 200:
                 raise bad("a resource path under the base such as engagement/1 (letters, digits, - . _ and /)")
             if self.under and not value.startswith(self.under.rstrip("/") + "/"):
                 raise bad(f"a path under {self.under.rstrip('/')}/ (e.g. {self.default})")
             return ox.NamedNode(base + value)
         raise bad(f"of a known type (declared type {self.type!r})")  # pragma: no cover - checked at load
-
-
-def _path_of_compact_name(value: str) -> str:
-    """``engagement:2`` or ``champ:1-1\\/orientation\\/2`` (the names Boussole prints) → the path under the base;
-    any other value is returned as it is."""
-    kind, sep, local = value.partition(":")
-    if not sep or (kind != "id" and kind not in RESOURCE_TYPES):
-        return value
-    path = re.sub(r"\\(.)", r"\1", local)
-    return path if kind == "id" else f"{kind}/{path}"
 
 
 @dataclass(frozen=True)

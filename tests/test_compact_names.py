@@ -8,7 +8,7 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from kg.iris import base_iri, compact, query_prefixes
+from kg.iris import base_iri, compact, expand, query_prefixes
 from kg.querying import term_text
 from queries import catalogue
 
@@ -46,6 +46,7 @@ def test_every_minted_iri_of_the_built_graph_pastes_back(graph_store: ox.Store) 
     assert all(not n.startswith("<") for n in names), [n for n in names if n.startswith("<")][:5]
     assert not [n for n in names if n.startswith("id:") and "\\/" in n], "a type of resource has no prefix"
     assert parse_back(names) == iris
+    assert [expand(n) for n in names] == iris  # and back, for the code that reads printed answers
 
 
 @pytest.mark.parametrize("store_name", ["fixture_store", "graph_store"])

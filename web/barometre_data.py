@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.iris import base_iri
+from kg.iris import base_iri, expand
 from queries import catalogue
 from web import data_access as da
 
@@ -71,7 +71,8 @@ def _targets(store: ox.Store) -> dict[tuple[str, str], dict]:
 
 
 def _full(text: str) -> str:
-    return base_iri() + text[3:] if text.startswith("id:") else text
+    """The IRI of a name a question prints (``cible:c-1``, ``id:finalite``)."""
+    return expand(text)
 
 
 @dataclass
