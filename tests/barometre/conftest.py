@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,6 +15,7 @@ from kg.build import build
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("barometre") / "store"
     build(path)
+    gc.collect()  # the build's store object must be gone before the tests open the directory (RocksDB lock)
     return path
 
 
