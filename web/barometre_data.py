@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import count
 
 import pyoxigraph as ox
 
 from kg.iris import base_iri
 from queries import catalogue
+from web import charts
 from web import data_access as da
 
 CAPH = "epci/200042190"
@@ -110,8 +112,6 @@ def _measures(store: ox.Store) -> tuple[dict[str, Indicator], dict[str, dict[str
 def _card(ind: Indicator, series: dict[str, Series], targets: dict, chart_id: str, zone: str | None = None) -> dict:
     """One indicator as a page shows it: the territory followed (the CAPH if it has values), its latest value and
     trend, the target and its status, and how many other territories have values."""
-    from web import charts
-
     by_zone = series.get(ind.iri, {})
     chosen = by_zone.get(zone) if zone else (by_zone.get(base_iri() + CAPH) or
                                              max(by_zone.values(), key=lambda s: len(s.points), default=None))
@@ -156,7 +156,7 @@ def overview(store: ox.Store) -> dict:
             if t["montant"] is not None:
                 amounts[key][t["d"]] = max(amounts[key].get(t["d"], 0.0), t["montant"])
     money = _money(store)
-    counter = iter(range(1, 10_000))
+    counter = count(1)
 
     def block(node: dict) -> dict:
         # an engagement shows the indicators that measure it directly; a champ, every indicator of its subtree
@@ -206,7 +206,7 @@ def commune(store: ox.Store, code: str) -> dict | None:
     if found is None:
         return None
     indicators, series, targets = _measures(store)
-    counter = iter(range(1, 10_000))
+    counter = count(1)
     cards = []
     for zone in [found["iri"], *found["qpv"]]:
         for ind in sorted(indicators.values(), key=lambda i: i.label):
