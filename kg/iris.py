@@ -79,10 +79,11 @@ def prefix_block() -> str:
 # The first path segment of every kind of resource Boussole mints (docs/conventions.md): each is also a prefix,
 # ``engagement:`` → ``<base>engagement/``, so that ``engagement:1`` names ``<base>engagement/1``.
 RESOURCE_TYPES: tuple[str, ...] = (
-    "agent", "ambition", "annotation", "champ", "collectivite", "commune", "constat", "contrat", "contribution", "deliberation",
-    "dispositif", "engagement", "epci", "geographie", "graph", "indicateur", "ingestion", "matiere-actes", "observation",
-    "organisation", "personne", "pilotage", "poche", "poste", "projet", "projet-de-territoire", "qpv", "role", "source",
-    "territoire", "type-constat", "valeur",
+    "agent", "ambition", "annotation", "budget", "champ", "cible", "collectivite", "commune", "constat", "contrat",
+    "contribution", "correspondance-m57", "deliberation", "dispositif", "engagement", "epci", "feuille-de-route",
+    "fonction-m57", "geographie", "graph", "indicateur", "ingestion", "jeu", "matiere-actes", "nomenclature",
+    "observation", "organisation", "panel", "periode", "personne", "pilotage", "poche", "poste", "projet",
+    "projet-de-territoire", "qpv", "role", "service", "source", "structure", "territoire", "type-constat", "valeur",
 )
 
 # SPARQL 1.1 PN_LOCAL: characters a local name may hold as they are, and those it may hold escaped with « \ »

@@ -16,7 +16,7 @@ from graphtest import select
 from kg.iris import base_iri
 from kg.sources import DATA_DIR, SOURCES_DIR
 
-FACT_FILES = ["territoire/personnes.ttl", "territoire/population.ttl", "contrats/npnru-caph.ttl",
+FACT_FILES = ["territoire/personnes.ttl", "barometre/situation-de-depart.ttl", "contrats/npnru-caph.ttl",
               "constats/population.ttl"]
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 CAPH = "https://boussole.agglo-porteduhainaut.fr/id/epci/200042190"

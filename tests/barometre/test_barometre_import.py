@@ -157,7 +157,7 @@ def test_budget_import_and_money_per_engagement(store: ox.Store, tmp_path: Path)
     assert budget.import_file(store, path).outcomes["inchangée"] == 4
     names, rows = catalogue.table(catalogue.run(store, "budget-et-deliberations-par-engagement"))
     by = {r[names.index("engagement")]: r for r in rows if r[names.index("exercice")] == "2024"}
-    e2 = by["id:engagement/2"]
+    e2 = by["engagement:2"]
     # 75 (énergie → 2-3) and 752 (→ 75) and 8 (transports → 2-4) all serve engagement 2
     assert e2[names.index("budget_prevu")] == "1200000"
     assert float(e2[names.index("budget_realise")]) == pytest.approx(650000.5)
