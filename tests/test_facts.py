@@ -16,7 +16,7 @@ from graphtest import select
 from kg.iris import base_iri
 from kg.sources import DATA_DIR, SOURCES_DIR
 
-FACT_FILES = ["territoire/personnes.ttl", "territoire/population.ttl", "contrats/npnru-caph.ttl",
+FACT_FILES = ["territoire/personnes.ttl", "barometre/situation-de-depart.ttl", "contrats/npnru-caph.ttl",
               "constats/population.ttl"]
 # every data file that quotes its sources (the IDH observations cited L1741 for a quotation starting at L1739)
 QUOTING_FILES = sorted(str(p.relative_to(DATA_DIR)) for p in DATA_DIR.rglob("*.ttl") if "bsl:citation" in p.read_text("utf-8"))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import count
 
 import pyoxigraph as ox
 
-from kg.iris import base_iri, expand
+from kg.iris import base_iri
 from queries import catalogue
+from web import charts
 from web import data_access as da
 
 CAPH = "epci/200042190"
@@ -56,23 +58,23 @@ def _series(store: ox.Store) -> dict[str, dict[str, Series]]:
     return out
 
 
+def _answer(store: ox.Store, question: str) -> list[dict[str, ox.NamedNode | ox.Literal | None]]:
+    """The rows of a coherence question of ``queries/``, as RDF terms."""
+    results = catalogue.run(store, question)
+    names = [v.value for v in results.variables]
+    return [{n: row[n] for n in names} for row in results]
+
+
 def _targets(store: ox.Store) -> dict[tuple[str, str], dict]:
     """(indicator IRI, zone IRI) → the target row of the question « cibles-a-risque »."""
-    names, rows = catalogue.table(catalogue.run(store, "cibles-a-risque"))
     out = {}
-    for row in rows:
-        r = dict(zip(names, row))
-        key = (_full(r["indicateur"]), _full(r["zone"]))
-        out[key] = {"statut": r["statut"], "valeur": float(r["valeur_cible"]), "horizon": int(r["horizon"]),
-                    "libelle": r["libelle"], "cible": _full(r["cible"]), "href": da.fiche_url(_full(r["cible"])),
-                    "projection": float(r["projection"]) if r["projection"] else None,
-                    "fixee_par": [_full(x.strip()) for x in r["fixee_par"].split(";") if x.strip()]}
+    for r in _answer(store, "cibles-a-risque"):
+        out[(r["indicateur"].value, r["zone"].value)] = {
+            "statut": r["statut"].value, "valeur": float(r["valeur_cible"].value), "horizon": int(r["horizon"].value),
+            "libelle": da.val(r["libelle"]), "cible": r["cible"].value, "href": da.fiche_url(r["cible"].value),
+            "projection": da.num(r["projection"]),
+            "fixee_par": [x.strip() for x in (da.val(r["fixee_par"]) or "").split(";") if x.strip()]}
     return out
-
-
-def _full(text: str) -> str:
-    """The IRI of a name a question prints (``cible:c-1``, ``id:finalite``)."""
-    return expand(text)
 
 
 @dataclass
@@ -111,8 +113,6 @@ def _measures(store: ox.Store) -> tuple[dict[str, Indicator], dict[str, dict[str
 def _card(ind: Indicator, series: dict[str, Series], targets: dict, chart_id: str, zone: str | None = None) -> dict:
     """One indicator as a page shows it: the territory followed (the CAPH if it has values), its latest value and
     trend, the target and its status, and how many other territories have values."""
-    from web import charts
-
     by_zone = series.get(ind.iri, {})
     chosen = by_zone.get(zone) if zone else (by_zone.get(base_iri() + CAPH) or
                                              max(by_zone.values(), key=lambda s: len(s.points), default=None))
@@ -132,16 +132,15 @@ def _card(ind: Indicator, series: dict[str, Series], targets: dict, chart_id: st
 
 def _money(store: ox.Store) -> dict[str, dict]:
     """engagement IRI ('' for none) → budget and deliberations of the latest budget year, from the question."""
-    names, rows = catalogue.table(catalogue.run(store, "budget-et-deliberations-par-engagement"))
-    table = [dict(zip(names, r)) for r in rows]
-    years = sorted({r["exercice"] for r in table if float(r["budget_prevu"] or 0) or float(r["budget_realise"] or 0)})
+    table = _answer(store, "budget-et-deliberations-par-engagement")
+    years = sorted({r["exercice"].value for r in table if (da.num(r["budget_prevu"]) or 0) or (da.num(r["budget_realise"]) or 0)})
     if not years:
         return {}
     year = years[-1]
-    return {_full(r["engagement"]) if r["engagement"] else "": {
-        "exercice": year, "prevu": float(r["budget_prevu"]), "realise": float(r["budget_realise"]),
-        "deliberations": int(r["deliberations"]), "montant": float(r["montant_deliberations"])}
-        for r in table if r["exercice"] == year}
+    return {(r["engagement"].value if r["engagement"] is not None else ""): {
+        "exercice": year, "prevu": da.num(r["budget_prevu"]) or 0.0, "realise": da.num(r["budget_realise"]) or 0.0,
+        "deliberations": int(r["deliberations"].value), "montant": da.num(r["montant_deliberations"]) or 0.0}
+        for r in table if r["exercice"].value == year}
 
 
 def overview(store: ox.Store) -> dict:
@@ -157,7 +156,7 @@ def overview(store: ox.Store) -> dict:
             if t["montant"] is not None:
                 amounts[key][t["d"]] = max(amounts[key].get(t["d"], 0.0), t["montant"])
     money = _money(store)
-    counter = iter(range(1, 10_000))
+    counter = count(1)
 
     def block(node: dict) -> dict:
         # an engagement shows the indicators that measure it directly; a champ, every indicator of its subtree
@@ -207,7 +206,7 @@ def commune(store: ox.Store, code: str) -> dict | None:
     if found is None:
         return None
     indicators, series, targets = _measures(store)
-    counter = iter(range(1, 10_000))
+    counter = count(1)
     cards = []
     for zone in [found["iri"], *found["qpv"]]:
         for ind in sorted(indicators.values(), key=lambda i: i.label):
