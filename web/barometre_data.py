@@ -61,7 +61,7 @@ def _targets(store: ox.Store) -> dict[tuple[str, str], dict]:
     names, rows = catalogue.table(catalogue.run(store, "cibles-a-risque"))
     out = {}
     for row in rows:
-        r = dict(zip(names, row))
+        r = dict(zip(names, row, strict=False))
         key = (_full(r["indicateur"]), _full(r["zone"]))
         out[key] = {"statut": r["statut"], "valeur": float(r["valeur_cible"]), "horizon": int(r["horizon"]),
                     "libelle": r["libelle"], "cible": _full(r["cible"]), "href": da.fiche_url(_full(r["cible"])),
@@ -132,7 +132,7 @@ def _card(ind: Indicator, series: dict[str, Series], targets: dict, chart_id: st
 def _money(store: ox.Store) -> dict[str, dict]:
     """engagement IRI ('' for none) → budget and deliberations of the latest budget year, from the question."""
     names, rows = catalogue.table(catalogue.run(store, "budget-et-deliberations-par-engagement"))
-    table = [dict(zip(names, r)) for r in rows]
+    table = [dict(zip(names, r, strict=False)) for r in rows]
     years = sorted({r["exercice"] for r in table if float(r["budget_prevu"] or 0) or float(r["budget_realise"] or 0)})
     if not years:
         return {}
