@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test build ingest-sample serve browser bench clean
+.PHONY: run test lint build ingest-sample serve browser bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,13 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The gates: ruff (pyproject [tool.ruff]) and mypy on kg/ and api/ ([tool.mypy]), then the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 test: $(STAMP) browser
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import IO, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -22,9 +23,21 @@ import pyoxigraph as ox
 from api import conneg, sparql_scan
 from api.query_runner import QueryRequest, QueryResult, WorkerPool
 from api.settings import Settings
-from kg.errors import (BoussoleError, Forbidden, InvalidQuery, InvalidRequest, NotAcceptable, NotFound, StoreError,
-                       Timeout, UpstreamError)
+from kg.errors import (
+    BoussoleError,
+    Forbidden,
+    InvalidQuery,
+    InvalidRequest,
+    NotAcceptable,
+    NotFound,
+    NotSupported,
+    StoreError,
+    Timeout,
+    Unavailable,
+    UpstreamError,
+)
 from kg.iris import prefixes, query_prefixes
+from kg.querying import solutions
 from kg.store import open_store, read_only_view
 
 log = logging.getLogger("boussole.store")
@@ -86,7 +99,7 @@ class Backend:
         return {}
 
 
-def bind_values(query: str, substitutions: dict[ox.Variable, ox.Term]) -> str:
+def bind_values(query: str, substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
     """``query`` with its variables pre-bound by a ``VALUES`` block opening the query's first group.
 
     For protocols without pyoxigraph's substitutions. The block goes right after the first ``{`` token (the
@@ -104,7 +117,7 @@ def bind_values(query: str, substitutions: dict[ox.Variable, ox.Term]) -> str:
 
 def _insert_data(graph: str | None, triples: list[ox.Triple]) -> str:
     """``INSERT DATA`` of parsed, validated terms (serialised by pyoxigraph, never pasted text)."""
-    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
     if graph is None:
         return f"INSERT DATA {{\n{body}\n}}"
     return f"INSERT DATA {{ GRAPH {ox.NamedNode(graph)} {{\n{body}\n}} }}"
@@ -115,6 +128,8 @@ class EmbeddedBackend(Backend):
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        if settings.store_path is None:
+            raise BoussoleError("no store path given")
         self.path = Path(settings.store_path)
         self.writable = settings.writable
         self.pool = WorkerPool(str(self.path), settings.workers)
@@ -126,7 +141,7 @@ class EmbeddedBackend(Backend):
         self._store_lock = threading.Lock()
 
     @property
-    def generation(self) -> int:
+    def generation(self) -> int:  # type: ignore[override]  # the embedded store's generation is its pool's
         return self.pool.generation
 
     async def start(self) -> None:
@@ -162,7 +177,12 @@ class EmbeddedBackend(Backend):
             if not self.writable and self._store_generation != self.pool.generation:
                 self.store = read_only_view(self.path)
                 self._store_generation = self.pool.generation
-            return self.store
+            return self._opened()
+
+    def _opened(self) -> ox.Store:
+        if self.store is None:
+            raise Unavailable("le magasin de triplets n'est pas ouvert")
+        return self.store
 
     async def _in_thread(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.pool.threads, fn, *args)
@@ -182,19 +202,21 @@ class EmbeddedBackend(Backend):
 
     async def write(self, job):
         """Run ``job(store)`` on the read-write store, one writer at a time, then let the query workers reopen."""
-        return await self._write(lambda: job(self.store))
+        return await self._write(lambda: job(self._opened()))
 
     async def update(self, text, using, using_named, base_iri) -> None:
         text = sparql_scan.apply_using(text, using, using_named)
 
         def run():
             try:
-                self.store.update(text, base_iri=base_iri, prefixes=query_prefixes(self.settings.base_iri))
+                self._opened().update(text, base_iri=base_iri, prefixes=query_prefixes(self.settings.base_iri))
             except SyntaxError as exc:
                 raise InvalidQuery(f"mise à jour mal formée : {exc}") from exc
             except OSError as exc:
                 log.error("update failed: %r", exc)
-                raise StoreError("le magasin de triplets n'a pas pu appliquer la mise à jour ; rien n'a été modifié") from exc
+                raise StoreError(
+                    "le magasin de triplets n'a pas pu appliquer la mise à jour ; rien n'a été modifié"
+                ) from exc
             except Exception as exc:  # noqa: BLE001 - evaluation errors (e.g. CREATE of an existing graph)
                 raise InvalidQuery(f"la mise à jour a échoué, rien n'a été modifié : {exc}") from exc
 
@@ -226,7 +248,7 @@ class EmbeddedBackend(Backend):
             if triples:
                 ops.append(_insert_data(graph, triples))
             if ops:
-                self.store.update(" ;\n".join(ops))  # one transaction
+                self._opened().update(" ;\n".join(ops))  # one transaction
             return not existed
 
         return await self._write(run)
@@ -235,7 +257,7 @@ class EmbeddedBackend(Backend):
         def run():
             if not self._exists(graph):
                 return False
-            self.store.update("CLEAR DEFAULT" if graph is None else f"DROP GRAPH {ox.NamedNode(graph)}")
+            self._opened().update("CLEAR DEFAULT" if graph is None else f"DROP GRAPH {ox.NamedNode(graph)}")
             return True
 
         return await self._write(run)
@@ -259,7 +281,8 @@ class EmbeddedBackend(Backend):
 
     async def select(self, query, substitutions=None):
         def run():
-            res = self.current_store().query(
+            res = solutions(
+                self.current_store(),
                 query,
                 use_default_graph_as_union=True,
                 substitutions=substitutions,
@@ -285,7 +308,11 @@ class EmbeddedBackend(Backend):
 
         def run():
             try:
-                store.dump(Writer(), format=fmt, prefixes=prefixes(self.settings.base_iri) if fmt == ox.RdfFormat.TRIG else None)
+                store.dump(
+                    cast(IO[bytes], Writer()),
+                    format=fmt,
+                    prefixes=prefixes(self.settings.base_iri) if fmt == ox.RdfFormat.TRIG else None,
+                )
             finally:
                 q.put(_END)
 
@@ -313,7 +340,11 @@ class EmbeddedBackend(Backend):
             for iri in iris:
                 node = ox.NamedNode(iri)
                 for pred in preds:
-                    lits = [q.object for q in store.quads_for_pattern(node, pred, None, None) if isinstance(q.object, ox.Literal)]
+                    lits = [
+                        q.object
+                        for q in store.quads_for_pattern(node, pred, None, None)
+                        if isinstance(q.object, ox.Literal)
+                    ]
                     if lits:
                         fr = [x for x in lits if x.language == "fr"]
                         out[iri] = (fr or lits)[0].value
@@ -358,19 +389,35 @@ class RemoteBackend(Backend):
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.query_url = settings.remote_query
+        if not settings.remote_query:
+            raise BoussoleError("a remote store needs its query URL (remote = \"http://host:7878\")")
+        self.query_url: str = settings.remote_query
         self.update_url = settings.remote_update
-        self.store_url = settings.remote_store
-        self.client: httpx.AsyncClient | None = None
+        self._store_url = settings.remote_store
+        self._client: httpx.AsyncClient | None = None
         self.generation = 0
-        self.prologue = "".join(f"PREFIX {k}: {ox.NamedNode(v)}\n" for k, v in query_prefixes(settings.base_iri).items())
+        self.prologue = "".join(
+            f"PREFIX {k}: {ox.NamedNode(v)}\n" for k, v in query_prefixes(settings.base_iri).items()
+        )
+
+    @property
+    def store_url(self) -> str:
+        if not self._store_url:
+            raise NotSupported("le magasin distant n'a pas de point Graph Store configuré")
+        return self._store_url
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise Unavailable("le service démarre : le client du magasin distant n'est pas prêt")
+        return self._client
 
     async def start(self) -> None:
-        self.client = httpx.AsyncClient(timeout=httpx.Timeout(self.settings.timeout, connect=10.0))
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.settings.timeout, connect=10.0))
 
     async def close(self) -> None:
-        if self.client:
-            await self.client.aclose()
+        if self._client:
+            await self._client.aclose()
 
     def _with_prologue(self, text: str, base_iri: str | None) -> str:
         # our fixed prologue, then the user's text untouched (its own PREFIX/BASE declarations win)
@@ -391,13 +438,17 @@ class RemoteBackend(Backend):
             params.append(("union-default-graph", ""))
         try:
             request = self.client.build_request(
-                "POST", self.query_url, content=urlencode(params).encode("ascii"),
+                "POST",
+                self.query_url,
+                content=urlencode(params).encode("ascii"),
                 headers={"Accept": wire, "Content-Type": "application/x-www-form-urlencoded"},
                 timeout=httpx.Timeout(timeout, connect=10.0),
             )
             resp = await self.client.send(request, stream=True)
         except httpx.TimeoutException:
-            raise Timeout(f"requête arrêtée : le magasin distant n'a pas répondu dans le délai (timeout) de {timeout:g} s")
+            raise Timeout(
+                f"requête arrêtée : le magasin distant n'a pas répondu dans le délai (timeout) de {timeout:g} s"
+            ) from None
         except httpx.HTTPError as exc:
             raise _unreachable(exc) from exc
         if resp.status_code >= 400:
@@ -422,10 +473,14 @@ class RemoteBackend(Backend):
             async for chunk in resp.aiter_bytes():
                 total += len(chunk)
                 if total > cap:
-                    raise Forbidden(f"le résultat dépasse les {cap} octets permis aux requêtes anonymes ; ajoutez une clause LIMIT")
+                    raise Forbidden(
+                        f"le résultat dépasse les {cap} octets permis aux requêtes anonymes ; ajoutez une clause LIMIT"
+                    )
                 parts.append(chunk)
         except httpx.TimeoutException:
-            raise Timeout(f"requête arrêtée : le magasin distant n'a pas fini dans le délai (timeout) de {timeout:g} s")
+            raise Timeout(
+                f"requête arrêtée : le magasin distant n'a pas fini dans le délai (timeout) de {timeout:g} s"
+            ) from None
         finally:
             await resp.aclose()
         return QueryResult(200, media, body=b"".join(parts))
@@ -461,7 +516,9 @@ class RemoteBackend(Backend):
             return True
         # not HEAD: Oxigraph 0.5 server answers HEAD on a missing graph with a body, which breaks keep-alive
         resp = await self._post(
-            self.query_url, method="POST", content=urlencode({"query": f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ }} }}"}).encode(),
+            self.query_url,
+            method="POST",
+            content=urlencode({"query": f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ }} }}"}).encode(),
             headers={"Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"},
         )
         if resp.status_code >= 400:
@@ -508,12 +565,16 @@ class RemoteBackend(Backend):
         if self.settings.remote_union_default_graph:
             params["union-default-graph"] = ""
         resp = await self._post(
-            self.query_url, method="POST", content=urlencode(params).encode(),
+            self.query_url,
+            method="POST",
+            content=urlencode(params).encode(),
             headers={"Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"},
         )
         if resp.status_code >= 400:
             raise _remote_error(resp.status_code, resp.text, InvalidRequest)
         res = ox.parse_query_results(resp.content, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(res, ox.QuerySolutions):
+            raise UpstreamError("le magasin distant a répondu par un booléen à une requête SELECT")
         names = [v.value for v in res.variables]
         return [{n: sol[n] for n in names} for sol in res]
 
@@ -550,7 +611,8 @@ class RemoteBackend(Backend):
         values = " ".join(str(ox.NamedNode(i)) for i in iris)
         preds = " ".join(f"({ox.NamedNode(p)} {k})" for k, p in enumerate(predicates))
         rows = await self._select(
-            f"SELECT ?s ?l ?rank WHERE {{ VALUES ?s {{ {values} }} VALUES (?p ?rank) {{ {preds} }} ?s ?p ?l FILTER(isLiteral(?l)) }}"
+            "SELECT ?s ?l ?rank WHERE "
+            f"{{ VALUES ?s {{ {values} }} VALUES (?p ?rank) {{ {preds} }} ?s ?p ?l FILTER(isLiteral(?l)) }}"
         )
         best: dict[str, tuple] = {}
         for r in rows:
@@ -561,7 +623,9 @@ class RemoteBackend(Backend):
 
     async def dump(self, fmt):
         try:
-            async with self.client.stream("GET", self.store_url, headers={"Accept": fmt.media_type}, timeout=None) as resp:
+            async with self.client.stream(
+                "GET", self.store_url, headers={"Accept": fmt.media_type}, timeout=None
+            ) as resp:
                 if resp.status_code >= 400:
                     raise UpstreamError("le magasin distant a refusé l'export")
                 async for chunk in resp.aiter_bytes():
@@ -570,7 +634,7 @@ class RemoteBackend(Backend):
             raise _unreachable(exc) from exc
 
     def health(self) -> dict:
-        return {"backend": "remote", "query": self.query_url, "update": self.update_url, "store": self.store_url}
+        return {"backend": "remote", "query": self.query_url, "update": self.update_url, "store": self._store_url}
 
 
 def make_backend(settings: Settings) -> Backend:

@@ -81,6 +81,10 @@ def accept_from_format(fmt: str | None, accept: str | None) -> str | None:
 
 def content_type(media_type: str) -> str:
     """The Content-Type header for a media type (text types carry charset=utf-8)."""
-    if media_type.startswith("text/") or media_type in ("application/n-triples", "application/n-quads", "application/trig"):
+    if media_type.startswith("text/") or media_type in (
+        "application/n-triples",
+        "application/n-quads",
+        "application/trig",
+    ):
         return f"{media_type}; charset=utf-8"
     return media_type

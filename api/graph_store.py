@@ -13,7 +13,14 @@ from api.backends import Backend
 from api.sparql_protocol import media_type_of
 from kg.errors import Forbidden, InvalidRequest, MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
-GRAPH_OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml", "application/trig", "application/n-quads"]
+GRAPH_OFFERS = [
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+    "application/trig",
+    "application/n-quads",
+]
 
 
 def _parse(data: bytes, media: str, base: str | None) -> list[ox.Triple]:
@@ -30,7 +37,9 @@ def _parse(data: bytes, media: str, base: str | None) -> list[ox.Triple]:
     out = []
     for q in quads:
         if not isinstance(q.graph_name, ox.DefaultGraph):
-            raise InvalidRequest("le corps contient des quads de graphes nommés ; envoyez les triplets d'un seul graphe")
+            raise InvalidRequest(
+                "le corps contient des quads de graphes nommés ; envoyez les triplets d'un seul graphe"
+            )
         out.append(q.triple)
     return out
 
@@ -43,14 +52,16 @@ async def read_triples(request: Request, base: str | None) -> list[ox.Triple]:
         form = await request.form()
         triples: list[ox.Triple] = []
         for _, value in form.multi_items():
-            if hasattr(value, "read"):
+            if not isinstance(value, str):
                 part_mime, _ = media_type_of(value.content_type)
                 triples += _parse(await value.read(), part_mime or "text/turtle", base)
         return triples
     return _parse(await request.body(), mime, base)
 
 
-async def handle(request: Request, backend: Backend, graph: str | None, *, can_write: bool, new_graph_root: str | None = None) -> Response:
+async def handle(
+    request: Request, backend: Backend, graph: str | None, *, can_write: bool, new_graph_root: str | None = None
+) -> Response:
     """``graph`` is the target graph IRI, ``None`` for the default graph. ``new_graph_root``: POST creates a graph."""
     method = request.method
     if method in ("GET", "HEAD"):

@@ -79,7 +79,7 @@ def excerpt(settings: Settings, iri: str) -> Excerpt | None:
     if not m:
         return None
     name, start, end = m.group(1), int(m.group(2)), int(m.group(3))
-    ex = Excerpt(iri, local_href(iri, settings), name, start, end)
+    ex = Excerpt(iri, local_href(iri, settings) or iri, name, start, end)
     path = source_file(settings, name)
     if path is not None:
         ex.lines, left_out = excerpt_lines(path, start, end, MAX_EXCERPT_LINES)
@@ -146,7 +146,7 @@ async def describe_quads(backend: Backend, iri: str) -> tuple[list[ox.Quad], lis
 
 def rdf_document(out: list[ox.Quad], incoming: list[ox.Quad], fmt: ox.RdfFormat, settings: Settings) -> bytes:
     triples = list(dict.fromkeys([q.triple for q in out] + [q.triple for q in incoming]))
-    return ox.serialize(triples, format=fmt, prefixes=prefixes(settings.base_iri))
+    return ox.serialize(triples, format=fmt, prefixes=prefixes(settings.base_iri)) or b""
 
 
 async def resource_view(backend: Backend, settings: Settings, iri: str) -> dict | None:
@@ -289,8 +289,9 @@ def ontology_view(settings: Settings) -> dict:
         elif p in (RDFS + "comment", SKOS + "definition"):
             t["comments"].append(o.value)
         else:
-            t["other"].append((curie(p, settings), curie(o.value, settings) if isinstance(o, ox.NamedNode) else o.value))
-    groups = {"Classes": [], "Propriétés": [], "Autres": []}
+            shown = curie(o.value, settings) if isinstance(o, ox.NamedNode) else o.value
+            t["other"].append((curie(p, settings), shown))
+    groups: dict[str, list[dict]] = {"Classes": [], "Propriétés": [], "Autres": []}
     for t in sorted(terms.values(), key=lambda t: t["name"].lower()):
         if "owl:Class" in t["kinds"] or "rdfs:Class" in t["kinds"]:
             groups["Classes"].append(t)

@@ -18,7 +18,19 @@ class Metrics:
 
     @staticmethod
     def route(path: str) -> str:
-        for prefix in ("/sparql", "/store", "/id/", "/def", "/static", "/ui", "/dump", "/dataset", "/health", "/metrics", "/context"):
+        for prefix in (
+            "/sparql",
+            "/store",
+            "/id/",
+            "/def",
+            "/static",
+            "/ui",
+            "/dump",
+            "/dataset",
+            "/health",
+            "/metrics",
+            "/context",
+        ):
             if path.startswith(prefix):
                 return prefix.rstrip("/")
         return "/" if path == "/" else "other"
@@ -35,23 +47,34 @@ class Metrics:
         b[-1] += 1
 
     def render(self, extra: dict[str, float]) -> str:
-        lines = ["# HELP boussole_requests_total HTTP requests by route, method and status.",
-                 "# TYPE boussole_requests_total counter"]
+        lines = [
+            "# HELP boussole_requests_total HTTP requests by route, method and status.",
+            "# TYPE boussole_requests_total counter",
+        ]
         for (route, method, status), n in sorted(self.requests.items()):
             lines.append(f'boussole_requests_total{{route="{route}",method="{method}",status="{status}"}} {n}')
-        lines += ["# HELP boussole_request_errors_total HTTP responses with status >= 400, by route.",
-                  "# TYPE boussole_request_errors_total counter"]
+        lines += [
+            "# HELP boussole_request_errors_total HTTP responses with status >= 400, by route.",
+            "# TYPE boussole_request_errors_total counter",
+        ]
         errors: dict[str, int] = defaultdict(int)
         for (route, _, status), n in self.requests.items():
             if status >= 400:
                 errors[route] += n
         for route, n in sorted(errors.items()):
             lines.append(f'boussole_request_errors_total{{route="{route}"}} {n}')
-        lines += ["# HELP boussole_request_duration_seconds Request latency.", "# TYPE boussole_request_duration_seconds histogram"]
+        lines += [
+            "# HELP boussole_request_duration_seconds Request latency.",
+            "# TYPE boussole_request_duration_seconds histogram",
+        ]
         for route in sorted(self.counts):
             for k, limit in enumerate(LATENCY_BUCKETS):
-                lines.append(f'boussole_request_duration_seconds_bucket{{route="{route}",le="{limit}"}} {self.buckets[route][k]}')
-            lines.append(f'boussole_request_duration_seconds_bucket{{route="{route}",le="+Inf"}} {self.buckets[route][-1]}')
+                lines.append(
+                    f'boussole_request_duration_seconds_bucket{{route="{route}",le="{limit}"}} {self.buckets[route][k]}'
+                )
+            lines.append(
+                f'boussole_request_duration_seconds_bucket{{route="{route}",le="+Inf"}} {self.buckets[route][-1]}'
+            )
             lines.append(f'boussole_request_duration_seconds_sum{{route="{route}"}} {self.sums[route]:.6f}')
             lines.append(f'boussole_request_duration_seconds_count{{route="{route}"}} {self.counts[route]}')
         for name, value in extra.items():

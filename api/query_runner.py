@@ -27,6 +27,7 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import IO, Any, cast
 
 from api import conneg
 from kg.errors import Forbidden, InvalidQuery, NotAcceptable, StoreError, Timeout, Unavailable
@@ -135,26 +136,47 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     if isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
         kind = "boolean" if isinstance(results, ox.QueryBoolean) else "tabular"
         media = conneg.negotiate(req.accept, list(conneg.RESULTS_FORMATS))
-        table = conneg.RESULTS_FORMATS
+        table: dict[str, Any] = conneg.RESULTS_FORMATS
     else:
         kind = "rdf"
         media = conneg.negotiate(req.accept, list(conneg.GRAPH_FORMATS))
         table = conneg.GRAPH_FORMATS
     if media is None:
-        offered = ", ".join(m for m in table if not m.startswith(("application/json", "application/xml", "text/xml", "text/plain", "application/x-")))
-        conn.send(("error", NotAcceptable(f"aucun format acceptable pour ces résultats ({kind}) ; formats offerts : {offered}")))
+        offered = ", ".join(
+            m
+            for m in table
+            if not m.startswith(("application/json", "application/xml", "text/xml", "text/plain", "application/x-"))
+        )
+        conn.send(
+            (
+                "error",
+                NotAcceptable(f"aucun format acceptable pour ces résultats ({kind}) ; formats offerts : {offered}"),
+            )
+        )
         return
     fmt = table[media]
     out = _Out(conn, media, req.cap_bytes, req.stream_threshold)
     try:
-        if kind == "rdf" and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML):
-            ox.serialize(results, out, fmt, prefixes=req.prefixes)
+        if kind == "rdf" and fmt in (
+            ox.RdfFormat.TURTLE,
+            ox.RdfFormat.TRIG,
+            ox.RdfFormat.JSON_LD,
+            ox.RdfFormat.RDF_XML,
+        ):
+            ox.serialize(results, cast(IO[bytes], out), fmt, prefixes=req.prefixes)
         else:
             results.serialize(out, fmt)
     except BaseException as exc:  # noqa: BLE001 - reported to the client
         if out.cap_exceeded or isinstance(exc, _CapExceeded):
-            conn.send(("error", Forbidden(f"le résultat dépasse les {req.cap_bytes} octets permis aux requêtes anonymes ; "
-                                          "ajoutez une clause LIMIT (ou utilisez un jeton d'accès)")))
+            conn.send(
+                (
+                    "error",
+                    Forbidden(
+                        f"le résultat dépasse les {req.cap_bytes} octets permis aux requêtes anonymes ; "
+                        "ajoutez une clause LIMIT (ou utilisez un jeton d'accès)"
+                    ),
+                )
+            )
             return
         if out.streaming:
             conn.send_bytes(b"")
@@ -173,7 +195,7 @@ def worker_main(conn, store_path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         store = _open(store_path)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # any failure to open is reported to the pool, which refuses to start
         conn.send(("fatal", str(exc)))
         return
     generation = 0
@@ -197,9 +219,11 @@ def worker_main(conn, store_path: str) -> None:
             try:
                 store = _open(store_path)
                 _run_query(store, payload, conn)
-            except Exception as exc2:  # noqa: BLE001
+            except Exception as exc2:  # the retry failed too: logged, a generic error for the client
                 log.error("store error: %r", exc2 or exc)
-                conn.send(("error", StoreError("le magasin de triplets a échoué en répondant à cette requête ; réessayez")))
+                conn.send(
+                    ("error", StoreError("le magasin de triplets a échoué en répondant à cette requête ; réessayez"))
+                )
         except Exception as exc:  # noqa: BLE001 - a bug: logged here, a generic message for the client
             log.exception("query failed", exc_info=exc)
             conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
@@ -248,17 +272,31 @@ class WorkerPool:
         self.generation = 0
         self.ctx = mp.get_context("spawn")
         self.threads = ThreadPoolExecutor(max_workers=size * 2 + 2, thread_name_prefix="boussole-query")
-        self.idle: asyncio.Queue[_Worker] | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.restarts = 0
         self.timeouts = 0
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            raise Unavailable("le service démarre : les processus de requête ne sont pas prêts")
+        return self._loop
+
+    @property
+    def idle(self) -> asyncio.Queue[_Worker]:
+        if self._idle is None:
+            raise Unavailable("le service démarre : les processus de requête ne sont pas prêts")
+        return self._idle
+
     async def start(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.idle = asyncio.Queue()
-        workers = await asyncio.gather(*[self.loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size)])
+        self._loop = asyncio.get_running_loop()
+        self._idle = asyncio.Queue()
+        workers = await asyncio.gather(
+            *[self.loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size)]
+        )
         for w in workers:
             self.idle.put_nowait(w)
 
@@ -282,7 +320,7 @@ class WorkerPool:
                 fresh = await self.loop.run_in_executor(self.threads, self._spawn)
                 self.idle.put_nowait(fresh)
                 return
-            except Exception:  # noqa: BLE001
+            except Exception:  # a replacement worker that fails to start is retried with a back-off
                 await asyncio.sleep(0.5 * (attempt + 1))
 
     def _release(self, w: _Worker) -> None:
@@ -317,12 +355,15 @@ class WorkerPool:
             worker = await asyncio.wait_for(self.idle.get(), timeout)
         except asyncio.TimeoutError:
             self.timeouts += 1
-            raise Unavailable(f"le service est occupé : aucun processus de requête ne s'est libéré en {timeout:g} s ; réessayez plus tard")
+            raise Unavailable(
+                f"le service est occupé : aucun processus de requête ne s'est libéré en {timeout:g} s ; réessayez plus "
+                "tard"
+            ) from None
         try:
             worker.conn.send(("query", self.generation, req))
         except OSError:
             asyncio.ensure_future(self._replace(worker))
-            raise Unavailable("un processus de requête s'est arrêté ; réessayez")
+            raise Unavailable("un processus de requête s'est arrêté ; réessayez") from None
         msg = await self._recv(worker, deadline, timeout)
         tag = msg[0]
         if tag == "done":
@@ -348,7 +389,7 @@ class WorkerPool:
             msg = await self.loop.run_in_executor(self.threads, wait)
         except (EOFError, OSError):
             asyncio.ensure_future(self._replace(worker))
-            raise StoreError("le processus de requête s'est arrêté brutalement (mémoire épuisée ?)")
+            raise StoreError("le processus de requête s'est arrêté brutalement (mémoire épuisée ?)") from None
         except asyncio.CancelledError:
             asyncio.ensure_future(self._replace(worker))
             raise
@@ -356,7 +397,8 @@ class WorkerPool:
             self.timeouts += 1
             asyncio.ensure_future(self._replace(worker))
             raise Timeout(
-                f"requête arrêtée : elle a dépassé le délai (timeout) de {timeout:g} s de ce service (ajoutez une clause LIMIT ou restreignez-la)"
+                f"requête arrêtée : elle a dépassé le délai (timeout) de {timeout:g} s de ce service (ajoutez une "
+                "clause LIMIT ou restreignez-la)"
             )
         return msg
 

@@ -22,7 +22,8 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 # what each named graph holds (docs/conventions.md)
 GRAPH_DESCRIPTIONS = {
     "ontology": "L'ontologie Boussole (ontology/boussole.ttl)",
-    "referentiel": "Le Projet de Territoire 2024-2044 : finalité, valeurs, ambitions, engagements, champs d'intervention, projets",
+    "referentiel": "Le Projet de Territoire 2024-2044 : finalité, valeurs, ambitions, engagements, champs "
+    "d'intervention, projets",
     "territoire": "EPCI, communes, bassins de vie, QPV, poches de pauvreté, indicateurs",
     "contrats": "Les contrats (CRTE, Contrat Quartiers 2030, PCAET, PAT…) et leur arborescence",
     "crosswalk": "Les liens de contribution des contrats et projets aux engagements et champs",
@@ -33,8 +34,18 @@ GRAPH_DESCRIPTIONS = {
     "annotations": "Les étiquettes (modèle et relecture humaine)",
 }
 
-RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads"]
+RESULT_FORMATS = [
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "JSON-LD",
+    "RDF_XML",
+    "TriG",
+    "N-Quads",
+]
 INPUT_FORMATS = ["Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads"]
 
 
@@ -49,7 +60,11 @@ class Stats:
     async def get(self) -> dict:
         async with self._lock:
             gen = self.backend.generation
-            if self._cache and self._cache[0] == gen and (self.backend.kind == "embedded" or time.time() - self._cache[1] < 60):
+            if (
+                self._cache
+                and self._cache[0] == gen
+                and (self.backend.kind == "embedded" or time.time() - self._cache[1] < 60)
+            ):
                 return self._cache[2]
             stats = await self._compute()
             self._cache = (gen, time.time(), stats)
@@ -92,7 +107,7 @@ def _n(iri: str) -> ox.NamedNode:
 
 def _graph_description(settings: Settings, iri: str) -> str | None:
     prefix = settings.base_iri + "graph/"
-    return GRAPH_DESCRIPTIONS.get(iri[len(prefix):]) if iri.startswith(prefix) else None
+    return GRAPH_DESCRIPTIONS.get(iri[len(prefix) :]) if iri.startswith(prefix) else None
 
 
 def service_description(settings: Settings, endpoint: str, stats: dict) -> list[ox.Triple]:
@@ -187,7 +202,11 @@ def dcat_description(settings: Settings, root: str, stats: dict) -> list[ox.Trip
     ds = _n(root + "/dataset")
     add(ds, RDF_TYPE, _n(DCAT + "Dataset"))
     add(ds, RDF_TYPE, _n(VOID + "Dataset"))
-    add(ds, DCT + "title", _lit("Boussole — graphe de connaissances du Projet de Territoire 2024-2044 de La Porte du Hainaut", lang="fr"))
+    add(
+        ds,
+        DCT + "title",
+        _lit("Boussole — graphe de connaissances du Projet de Territoire 2024-2044 de La Porte du Hainaut", lang="fr"),
+    )
     add(
         ds,
         DCT + "description",

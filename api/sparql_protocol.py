@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
+from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 
 from kg.errors import InvalidRequest, MethodNotAllowed, UnsupportedMediaType
@@ -24,20 +25,18 @@ class Operation:
 
 
 def media_type_of(header: str | None) -> tuple[str, dict[str, str]]:
-    if not header:
-        return "", {}
-    parts = [p.strip() for p in header.split(";")]
-    params = {}
-    for p in parts[1:]:
-        k, _, v = p.partition("=")
-        params[k.strip().lower()] = v.strip().strip('"')
-    return parts[0].lower(), params
+    """The media type and the parameters (names in lower case) of a ``Content-Type`` header, parsed by
+    python-multipart (quoted values, a « ; » inside quotes)."""
+    mime, params = parse_options_header(header)
+    return mime.decode("latin-1"), {k.decode("latin-1"): v.decode("latin-1") for k, v in params.items()}
 
 
 def _check_charset(params: dict[str, str]) -> None:
     charset = params.get("charset")
     if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii"):
-        raise UnsupportedMediaType(f"jeu de caractères {charset!r} non pris en charge : les requêtes SPARQL doivent être en UTF-8")
+        raise UnsupportedMediaType(
+            f"jeu de caractères {charset!r} non pris en charge : les requêtes SPARQL doivent être en UTF-8"
+        )
 
 
 def _decode(body: bytes) -> str:
@@ -73,7 +72,9 @@ def _build(params: list[tuple[str, str]], direct: tuple[str, str] | None = None)
             raise InvalidRequest("un POST direct porte l'opération dans le corps, pas dans un paramètre")
         query, update = (text, None) if kind == "query" else (None, text)
     if query is not None and update is not None:
-        raise InvalidRequest("une requête porte soit une interrogation (query), soit une mise à jour (update), pas les deux")
+        raise InvalidRequest(
+            "une requête porte soit une interrogation (query), soit une mise à jour (update), pas les deux"
+        )
 
     def multi(name):
         return [v for k, v in params if k == name]
@@ -83,9 +84,7 @@ def _build(params: list[tuple[str, str]], direct: tuple[str, str] | None = None)
         dg = _iris(multi("default-graph-uri"), "default-graph-uri")
         ng = _iris(multi("named-graph-uri"), "named-graph-uri")
         dataset = bool(dg or ng)
-        return Operation(
-            "query", query, dg if dataset else None, ng if dataset else None, format=fmt
-        )
+        return Operation("query", query, dg if dataset else None, ng if dataset else None, format=fmt)
     if update is not None:
         return Operation(
             "update",

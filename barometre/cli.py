@@ -52,10 +52,12 @@ def _print_report(report, title: str) -> int:
 @indicateurs_app.command("list")
 def list_indicators(store: StoreOption = DEFAULT_STORE,
                     format: Annotated[str, typer.Option("--format", "-f", help="table or csv.")] = "table") -> None:
-    """Les indicateurs définis : identifiant (colonne `indicateur` de l'import), libellé, type, unité, ce qu'ils mesurent."""
+    """Les indicateurs définis : identifiant (colonne `indicateur` de l'import), libellé, type, unité, ce qu'ils
+        mesurent."""
+    import pyoxigraph as ox
+
     from barometre.referentiel import indicators
     from kg.querying import term_text
-    import pyoxigraph as ox
 
     if format not in ("table", "csv"):
         raise _fail(BoussoleError(f"--format {format} : table ou csv"))
@@ -96,7 +98,8 @@ def import_values(file: Annotated[Path, typer.Argument(metavar="FILE.csv", help=
 @indicateurs_app.command("definir")
 def define_indicators(file: Annotated[Path, typer.Argument(metavar="FILE.yaml|FILE.ttl", help="Indicateurs, cibles, Feuilles de Route.")],
                       store: StoreOption = DEFAULT_STORE) -> None:
-    """Définir des indicateurs, des valeurs cibles et des Feuilles de Route (YAML ou Turtle), validés par SHACL avant écriture."""
+    """Définir des indicateurs, des valeurs cibles et des Feuilles de Route (YAML ou Turtle), validés par SHACL avant
+        écriture."""
     from barometre.definitions import define
 
     try:
@@ -109,7 +112,8 @@ def define_indicators(file: Annotated[Path, typer.Argument(metavar="FILE.yaml|FI
 @budget_app.command("import")
 def import_budget(file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="exercice,fonction,nature,libelle,montant,type")],
                   store: StoreOption = DEFAULT_STORE) -> None:
-    """Importer le budget par code fonctionnel M57 (type prévu ou réalisé) ; code de sortie 1 si des lignes sont rejetées."""
+    """Importer le budget par code fonctionnel M57 (type prévu ou réalisé) ; code de sortie 1 si des lignes sont
+        rejetées."""
     from barometre.budget import import_file
 
     try:

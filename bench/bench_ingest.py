@@ -56,8 +56,8 @@ def words(texts: list[str]) -> int:
 
 
 def bench_throughput(n: int, runs: int) -> dict:
-    import spacy
     import pyoxigraph as ox
+    import spacy
 
     from ingest.nlp import EXCLUDE, MODEL
     from ingest.pipeline import Ingester, reference_store
@@ -74,15 +74,21 @@ def bench_throughput(n: int, runs: int) -> dict:
 
     from ingest.nlp import get_nlp
 
-    warm = ox.Store(); warm.extend(ref)
+    warm = ox.Store()
+    warm.extend(ref)
     get_nlp(Ingester(warm).gv)                    # the ingester's model and rules, loaded once per process
     full = spacy.load(MODEL)
     slim = spacy.load(MODEL, exclude=EXCLUDE)
-    list(full.pipe(texts[:20])); list(slim.pipe(texts[:20]))          # warm-up
+    list(full.pipe(texts[:20]))  # warm-up
+    list(slim.pipe(texts[:20]))
     bare, bare_slim, ingest = [], [], []
     for r in range(runs):
-        t0 = time.perf_counter(); list(full.pipe(texts, batch_size=64)); bare.append(time.perf_counter() - t0)
-        t0 = time.perf_counter(); list(slim.pipe(texts, batch_size=64)); bare_slim.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        list(full.pipe(texts, batch_size=64))
+        bare.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        list(slim.pipe(texts, batch_size=64))
+        bare_slim.append(time.perf_counter() - t0)
         store_dir = tmp / f"store{r}"
         store = ox.Store(str(store_dir))
         store.extend(ref)
@@ -95,7 +101,7 @@ def bench_throughput(n: int, runs: int) -> dict:
         del store
         shutil.rmtree(store_dir, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
-    med = lambda xs: statistics.median(xs)  # noqa: E731
+    med = statistics.median
     res = {
         "documents": n, "words": nwords, "runs": runs,
         "bare_nlp_pipe_s": med(bare), "bare_nlp_pipe_words_per_s": nwords / med(bare),
@@ -167,10 +173,20 @@ def main() -> None:
     if a.docs > 0:   # --docs 0 skips the throughput part
         report["throughput"] = t = bench_throughput(a.docs, a.runs)
         print(f"{t['documents']} one-page deliberations, {t['words']} words, median of {t['runs']} runs")
-        print(f"  bare nlp.pipe (fr_core_news_md, all components): {t['bare_nlp_pipe_s']:.1f} s, {t['bare_nlp_pipe_words_per_s']:.0f} words/s")
-        print(f"  bare nlp.pipe (tok2vec + ner only):              {t['bare_nlp_pipe_tok2vec_ner_s']:.1f} s, {t['bare_nlp_pipe_tok2vec_ner_words_per_s']:.0f} words/s")
-        print(f"  full ingest (read, spaCy, link, tag, write):    {t['ingest_s']:.1f} s, {t['ingest_words_per_s']:.0f} words/s")
-        print(f"  ratio ingest / bare nlp.pipe: {t['ratio_vs_bare']:.2f} (target ≥ 0.8); vs tok2vec+ner only: {t['ratio_vs_bare_tok2vec_ner']:.2f}")
+        print(f"  bare nlp.pipe (fr_core_news_md, all components): {t['bare_nlp_pipe_s']:.1f} s, "
+              f"{t['bare_nlp_pipe_words_per_s']:.0f} words/s")
+        print(
+            f"  bare nlp.pipe (tok2vec + ner only):              {t['bare_nlp_pipe_tok2vec_ner_s']:.1f} s, "
+            f"{t['bare_nlp_pipe_tok2vec_ner_words_per_s']:.0f} words/s"
+        )
+        print(
+            f"  full ingest (read, spaCy, link, tag, write):    {t['ingest_s']:.1f} s, {t['ingest_words_per_s']:.0f} "
+            "words/s"
+        )
+        print(
+            f"  ratio ingest / bare nlp.pipe: {t['ratio_vs_bare']:.2f} (target ≥ 0.8); vs tok2vec+ner only: "
+            f"{t['ratio_vs_bare_tok2vec_ner']:.2f}"
+        )
     if a.memory:
         sizes = [int(x) for x in a.memory.split(",") if x]
         report["memory"] = bench_memory(sizes)
@@ -178,7 +194,9 @@ def main() -> None:
             m = report["memory"][n]
             print(f"  SCDL {n} records: peak RSS {m['peak_rss_mib']:.0f} MiB, {m['seconds']:.0f} s")
         if "ratio_peak_rss" in report["memory"]:
-            print(f"  peak memory ratio {sizes[-1]} / {sizes[0]}: {report['memory']['ratio_peak_rss']:.2f} (target ≤ 1.2)")
+            print(
+                f"  peak memory ratio {sizes[-1]} / {sizes[0]}: {report['memory']['ratio_peak_rss']:.2f} (target ≤ 1.2)"
+            )
     if a.json:
         Path(a.json).write_text(json.dumps(report, indent=2, default=str))
 

@@ -45,8 +45,12 @@ def progress_bar() -> Progress:
 
 @app.command()
 @friendly
-def build(store: StoreOption = DEFAULT_STORE,
-          reason: Annotated[bool, typer.Option("--reason", help="Check consistency with HermiT and store inferred triples.")] = False) -> None:
+def build(
+    store: StoreOption = DEFAULT_STORE,
+    reason: Annotated[
+        bool, typer.Option("--reason", help="Check consistency with HermiT and store inferred triples.")
+    ] = False,
+) -> None:
     """(Re)build the graph from the versioned sources: ontology, référentiel, territory, contracts."""
     from kg.build import build as run_build
 
@@ -80,17 +84,25 @@ def _documented_text(query_or_file: str, params: list[str] | None) -> str | None
     path = Path(query_or_file)
     if path.suffix != ".rq" or not path.is_file() or not path.read_text(encoding="utf-8").startswith("# id:"):
         if params:
-            raise BoussoleError(f"--param applies to a documented .rq file (with a '# id:' header), not to {query_or_file}")
+            raise BoussoleError(
+                f"--param applies to a documented .rq file (with a '# id:' header), not to {query_or_file}"
+            )
         return None
     return catalogue.load_file(path).sparql(catalogue.parse_assignments(params))
 
 
 @app.command()
 @friendly
-def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq", help="A SPARQL query or a .rq file.")],
-          store: StoreOption = DEFAULT_STORE,
-          format: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json or xml (CONSTRUCT: turtle).")] = "table",
-          param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE for a documented .rq (repeatable).")] = None) -> None:
+def query(
+    query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq", help="A SPARQL query or a .rq file.")],
+    store: StoreOption = DEFAULT_STORE,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, tsv, json or xml (CONSTRUCT: turtle).")
+    ] = "table",
+    param: Annotated[
+        Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE for a documented .rq (repeatable).")
+    ] = None,
+) -> None:
     """Run a SPARQL query on the store (default graph = union of all graphs; usual prefixes predeclared).
 
     A .rq file with a documented header (the questions of queries/) gets its parameters bound as RDF terms: their
@@ -130,35 +142,67 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
 
 @app.command()
 @friendly
-def serve(store: Annotated[Optional[Path], typer.Option("--store", help=f"On-disk pyoxigraph store (default: {DEFAULT_STORE}).")] = None,
-          host: Annotated[Optional[str], typer.Option(help="Interface to listen on (default: 127.0.0.1).")] = None,
-          port: Annotated[Optional[int], typer.Option(help="TCP port (default: 8000).")] = None,
-          timeout: Annotated[Optional[float], typer.Option(help="Seconds after which a query is stopped (503) (default: 30).")] = None,
-          workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: CPU count, at most 4).")] = None,
-          remote: Annotated[Optional[str], typer.Option(help="Serve a remote SPARQL 1.1 store (base URL, e.g. an Oxigraph server) instead of --store.")] = None,
-          config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap, base IRI).")] = None,
-          max_result_bytes: Annotated[Optional[int], typer.Option(help="Cap of anonymous query results in bytes (0 = none).")] = None,
-          federation_allow: Annotated[Optional[list[str]], typer.Option(help="A SERVICE/LOAD target allowed (repeatable).")] = None,
-          public_url: Annotated[Optional[str], typer.Option(help="Public root URL when behind a proxy.")] = None,
-          log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info") -> None:
+def serve(
+    store: Annotated[
+        Optional[Path], typer.Option("--store", help=f"On-disk pyoxigraph store (default: {DEFAULT_STORE}).")
+    ] = None,
+    host: Annotated[Optional[str], typer.Option(help="Interface to listen on (default: 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="TCP port (default: 8000).")] = None,
+    timeout: Annotated[
+        Optional[float], typer.Option(help="Seconds after which a query is stopped (503) (default: 30).")
+    ] = None,
+    workers: Annotated[
+        Optional[int], typer.Option(help="Query worker processes (default: CPU count, at most 4).")
+    ] = None,
+    remote: Annotated[
+        Optional[str],
+        typer.Option(help="Serve a remote SPARQL 1.1 store (base URL, e.g. an Oxigraph server) instead of --store."),
+    ] = None,
+    config: Annotated[
+        Optional[Path],
+        typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap, base IRI)."),
+    ] = None,
+    max_result_bytes: Annotated[
+        Optional[int], typer.Option(help="Cap of anonymous query results in bytes (0 = none).")
+    ] = None,
+    federation_allow: Annotated[
+        Optional[list[str]], typer.Option(help="A SERVICE/LOAD target allowed (repeatable).")
+    ] = None,
+    public_url: Annotated[Optional[str], typer.Option(help="Public root URL when behind a proxy.")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
     """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages. Read-only unless a write token is set.
 
     Settings: defaults < the TOML file (--config or BOUSSOLE_CONFIG) < the environment < these options."""
     from api.server import serve as run_server
     from api.settings import Settings
 
-    settings = Settings.load(config, need_store=False, store_path=store, host=host, port=port, timeout=timeout,
-                             workers=workers, remote=remote, max_result_bytes=max_result_bytes,
-                             federation_allow_list=federation_allow, public_url=public_url)
+    settings = Settings.load(
+        config,
+        need_store=False,
+        store_path=store,
+        host=host,
+        port=port,
+        timeout=timeout,
+        workers=workers,
+        remote=remote,
+        max_result_bytes=max_result_bytes,
+        federation_allow_list=federation_allow,
+        public_url=public_url,
+    )
     if not settings.is_remote and settings.store_path is None:
         settings = settings.with_(store_path=DEFAULT_STORE)
     run_server(settings, log_level=log_level)
 
 
 @app.command()
-def ingest(inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, .txt/.pdf/.docx files or folders.")],
-           store: StoreOption = DEFAULT_STORE,
-           quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False) -> None:
+def ingest(
+    inputs: Annotated[
+        list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, .txt/.pdf/.docx files or folders.")
+    ],
+    store: StoreOption = DEFAULT_STORE,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
     """Ingest deliberations: read, extract entities, link them to the graph, tag them; re-running changes nothing."""
     from ingest.cli import ingest_command
 
@@ -166,10 +210,18 @@ def ingest(inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help=
 
 
 @app.command()
-def tag(inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, documents or folders.")],
-        format: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
-        store: Annotated[Optional[Path], typer.Option("--store", help="Read the référentiel from this store (default: var/store if built, else kg/data).")] = None) -> None:
-    """Print the proposed engagements and champs of each deliberation (id,engagements,champs,score,evidence); writes nothing."""
+def tag(
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, documents or folders.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
+    store: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--store", help="Read the référentiel from this store (default: var/store if built, else kg/data)."
+        ),
+    ] = None,
+) -> None:
+    """Print the proposed engagements and champs of each deliberation (id,engagements,champs,score,evidence);
+    writes nothing."""
     from ingest.cli import tag_command
 
     if store is None and (DEFAULT_STORE / "CURRENT").exists():
@@ -182,8 +234,10 @@ app.add_typer(review_app, name="review")
 
 
 @review_app.command("list")
-def review_list(store: StoreOption = DEFAULT_STORE,
-                format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table") -> None:
+def review_list(
+    store: StoreOption = DEFAULT_STORE,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
     """Deliberations whose tags need a person: low score, disagreement, or no tag."""
     from ingest.cli import review_list as run
 
@@ -191,10 +245,12 @@ def review_list(store: StoreOption = DEFAULT_STORE,
 
 
 @review_app.command("accept")
-def review_accept(deliberation: Annotated[str, typer.Argument(help="Deliberation id, path or IRI.")],
-                  author: Annotated[str, typer.Option("--author", help="Who decides.")],
-                  reason: Annotated[Optional[str], typer.Option("--reason")] = None,
-                  store: StoreOption = DEFAULT_STORE) -> None:
+def review_accept(
+    deliberation: Annotated[str, typer.Argument(help="Deliberation id, path or IRI.")],
+    author: Annotated[str, typer.Option("--author", help="Who decides.")],
+    reason: Annotated[Optional[str], typer.Option("--reason")] = None,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
     """Accept the model's proposal for a deliberation (recorded with author and time)."""
     from ingest.cli import review_accept as run
 
@@ -202,22 +258,31 @@ def review_accept(deliberation: Annotated[str, typer.Argument(help="Deliberation
 
 
 @review_app.command("correct")
-def review_correct(deliberation: Annotated[str, typer.Argument(help="Deliberation id, path or IRI.")],
-                   author: Annotated[str, typer.Option("--author", help="Who decides.")],
-                   reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")],
-                   engagement: Annotated[Optional[list[str]], typer.Option("--engagement", help="1, 2, 3, '1;3' or none; repeatable.")] = None,
-                   champ: Annotated[Optional[list[str]], typer.Option("--champ", help="E-C, e.g. 2-4; repeatable.")] = None,
-                   store: StoreOption = DEFAULT_STORE) -> None:
+def review_correct(
+    deliberation: Annotated[str, typer.Argument(help="Deliberation id, path or IRI.")],
+    author: Annotated[str, typer.Option("--author", help="Who decides.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")],
+    engagement: Annotated[
+        Optional[list[str]], typer.Option("--engagement", help="1, 2, 3, '1;3' or none; repeatable.")
+    ] = None,
+    champ: Annotated[Optional[list[str]], typer.Option("--champ", help="E-C, e.g. 2-4; repeatable.")] = None,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
     """Set the engagements and champs of a deliberation; a human decision is never overwritten by the model."""
     from ingest.cli import review_correct as run
 
-    raise typer.Exit(run(deliberation, engagement=engagement, champ=champ, reason=reason, author=author, store_path=store))
+    raise typer.Exit(
+        run(deliberation, engagement=engagement, champ=champ, reason=reason, author=author, store_path=store)
+    )
 
 
 @app.command("eval-tagging")
-def eval_tagging(labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv", help="CSV with id,objet,engagements,champs.")],
-                 format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table") -> None:
-    """Precision, recall and F1 per engagement (micro, macro), primary-champ accuracy, confusion matrix; with the keyword baseline."""
+def eval_tagging(
+    labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv", help="CSV with id,objet,engagements,champs.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Precision, recall and F1 per engagement (micro, macro), primary-champ accuracy, confusion matrix; with the
+    keyword baseline."""
     from ingest.cli import eval_command
 
     raise typer.Exit(eval_command(labelled, format))

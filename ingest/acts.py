@@ -94,7 +94,8 @@ class Rules:
         voies = "|".join(re.escape(v) for v in data.get("voies") or [])
         name = r"[A-ZÉÈÊÀÂÎÔÛÇ0-9][\w’'\-]*"
         self.voie_re = re.compile(
-            rf"(?<![Ee]n )\b(?:{voies})\s+(?:(?:de la|de l['’]|du|des|de|d['’])\s*)?{name}(?:[\s\-]+(?:(?:de la|de l['’]|du|des|de|d['’]|et)\s*)?{name})*",
+            rf"(?<![Ee]n )\b(?:{voies})\s+(?:(?:de la|de l['’]|du|des|de|d['’])\s*)?{name}(?:[\s\-]+(?:(?:de la|de "
+            rf"l['’]|du|des|de|d['’]|et)\s*)?{name})*",
             re.IGNORECASE if False else 0) if voies else None
         self.polysemes: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
         for spec in data.get("polysemes") or []:

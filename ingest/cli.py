@@ -41,8 +41,8 @@ def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, qu
         summary = ing.ingest(iter_inputs(inputs), progress=lambda n, where: bar.update(task, completed=n, description=str(where)[-50:]))
     store.flush()
     t = Table(title="Résumé de l'ingestion")
-    t.add_column("lues", justify="right"); t.add_column("enregistrées", justify="right")
-    t.add_column("mises à jour", justify="right"); t.add_column("inchangées", justify="right"); t.add_column("ignorées", justify="right")
+    for column in ("lues", "enregistrées", "mises à jour", "inchangées", "ignorées"):
+        t.add_column(column, justify="right")
     t.add_row(str(summary.read), str(summary.stored), str(summary.updated), str(summary.unchanged), str(len(summary.skipped)))
     console.print(t)
     for where, reason in summary.skipped:
@@ -116,7 +116,8 @@ def review_list(store_path: str | Path = DEFAULT_STORE, fmt: str = "table") -> i
 
 def _show(cur) -> None:
     console.print(f"[green]{cur.deliberation}[/green] : étiquette courante ({cur.source}) — engagements "
-                  f"{';'.join(cur.engagements) or ('none' if cur.aucun else '-')}, champs {';'.join(cur.champs) or '-'}")
+                  f"{';'.join(cur.engagements) or ('none' if cur.aucun else '-')}, champs "
+                  f"{';'.join(cur.champs) or '-'}")
 
 
 def review_accept(ref: str, author: str, store_path: str | Path = DEFAULT_STORE, reason: str | None = None) -> int:
@@ -138,7 +139,11 @@ def review_correct(ref: str, *, engagement: list[str] | str | None, champ: list[
     """`boussole review correct ID --engagement N --champ E-C --reason TEXT --author NAME` (options repeatable)."""
     from ingest.review import correct
 
-    as_list = lambda v: [] if v is None else ([x for s in v for x in str(s).split(";")] if isinstance(v, (list, tuple)) else str(v).split(";"))  # noqa: E731
+    def as_list(v: object) -> list[str]:
+        if v is None:
+            return []
+        return [x for s in v for x in str(s).split(";")] if isinstance(v, (list, tuple)) else str(v).split(";")
+
     try:
         store = open_store(store_path)
         cur = correct(store, ref, engagements=as_list(engagement), champs=as_list(champ), reason=reason, author=author)

@@ -55,22 +55,24 @@ def metrics(gold: list[set[str]], pred: list[set[str]], gold_primary: list[str |
             gold_eng_primary: list[str], pred_eng_primary: list[str]) -> dict[str, Any]:
     per, tps = {}, Counter()
     for c in CLASSES:
-        tp = sum(1 for g, p in zip(gold, pred) if c in g and c in p)
-        fp = sum(1 for g, p in zip(gold, pred) if c not in g and c in p)
-        fn = sum(1 for g, p in zip(gold, pred) if c in g and c not in p)
-        tps["tp"] += tp; tps["fp"] += fp; tps["fn"] += fn
+        tp = sum(1 for g, p in zip(gold, pred, strict=False) if c in g and c in p)
+        fp = sum(1 for g, p in zip(gold, pred, strict=False) if c not in g and c in p)
+        fn = sum(1 for g, p in zip(gold, pred, strict=False) if c in g and c not in p)
+        tps["tp"] += tp
+        tps["fp"] += fp
+        tps["fn"] += fn
         p, r, f = prf(tp, fp, fn)
         per[c] = {"precision": p, "recall": r, "f1": f, "support": tp + fn}
     micro = prf(tps["tp"], tps["fp"], tps["fn"])
     macro = [sum(per[c][k] for c in CLASSES) / len(CLASSES) for k in ("precision", "recall", "f1")]
-    scored = [(g, p) for g, p in zip(gold_primary, pred_primary) if g]
+    scored = [(g, p) for g, p in zip(gold_primary, pred_primary, strict=False) if g]
     acc = sum(1 for g, p in scored if g == p) / len(scored) if scored else 0.0
     conf = {g: {p: 0 for p in CLASSES} for g in CLASSES}
-    for g, p in zip(gold_eng_primary, pred_eng_primary):
+    for g, p in zip(gold_eng_primary, pred_eng_primary, strict=False):
         conf[g][p] += 1
-    exact = sum(1 for g, p in zip(gold, pred) if g == p) / len(gold) if gold else 0.0
-    return {"per_engagement": per, "micro": dict(zip(("precision", "recall", "f1"), micro)),
-            "macro": dict(zip(("precision", "recall", "f1"), macro)), "primary_champ_accuracy": acc,
+    exact = sum(1 for g, p in zip(gold, pred, strict=False) if g == p) / len(gold) if gold else 0.0
+    return {"per_engagement": per, "micro": dict(zip(("precision", "recall", "f1"), micro, strict=False)),
+            "macro": dict(zip(("precision", "recall", "f1"), macro, strict=False)), "primary_champ_accuracy": acc,
             "primary_champ_support": len(scored), "exact_match": exact, "confusion": conf, "n": len(gold)}
 
 
@@ -85,7 +87,7 @@ def evaluate(path: Path | str, store=None) -> dict[str, Any]:
     gold_primary = [e.champs[0] if e.champs else None for e in examples]
     gold_eng_primary = [(e.champs[0].split("-")[0] if e.champs else sorted(e.engagements)[0]) for e in examples]
     pred, pred_primary, pred_eng_primary = [], [], []
-    for rec, _, result in ing.analyse(recs):
+    for _rec, _, result in ing.analyse(recs):
         engs = set(result.engagement_numbers) or {"none"}
         pred.append(engs)
         top = result.champ_keys[0] if result.champ_keys else None
@@ -100,7 +102,7 @@ def evaluate(path: Path | str, store=None) -> dict[str, Any]:
         beng.append(champs[0].split("-")[0] if champs else "none")
     baseline = metrics(gold, bpred, gold_primary, bprim, gold_eng_primary, beng)
     errors = [{"id": e.id, "objet": e.objet[:90], "gold": sorted(g), "pred": sorted(p)}
-              for e, g, p in zip(examples, gold, pred) if g != p]
+              for e, g, p in zip(examples, gold, pred, strict=False) if g != p]
     return {"file": str(path), "method": method, "baseline": baseline, "errors": errors}
 
 
@@ -123,7 +125,8 @@ def print_report(report: dict[str, Any], console=None) -> None:
                   f"{b[avg]['precision']:.3f}", f"{b[avg]['recall']:.3f}", f"{b[avg]['f1']:.3f}")
     console.print(t)
     console.print(f"Exactitude du champ principal : {m['primary_champ_accuracy']:.3f} "
-                  f"(référence mots-clés : {b['primary_champ_accuracy']:.3f}) sur {m['primary_champ_support']} délibérations ; "
+                  f"(référence mots-clés : {b['primary_champ_accuracy']:.3f}) sur {m['primary_champ_support']} "
+                  "délibérations ; "
                   f"ensemble d'engagements exact : {m['exact_match']:.3f} (référence : {b['exact_match']:.3f})")
     ct = Table(title="Matrice de confusion (engagement principal : réel en ligne, prédit en colonne)")
     ct.add_column("réel \\ prédit")

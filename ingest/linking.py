@@ -14,9 +14,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from kg.iris import base_iri, prefix_block
 from ingest.records import slug
 from ingest.text import fold
+from kg.iris import base_iri, prefix_block
 
 DATA = Path(__file__).parent / "data"
 
@@ -161,7 +161,8 @@ def build_vocabulary(store: ox.Store) -> GraphVocabulary:
     rows = _q(store, """
         SELECT ?c ?x ?text WHERE {
           ?c a bsl:ChampIntervention .
-          { BIND(?c AS ?x) } UNION { ?x bsl:champ ?c } UNION { ?x a ?t . FILTER(STRSTARTS(STR(?x), CONCAT(STR(?c), "/"))) }
+          { BIND(?c AS ?x) } UNION { ?x bsl:champ ?c } UNION { ?x a ?t . FILTER(STRSTARTS(STR(?x), CONCAT(STR(?c),
+          "/"))) }
           ?x a ?kind . VALUES ?kind { bsl:ChampIntervention bsl:Orientation bsl:Action }
           ?x skos:prefLabel|skos:altLabel|skos:definition|bsl:intitule|dcterms:description ?text .
         }""")

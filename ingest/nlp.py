@@ -26,11 +26,13 @@ MODEL = "fr_core_news_md"
 EXCLUDE = ["parser", "morphologizer", "lemmatizer", "attribute_ruler", "senter"]
 
 AMOUNT_RE = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:[  .\u202f]\d{3})+|\d+)(?:,(\d{1,2}))?\s*(?:(M€|millions? d['’]euros|k€|€|euros?\b|EUR\b)|(?:€\s*)?(HT|TTC)\b)",
+    r"(?<![\w.,])(\d{1,3}(?:[  .\u202f]\d{3})+|\d+)(?:,(\d{1,2}))?\s*(?:(M€|millions? "
+    r"d['’]euros|k€|€|euros?\b|EUR\b)|(?:€\s*)?(HT|TTC)\b)",
 )
 DATE_RE = re.compile(r"\b" + DATE_WORDS + r"\b|\b(\d{2})/(\d{2})/(\d{4})\b", re.I)
 ARTICLE_RE = re.compile(
-    r"\barticles?\s+(?:[LRD]\.?\s?\d{3,4}(?:-\d+){1,3}|\d+(?:\s+(?:et|à)\s+\d+)?)(?:\s+du\s+code\s+[\w ]{3,60}?(?=[,.;\n]|$))?",
+    r"\barticles?\s+(?:[LRD]\.?\s?\d{3,4}(?:-\d+){1,3}|\d+(?:\s+(?:et|à)\s+\d+)?)(?:\s+du\s+code\s+[\w "
+    r"]{3,60}?(?=[,.;\n]|$))?",
     re.I,
 )
 HEADINGS = {"decide", "vu", "considerant", "article", "objet", "deliberation", "conseil", "arrete", "approuve",

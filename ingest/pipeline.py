@@ -24,7 +24,11 @@ from ingest.readers.scdl_csv import validate
 from ingest.records import JSON_FIELDS, Deliberation
 from ingest.tagger import Tagger
 from ingest.to_rdf import agent_path, deliberation_quads, input_entity, model_annotations
-from kg.iris import BSL, DCTERMS as DCTERMS_, ELI as ELI_, OA, PROV, RDFS as RDFS_, REPO_ROOT, SKOS as SKOS_, base_iri, graph, minted
+from kg.iris import BSL, OA, PROV, REPO_ROOT, base_iri, graph, minted
+from kg.iris import DCTERMS as DCTERMS_
+from kg.iris import ELI as ELI_
+from kg.iris import RDFS as RDFS_
+from kg.iris import SKOS as SKOS_
 
 BATCH = 64
 MAX_IRIS = 10_000
@@ -98,7 +102,7 @@ class Ingester:
 
     def _analyse_batch(self, recs: list[Deliberation]):
         texts = [r.full_text for r in recs]
-        for rec, ments in zip(recs, annotate(texts, self.gv, batch_size=BATCH)):
+        for rec, ments in zip(recs, annotate(texts, self.gv, batch_size=BATCH), strict=False):
             result = self.tagger.tag(rec.objet, rec.texte, rec.matiere_code, ments)
             yield rec, ments, result
 
@@ -130,9 +134,15 @@ class Ingester:
         for q in old:
             if q.subject == d:
                 by.setdefault(q.predicate.value, []).append(q.object)
-        one = lambda p: (by.get(p) or [None])[0]  # noqa: E731
-        val = lambda p: one(p).value if one(p) is not None else None  # noqa: E731
-        num = lambda p: int(val(p)) if val(p) is not None else None  # noqa: E731
+        def one(p):
+            return (by.get(p) or [None])[0]
+
+        def val(p):
+            return one(p).value if one(p) is not None else None
+
+        def num(p):
+            return int(val(p)) if val(p) is not None else None
+
         rel = d.value[len(base_iri()):].split("/")
         rec = Deliberation(objet=val(ELI_ + "title") or "", texte=val(BSL + "texte") or "",
                            delib_id=val(ELI_ + "id_local"), siren=rel[1] if len(rel) == 3 else None,
@@ -193,7 +203,7 @@ class Ingester:
             for iri, qs in pending:
                 try:
                     self.store.extend(qs)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # a failed write is reported per record; the others go on
                     failed.append((iri, f"écriture impossible : {exc}"))
             return failed
 

@@ -12,9 +12,9 @@ import pyoxigraph as ox
 
 from ingest.linking import person_path
 from ingest.tagger import Tag
+from ingest.to_rdf import annotation_quads
 from kg.errors import BoussoleError
 from kg.iris import BSL, DCTERMS, ELI, OA, PROV, base_iri, graph
-from ingest.to_rdf import annotation_quads
 
 LOW_SCORE = 0.5
 NEAR_TIE = 0.15

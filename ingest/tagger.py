@@ -27,7 +27,12 @@ from ingest.acts import Act, rules
 from ingest.linking import GraphVocabulary, actes_yaml, vocabulary_yaml
 from ingest.nlp import Mention
 from ingest.text import (
-    PhraseIndex, content_tokens, sentences, strip_boilerplate_lines, tokens, tokens_with_offsets,
+    PhraseIndex,
+    content_tokens,
+    sentences,
+    strip_boilerplate_lines,
+    tokens,
+    tokens_with_offsets,
 )
 
 THRESHOLD = 0.5          # a champ is proposed from this score

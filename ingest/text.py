@@ -11,7 +11,8 @@ WORD_RE = re.compile(r"[a-z0-9]+")
 STOP = frozenset(
     "a au aux avec ce ces cet cette d dans de des du elle en et il ils l la le les leur leurs lui ma mais me meme mes "
     "moi mon n ne nos notre nous on ou par pas pour qu que qui s sa se ses son sur t ta te tes toi ton tu un une vos "
-    "votre vous y c j m est sont ete etre avoir ont a afin ainsi alors apres aussi autre autres avant cela celle celles "
+    "votre vous y c j m est sont ete etre avoir ont a afin ainsi alors apres aussi autre autres avant cela celle "
+    "celles "
     "celui ceux chaque comme dont donc entre lors plus sans selon sous tout tous toute toutes tres".split()
 )
 # Words of every deliberation that say nothing of its subject.

@@ -61,7 +61,10 @@ def deliberation_quads(rec: Deliberation, mentions: list[Mention], gv: GraphVoca
     g = graph("deliberations")
     d = minted(rec.iri_path())
     q: list[Quad] = []
-    add = lambda s, p, o: q.append(Quad(s, p, o, g))  # noqa: E731
+
+    def add(s, p, o) -> None:
+        q.append(Quad(s, p, o, g))
+
     add(d, A, bsl("Deliberation"))
     add(d, NamedNode(ELI + "title"), fr(rec.objet or "(sans objet)"))
     add(d, NamedNode(ELI + "type_document"), T_DEC)
@@ -170,7 +173,10 @@ def annotation_quads(delib_path: str, tag: Tag, *, agent: str, agent_kind: str, 
     a = minted(path)
     ag = minted(agent)
     q: list[Quad] = []
-    add = lambda s, p, o: q.append(Quad(s, p, o, g))  # noqa: E731
+
+    def add(s, p, o) -> None:
+        q.append(Quad(s, p, o, g))
+
     add(a, A, NamedNode(OA + "Annotation"))
     add(a, NamedNode(OA + "motivatedBy"), NamedNode(OA + "classifying"))
     add(a, NamedNode(OA + "hasTarget"), minted(delib_path))

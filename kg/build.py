@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from kg.derive import derive
 from kg.errors import BoussoleError
 from kg.iris import graph
+from kg.querying import solutions
 from kg.reason import reason as run_reasoner
 from kg.sources import DATA_DIR, ONTOLOGY_FILE, SHAPES_FILE, SOURCES_DIR, data_files, read_quads
 from kg.store import open_store
@@ -32,7 +33,9 @@ class ShapesViolated(BoussoleError):
         self.violations = violations
         lines = "\n".join(f"  - {v}" for v in violations[:50])
         more = f"\n  … and {len(violations) - 50} more" if len(violations) > 50 else ""
-        super().__init__(f"the graph violates {len(violations)} SHACL constraint(s) of ontology/shapes.ttl:\n{lines}{more}")
+        super().__init__(
+            f"the graph violates {len(violations)} SHACL constraint(s) of ontology/shapes.ttl:\n{lines}{more}"
+        )
 
 
 @dataclass
@@ -48,8 +51,12 @@ def _no_progress(step: str, done: int, total: int) -> None:
     return None
 
 
-def stage(data_dir: Path = DATA_DIR, ontology_file: Path = ONTOLOGY_FILE, sources_dir: Path = SOURCES_DIR,
-          progress: Progress = _no_progress) -> tuple[ox.Store, list[str]]:
+def stage(
+    data_dir: Path = DATA_DIR,
+    ontology_file: Path = ONTOLOGY_FILE,
+    sources_dir: Path = SOURCES_DIR,
+    progress: Progress = _no_progress,
+) -> tuple[ox.Store, list[str]]:
     """Parse every data file and add the derived triples into a new in-memory store."""
     files = data_files(data_dir, ontology_file)
     staged = ox.Store()
@@ -60,9 +67,16 @@ def stage(data_dir: Path = DATA_DIR, ontology_file: Path = ONTOLOGY_FILE, source
     return staged, sorted({f.graph_name for f in files})
 
 
-def build(store_path: Path | str, *, reason: bool = False, data_dir: Path = DATA_DIR,
-          ontology_file: Path = ONTOLOGY_FILE, shapes_file: Path = SHAPES_FILE, sources_dir: Path = SOURCES_DIR,
-          progress: Progress = _no_progress) -> BuildReport:
+def build(
+    store_path: Path | str,
+    *,
+    reason: bool = False,
+    data_dir: Path = DATA_DIR,
+    ontology_file: Path = ONTOLOGY_FILE,
+    shapes_file: Path = SHAPES_FILE,
+    sources_dir: Path = SOURCES_DIR,
+    progress: Progress = _no_progress,
+) -> BuildReport:
     report = BuildReport()
     clock = time.perf_counter()
     staged, graph_names = stage(data_dir, ontology_file, sources_dir, progress)
@@ -100,7 +114,8 @@ def _count(store: ox.Store, g: ox.NamedNode) -> int:
 
 
 def _replace_graphs(store: ox.Store, staged: ox.Store, graphs: list[ox.NamedNode]) -> tuple[int, int]:
-    """Make ``graphs`` in ``store`` equal to ``staged``; write only the difference (a rebuild with no change writes nothing)."""
+    """Make ``graphs`` in ``store`` equal to ``staged``; write only the difference (a rebuild with no change writes
+    nothing)."""
     wanted = {q for g in graphs for q in staged.quads_for_pattern(None, None, None, g)}
     present = {q for g in graphs for q in store.quads_for_pattern(None, None, None, g)}
     to_add, to_remove = wanted - present, present - wanted
@@ -120,5 +135,5 @@ SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
 
 
 def class_counts(store: ox.Store) -> dict[str, int]:
-    rows = store.query(CLASS_COUNTS)
+    rows = solutions(store, CLASS_COUNTS)
     return {row["class"].value.split("#")[-1]: int(row["n"].value) for row in rows}

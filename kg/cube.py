@@ -1,8 +1,9 @@
 """The barometer cube: values that the data files already state on areas, published as ``qb:Observation``.
 
 An indicator that says ``bsl:publieDepuis bsl:population`` (and ``bsl:publiePour`` a class of areas) gets one
-observation per area of that class that has a ``bsl:population`` and a ``bsl:anneeReference`` (the QPV table of the Contrat Quartiers 2030): the figure stays
-written once, on the area, and the cube reads it with the area's own source lines.
+observation per area of that class that has a ``bsl:population`` and a ``bsl:anneeReference`` (the QPV table of
+the Contrat Quartiers 2030): the figure stays written once, on the area, and the cube reads it with the area's own
+source lines.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def _n(iri: str) -> ox.NamedNode:
 
 def zone_key(zone: ox.NamedNode) -> str:
     """The short code of an area in observation IRIs: INSEE code, SIREN or QPV code, else its path with ``-``."""
-    path = zone.value[len(base_iri()):] if zone.value.startswith(base_iri()) else zone.value.rsplit("/", 1)[-1]
+    path = zone.value[len(base_iri()) :] if zone.value.startswith(base_iri()) else zone.value.rsplit("/", 1)[-1]
     kind, _, rest = path.partition("/")
     if kind in ("commune", "epci", "qpv") and rest:
         return rest
@@ -47,12 +48,17 @@ def published_quads(staged: ox.Store) -> list[ox.Quad]:
     year_p, unit_p, derived = _n(BSL + "anneeReference"), _n(BSL + "unite"), _n(PROV + "wasDerivedFrom")
     for decl in staged.quads_for_pattern(None, _n(BSL + "publieDepuis"), None, None):
         indicator, prop, g = decl.subject, decl.object, decl.graph_name
+        if not isinstance(indicator, ox.NamedNode) or not isinstance(prop, ox.NamedNode):
+            continue
         units = [q.object for q in staged.quads_for_pattern(indicator, unit_p, None, None)]
         classes = {q.object for q in staged.quads_for_pattern(indicator, _n(BSL + "publiePour"), None, None)}
         for fact in staged.quads_for_pattern(None, prop, None, None):
             zone = fact.subject
-            years = [q.object.value for q in staged.quads_for_pattern(zone, year_p, None, None)]
-            if not years or not isinstance(zone, ox.NamedNode) or not _is_a(staged, zone, classes):
+            if not isinstance(zone, ox.NamedNode) or not isinstance(fact.object, ox.Literal):
+                continue
+            years = [q.object.value for q in staged.quads_for_pattern(zone, year_p, None, None)
+                     if isinstance(q.object, ox.Literal)]
+            if not years or not _is_a(staged, zone, classes):
                 continue
             obs = observation_iri(indicator, zone, years[0])
             out += [

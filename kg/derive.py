@@ -34,8 +34,9 @@ def excerpt_quads(staged: ox.Store, sources_dir: Path) -> list[ox.Quad]:
     """Describe every source excerpt cited in ``staged``; fail on a range outside its document."""
     base = base_iri()
     files = {
-        str(q.subject.value): str(q.object.value)
+        q.subject.value: q.object.value
         for q in staged.quads_for_pattern(None, _p(BSL + "nomFichier"), None, None)
+        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)
     }
     line_counts: dict[str, int] = {}
     target = graph("sources")
@@ -43,7 +44,8 @@ def excerpt_quads(staged: ox.Store, sources_dir: Path) -> list[ox.Quad]:
     seen: set[str] = set()
     for q in staged.quads_for_pattern(None, _p(PROV + "wasDerivedFrom"), None, None):
         iri = q.object
-        if not isinstance(iri, ox.NamedNode) or iri.value in seen or not iri.value.startswith(base):
+        if isinstance(q.subject, ox.Triple) or not isinstance(iri, ox.NamedNode) or iri.value in seen \
+                or not iri.value.startswith(base):
             continue
         seen.add(iri.value)
         match = EXCERPT.match(iri.value[len(base):])
@@ -80,7 +82,8 @@ def serves_quads(staged: ox.Store) -> list[ox.Quad]:
         link = q.subject
         sources = [c.object for c in staged.quads_for_pattern(link, contributor, None, None)]
         targets = [c.object for c in staged.quads_for_pattern(link, target_p, None, None)]
-        out += [ox.Quad(s, _p(BSL + "sert"), t, q.graph_name) for s in sources for t in targets]
+        out += [ox.Quad(s, _p(BSL + "sert"), t, q.graph_name) for s in sources for t in targets
+                if isinstance(s, (ox.NamedNode, ox.BlankNode))]
     return out
 
 
@@ -94,7 +97,8 @@ def label_quads(staged: ox.Store) -> list[ox.Quad]:
     normalised = _p(BSL + "libelleNormalise")
     for predicate in LABELS:
         for q in staged.quads_for_pattern(None, _p(predicate), None, None):
-            if isinstance(q.object, ox.Literal) and q.subject.value.startswith(base):
+            if isinstance(q.object, ox.Literal) and isinstance(q.subject, ox.NamedNode) \
+                    and q.subject.value.startswith(base):
                 quad = ox.Quad(q.subject, normalised, ox.Literal(normalise_label(q.object.value)), q.graph_name)
                 out[(quad.subject, quad.object, quad.graph_name)] = quad
     return list(out.values())

@@ -99,8 +99,10 @@ RESOURCE_TYPES: tuple[str, ...] = (
 )
 
 # SPARQL 1.1 PN_LOCAL: characters a local name may hold as they are, and those it may hold escaped with « \ »
-_LOCAL_PLAIN = re.compile(r"[A-Za-z0-9_:\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
-                          r"\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]")
+_LOCAL_PLAIN = re.compile(
+    r"[A-Za-z0-9_:\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
+    r"\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]"
+)
 _LOCAL_ESCAPABLE = set("_~.-!$&'()*+,;=/?#@%")
 
 
@@ -130,7 +132,7 @@ def compact(iri: str, base: str | None = None) -> str:
     anything else as ``<iri>``."""
     root = base or base_iri()
     if iri.startswith(root):
-        path = iri[len(root):]
+        path = iri[len(root) :]
         kind, sep, rest = path.partition("/")
         if sep and rest and kind in RESOURCE_TYPES:
             local = local_name(rest)
@@ -140,7 +142,7 @@ def compact(iri: str, base: str | None = None) -> str:
         return f"id:{local}" if local is not None else f"<{iri}>"
     for name, ns in PREFIXES.items():
         if iri.startswith(ns) and len(iri) > len(ns):
-            local = local_name(iri[len(ns):])
+            local = local_name(iri[len(ns) :])
             if local is not None:
                 return f"{name}:{local}"
     return f"<{iri}>"

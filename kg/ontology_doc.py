@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-
 import yaml
 
 from kg.errors import BoussoleError
 from kg.iris import BSL, PREFIXES, REPO_ROOT, compact, graph
+from kg.querying import solutions
 from kg.sources import ONTOLOGY_FILE
 
 DOC_FILE = REPO_ROOT / "docs" / "ontology.md"
@@ -72,7 +72,7 @@ def render(ontology_file: Path = ONTOLOGY_FILE) -> str:
         "[conventions.md](conventions.md). Prefixes: " + ", ".join(f"`{p}:`" for p in PREFIXES) + ".",
         "",
     ]
-    rows = list(store.query(TERMS))
+    rows = list(solutions(store, TERMS))
     for kind, title in SECTIONS.items():
         section = [r for r in rows if r["kind"].value == kind]
         if not section:
@@ -80,7 +80,7 @@ def render(ontology_file: Path = ONTOLOGY_FILE) -> str:
         lines += [f"## {title}", "", "| term | label (fr / en) | comment | parent | domain | range |",
                   "| --- | --- | --- | --- | --- | --- |"]
         for r in section:
-            def val(name: str) -> str:
+            def val(name: str, r: ox.QuerySolution = r) -> str:
                 return r[name].value if r[name] is not None else ""
             label = " / ".join(x for x in (val("label_fr"), val("label_en")) if x)
             comment = val("comment_en") or val("comment_fr")
@@ -99,7 +99,7 @@ def dictionary() -> dict:
 def meanings(ontology: ox.Store) -> dict[str, str]:
     """Compact term → one line on what it means: the ontology's English comment, else kg/dictionary.yaml."""
     out = {**dictionary()["predicates"], **dictionary()["classes"]}
-    for r in ontology.query(TERMS):
+    for r in solutions(ontology, TERMS):
         value = r["comment_en"] or r["comment_fr"]
         if value is not None:
             out[_curie(r["term"].value)] = " ".join(value.value.split())
@@ -109,16 +109,17 @@ def meanings(ontology: ox.Store) -> dict[str, str]:
 def data_terms(store: ox.Store) -> tuple[dict[str, int], dict[str, int]]:
     """Predicates (triples) and classes (resources) of every graph but the ontology's, by compact name."""
     skip = graph("ontology").value
-    predicates = {_curie(r["p"].value): int(r["n"].value) for r in store.query(
-        f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{skip}>) }} GROUP BY ?p")}
-    classes = {_curie(r["c"].value): int(r["n"].value) for r in store.query(
-        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} FILTER(?g != <{skip}>) }} GROUP BY ?c")}
+    by_predicate = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{skip}>) }} GROUP BY ?p"
+    by_class = (f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} FILTER(?g != <{skip}>) }} "
+                "GROUP BY ?c")
+    predicates = {_curie(r["p"].value): int(r["n"].value) for r in solutions(store, by_predicate)}
+    classes = {_curie(r["c"].value): int(r["n"].value) for r in solutions(store, by_class)}
     return predicates, classes
 
 
 def _example(store: ox.Store, pattern: str) -> str:
     """One triple of the built graph matching ``pattern``, in the names Boussole prints (the smallest subject)."""
-    rows = list(store.query(f"SELECT ?s ?o WHERE {{ {pattern} }} ORDER BY STR(?s) STR(?o) LIMIT 1",
+    rows = list(solutions(store, f"SELECT ?s ?o WHERE {{ {pattern} }} ORDER BY STR(?s) STR(?o) LIMIT 1",
                             use_default_graph_as_union=True, prefixes=PREFIXES))
     if not rows:
         return ""
@@ -142,19 +143,32 @@ def data_section(ontology: ox.Store) -> list[str]:
     missing = sorted(t for t in [*predicates, *classes] if t not in known)
     if missing:
         raise BoussoleError("undocumented in the ontology and in kg/dictionary.yaml: " + ", ".join(missing))
-    lines = [DATA_HEADING, "",
-             "Every predicate and class the data holds: the graph `boussole build` makes from this repository (count",
-             "« built », generated), and what the ingest of deliberations and the review of their tags add (« ingest »:",
-             "their number depends on what was ingested). Standard terms are described as Boussole uses them",
-             "(`kg/dictionary.yaml`); a test ingests the sample and fails on any predicate or class missing here.",
-             "Queries run as they are on `/sparql` or with `boussole query` (the prefixes are predeclared).", "",
-             "### Predicates", "", "| predicate | meaning | built | example | query |", "| --- | --- | ---: | --- | --- |"]
+    lines = [
+        DATA_HEADING,
+        "",
+        "Every predicate and class the data holds: the graph `boussole build` makes from this repository (count",
+        "« built », generated), and what the ingest of deliberations and the review of their tags add (« ingest »:",
+        "their number depends on what was ingested). Standard terms are described as Boussole uses them",
+        "(`kg/dictionary.yaml`); a test ingests the sample and fails on any predicate or class missing here.",
+        "Queries run as they are on `/sparql` or with `boussole query` (the prefixes are predeclared).",
+        "",
+        "### Predicates",
+        "",
+        "| predicate | meaning | built | example | query |",
+        "| --- | --- | ---: | --- | --- |",
+    ]
     for term in sorted(predicates, key=lambda t: (t.split(":")[0] != "bsl", t)):
         n = predicates[term]
         query = f"SELECT ?s ?o WHERE {{ ?s {term} ?o }} LIMIT 10"
         example = _example(built, f"?s {term} ?o") if n else ""
         lines.append(f"| `{term}` | {_cell(known[term])} | {n if n else 'ingest'} | {example} | `{query}` |")
-    lines += ["", "### Classes", "", "| class | meaning | built | example | query |", "| --- | --- | ---: | --- | --- |"]
+    lines += [
+        "",
+        "### Classes",
+        "",
+        "| class | meaning | built | example | query |",
+        "| --- | --- | ---: | --- | --- |",
+    ]
     for term in sorted(classes, key=lambda t: (t.split(":")[0] != "bsl", t)):
         n = classes[term]
         query = f"SELECT ?x WHERE {{ ?x a {term} }} LIMIT 10"
@@ -164,8 +178,14 @@ def data_section(ontology: ox.Store) -> list[str]:
 
 
 def _example_subject(store: ox.Store, cls: str) -> str:
-    rows = list(store.query(f"SELECT ?s WHERE {{ ?s a {cls} }} ORDER BY STR(?s) LIMIT 1",
-                            use_default_graph_as_union=True, prefixes=PREFIXES))
+    rows = list(
+        solutions(
+            store,
+            f"SELECT ?s WHERE {{ ?s a {cls} }} ORDER BY STR(?s) LIMIT 1",
+            use_default_graph_as_union=True,
+            prefixes=PREFIXES,
+        )
+    )
     return rows[0]["s"].value
 
 

@@ -35,10 +35,21 @@ _LANG_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
 _LABEL_PREDICATE = re.compile(r"\b(?:skos:(?:prefLabel|altLabel|hiddenLabel)|rdfs:label|eli:title|dcterms:title)\b")
 
 
+def solutions(store: ox.Store, text: str, **options: object) -> ox.QuerySolutions:
+    """The solutions of a SELECT: pyoxigraph types ``Store.query`` as any kind of result; this narrows it (and says
+    so when the text is not a SELECT)."""
+    results = store.query(text, **options)  # type: ignore[arg-type]  # options are Store.query's keywords
+    if not isinstance(results, ox.QuerySolutions):
+        raise BoussoleError("internal query: a SELECT was expected")
+    return results
+
+
 def read_query(query_or_file: str) -> tuple[str, str]:
     """The query text and a name for error messages: a path to an existing file, or the query itself."""
     path = Path(query_or_file)
-    if query_or_file.endswith((".rq", ".sparql")) or (len(query_or_file) < 4096 and "\n" not in query_or_file and path.is_file()):
+    if query_or_file.endswith((".rq", ".sparql")) or (
+        len(query_or_file) < 4096 and "\n" not in query_or_file and path.is_file()
+    ):
         if not path.is_file():
             raise BoussoleError(f"{query_or_file}: no such query file")
         return path.read_text(encoding="utf-8"), str(path)
@@ -48,8 +59,9 @@ def read_query(query_or_file: str) -> tuple[str, str]:
 def run(store: ox.Store, text: str, name: str = "query", substitutions: dict | None = None):
     """Execute ``text`` over the union of the store's graphs; syntax errors name the query and the position."""
     try:
-        return store.query(text, use_default_graph_as_union=True, prefixes=query_prefixes(),
-                           substitutions=substitutions)
+        return store.query(
+            text, use_default_graph_as_union=True, prefixes=query_prefixes(), substitutions=substitutions
+        )
     except SyntaxError as exc:
         raise BoussoleError(f"{name}: {syntax_message(text, exc)}") from exc
     except OSError as exc:
@@ -96,13 +108,15 @@ def syntax_message(text: str, exc: SyntaxError) -> str:
     slashed = slashed_names(text)
     if slashed:
         line, col, name, fixed = slashed[0]
-        return (f"SPARQL invalide, ligne {line}, colonne {col} : « {name} » n'est pas un nom SPARQL (la « / » y est "
-                f"lue comme un chemin ou une division) ; écrivez {fixed}{_excerpt(text, line, col)}")
+        return (
+            f"SPARQL invalide, ligne {line}, colonne {col} : « {name} » n'est pas un nom SPARQL (la « / » y est "
+            f"lue comme un chemin ou une division) ; écrivez {fixed}{_excerpt(text, line, col)}"
+        )
     where = _POSITION.search(detail)
     if not where:
         return f"SPARQL invalide : {detail}"
     line, col = int(where.group(1)), int(where.group(2))
-    reason = detail[where.end():].lstrip(": ")
+    reason = detail[where.end() :].lstrip(": ")
     if len(reason) > 200:
         reason = reason[:200] + "…"
     return f"SPARQL invalide, ligne {line}, colonne {col} : {reason}{_excerpt(text, line, col)}"
@@ -112,8 +126,10 @@ def empty_result_hints(text: str) -> list[str]:
     """Why a query may have found nothing, read from its text alone (cheap): a Boussole name with a « / », or a
     literal compared to a label (labels keep their printed capitals, accents and typographic quotes): then the same
     literal normalised, to match on ``bsl:libelleNormalise``."""
-    hints = [f"ligne {line}, colonne {col} : « {name} » se lit comme une division ou un chemin ; écrivez {fixed}"
-             for line, col, name, fixed in slashed_names(text)]
+    hints = [
+        f"ligne {line}, colonne {col} : « {name} » se lit comme une division ou un chemin ; écrivez {fixed}"
+        for line, col, name, fixed in slashed_names(text)
+    ]
     if _LABEL_PREDICATE.search(_blank_opaque(text)):
         for m in _LITERAL.finditer(text):
             literal = m.group(1) or m.group(2)
@@ -122,7 +138,8 @@ def empty_result_hints(text: str) -> list[str]:
                 hints.append(
                     f"les libellés gardent leur forme imprimée (capitales, accents, « ’ », « « » ») : pour comparer "
                     f"sans en tenir compte, cherchez {_sparql_string(normalised)} dans bsl:libelleNormalise, par ex. "
-                    f"?x bsl:libelleNormalise ?n FILTER(CONTAINS(?n, {_sparql_string(normalised)}))")
+                    f"?x bsl:libelleNormalise ?n FILTER(CONTAINS(?n, {_sparql_string(normalised)}))"
+                )
     return hints
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox

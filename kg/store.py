@@ -28,7 +28,11 @@ def open_store(path: Path | str = DEFAULT_STORE, *, read_only: bool = False, cre
         path.mkdir(parents=True, exist_ok=True)
         return ox.Store(str(path))
     except OSError as exc:
-        hint = " (is another boussole process using it? use a read-only command or stop it)" if "lock" in str(exc).lower() else ""
+        hint = (
+            " (is another boussole process using it? use a read-only command or stop it)"
+            if "lock" in str(exc).lower()
+            else ""
+        )
         raise BoussoleError(f"{path}: cannot open the store: {exc}{hint}") from exc
 
 

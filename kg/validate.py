@@ -10,6 +10,7 @@ import rdflib
 from pyshacl import validate as shacl_validate
 
 from kg.iris import SH, base_iri
+from kg.querying import solutions
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def _sparql_constraints(shapes: rdflib.Graph, store: ox.Store) -> list[Violation
     for shape, constraint in list(shapes.subject_objects(sh.sparql)):
         select = str(shapes.value(constraint, sh.select))
         message = str(shapes.value(constraint, sh.message) or "SPARQL constraint")
-        results = store.query(select.replace("$this", "?this"), use_default_graph_as_union=True)
+        results = solutions(store, select.replace("$this", "?this"), use_default_graph_as_union=True)
         has_value = "value" in [v.value for v in results.variables]
         for row in results:
             value = row["value"] if has_value else None

@@ -297,11 +297,15 @@ def _check_inline_defaults(text: str, params: tuple[Param, ...], path: Path) -> 
         try:
             row = next(iter(ox.Store().query("SELECT * WHERE { " + text[start:end] + " }", prefixes=query_prefixes())))
         except (SyntaxError, StopIteration) as exc:
-            raise QuestionFileError(f"{path.name}:{line}: the VALUES block of the parameters is invalid: {exc}") from None
+            raise QuestionFileError(
+                f"{path.name}:{line}: the VALUES block of the parameters is invalid: {exc}"
+            ) from None
         wrong = [n for n in names if row[n] != defaults[n]]
         if wrong:
-            raise QuestionFileError(f"{path.name}:{line}: the inline value of {', '.join(wrong)} is not the declared "
-                                    f"default ({', '.join(str(defaults[n]) for n in wrong)})")
+            raise QuestionFileError(
+                f"{path.name}:{line}: the inline value of {', '.join(wrong)} is not the declared "
+                f"default ({', '.join(str(defaults[n]) for n in wrong)})"
+            )
 
 
 def load(directory: Path = QUERIES_DIR) -> list[Question]:
@@ -325,8 +329,9 @@ def get(question_id: str, directory: Path = QUERIES_DIR) -> Question:
     raise UnknownQuestion(f"unknown question {question_id!r}; known questions: {known}")
 
 
-def run(store: ox.Store, question: str | Question, raw_params: dict[str, str] | None = None,
-        directory: Path = QUERIES_DIR) -> ox.QuerySolutions:
+def run(
+    store: ox.Store, question: str | Question, raw_params: dict[str, str] | None = None, directory: Path = QUERIES_DIR
+) -> ox.QuerySolutions:
     """Answer a question on ``store`` (union of its graphs) with validated, bound parameters."""
     q = question if isinstance(question, Question) else get(question, directory)
     return run_query(store, q.sparql(raw_params), f"queries/{q.path.name}")
@@ -353,4 +358,3 @@ def parse_assignments(items: list[str] | tuple[str, ...] | None) -> dict[str, st
             raise BadParameter(f"--param {item!r}: write NAME=VALUE (e.g. --param debut=2024-01-01)")
         out[name.strip()] = value.strip()
     return out
-

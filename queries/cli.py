@@ -69,7 +69,9 @@ def print_answer(store: ox.Store, question_id: str, params: list[str] | tuple[st
     err = err or Console(stderr=True)
     q, used, names, rows = answer(store, question_id, params)
     shown = [n for n in names if n not in used]  # parameters are echoed in every row: show them once, above
-    title = q.title_fr + (" — " + ", ".join(f"{k}={v.removeprefix(base_iri())}" for k, v in used.items()) if used else "")
+    title = q.title_fr + (
+        " — " + ", ".join(f"{k}={v.removeprefix(base_iri())}" for k, v in used.items()) if used else ""
+    )
     table = Table(title=title, caption=q.question, show_lines=False)
     for n in shown:
         table.add_column(n, overflow="fold")
@@ -82,8 +84,12 @@ def print_answer(store: ox.Store, question_id: str, params: list[str] | tuple[st
 
 # --- Typer sub-application ----------------------------------------------------------------------------------
 
-app = typer.Typer(help="The coherence questions: documented SPARQL queries answered on the graph.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="The coherence questions: documented SPARQL queries answered on the graph.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 _err = Console(stderr=True)
 
 
@@ -104,7 +110,9 @@ def list_command() -> None:
 @app.command("run")
 def run_command(
     question_id: Annotated[str, typer.Argument(metavar="ID", help="Question id (see `boussole coherence list`).")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A parameter NAME=VALUE (repeatable).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A parameter NAME=VALUE (repeatable).")
+    ] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
     store: Annotated[Path, typer.Option("--store", help="On-disk pyoxigraph store.")] = Path("var/store"),
 ) -> None:

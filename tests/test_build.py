@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from graphtest import select
 
 from kg.build import ShapesViolated, build
 from kg.errors import BoussoleError
 from kg.iris import graph
 from kg.sources import DATA_DIR
-from graphtest import select
 
 
 def count(store: ox.Store, cls: str) -> int:

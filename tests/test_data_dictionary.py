@@ -43,14 +43,22 @@ def test_every_predicate_and_class_of_an_ingested_and_reviewed_store_is_document
     predicates, classes = data_terms(ox.Store.read_only(str(store)))
     assert "eli:title" in predicates and "oa:Annotation" in classes and "prov:Person" in classes
     missing = sorted((set(predicates) | set(classes)) - documented())
-    assert not missing, (f"undocumented in docs/ontology.md: {missing}: describe them in ontology/boussole.ttl "
-                         "(bsl:) or kg/dictionary.yaml, list ingest-only ones there, then run python -m kg.ontology_doc")
+    assert not missing, (
+        f"undocumented in docs/ontology.md: {missing}: describe them in ontology/boussole.ttl "
+        "(bsl:) or kg/dictionary.yaml, list ingest-only ones there, then run python -m kg.ontology_doc"
+    )
 
 
 def test_the_issue_examples_are_documented_with_a_count() -> None:
     text = DOC_FILE.read_text(encoding="utf-8")
-    section = text[text.index(DATA_HEADING):]
-    for term in ("skos:broader", "org:memberOf", "skos:notation", "prov:wasDerivedFrom", "dcterms:title",
-                 "bsl:libelleNormalise"):
+    section = text[text.index(DATA_HEADING) :]
+    for term in (
+        "skos:broader",
+        "org:memberOf",
+        "skos:notation",
+        "prov:wasDerivedFrom",
+        "dcterms:title",
+        "bsl:libelleNormalise",
+    ):
         row = re.search(rf"^\| `{re.escape(term)}` \| ([^|]+) \| (\d+) \|", section, re.M)
         assert row and int(row.group(2)) > 0, term

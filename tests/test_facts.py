@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
 from graphtest import select
+
 from kg.iris import base_iri
 from kg.sources import DATA_DIR, SOURCES_DIR
 

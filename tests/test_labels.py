@@ -4,8 +4,8 @@ a query comparing a literal to a label that finds nothing gets the normalised fo
 from __future__ import annotations
 
 import pyoxigraph as ox
-
 from graphtest import select
+
 from kg.labels import normalise_label
 from kg.querying import empty_result_hints
 
@@ -36,7 +36,9 @@ def test_the_build_adds_the_normalised_form_and_keeps_the_printed_label(graph_st
 def test_a_label_match_that_finds_nothing_suggests_the_normalised_form() -> None:
     hints = empty_result_hints('SELECT ?c WHERE { ?c skos:prefLabel ?l FILTER(CONTAINS(?l, "50% d’autonomie")) }')
     assert any("bsl:libelleNormalise" in h and "\"50% d'autonomie\"" in h for h in hints)
-    lower = empty_result_hints('SELECT ?c WHERE { ?c skos:prefLabel ?l FILTER(LANG(?l) = "fr" && ?l = "culture pour tous") }')
+    lower = empty_result_hints(
+        'SELECT ?c WHERE { ?c skos:prefLabel ?l FILTER(LANG(?l) = "fr" && ?l = "culture pour tous") }'
+    )
     assert len(lower) == 1 and '"culture pour tous"' in lower[0]  # the printed label is in capitals
     assert empty_result_hints('SELECT ?c WHERE { ?c bsl:numero "1.2" }') == []  # no label compared
 
@@ -45,8 +47,19 @@ def test_the_cli_prints_the_hint_when_nothing_matches(store_path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", "from boussole.cli import app; app()", "query", "--store",
-                           str(store_path), 'SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }'],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from boussole.cli import app; app()",
+            "query",
+            "--store",
+            str(store_path),
+            'SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and "0 row(s)" in done.stderr
     assert "culture pour tous" in done.stderr and "bsl:libelleNormalise" in done.stderr

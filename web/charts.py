@@ -97,7 +97,8 @@ def share_chart(chart_id: str, share: list[dict], *, title: str) -> Markup:
         y = 5 + i * (bar_h + gap)
         w = span * row["part"] / 100
         parts.append(
-            f'<g class="barre"><text x="{left - 8}" y="{y + bar_h * 0.7}" text-anchor="end" class="etiquette">{row["annee"]}</text>'
+            f'<g class="barre"><text x="{left - 8}" y="{y + bar_h * 0.7}" text-anchor="end" '
+            f'class="etiquette">{row["annee"]}</text>'
             f'<rect x="{left}" y="{y}" width="{span}" height="{bar_h}" fill="#e4e7eb"/>'
             f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{PALETTE[2]}"/>'
             f'<text x="{left + span + 8}" y="{y + bar_h * 0.7}" class="valeur" data-key="{row["annee"]}" '
@@ -135,9 +136,12 @@ def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup
             + (f'<rect x="0" y="{y}" width="{width}" height="{row_h}" fill="#fff4e0"/>' if prioritaire else "")
             + _a(c["href"], f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" class="etiquette">{escape(c["label"])}</text>')
             + f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{fill}"/>'
-            f'<text x="{left + w + 5:.1f}" y="{y + 14}" class="valeur" data-key="{escape(c["label"])}" data-value="{c["deliberations"]}">{c["deliberations"]}</text>'
-            f'<text x="{cols["qpv"]}" y="{y + 14}" text-anchor="middle" class="qpv" data-value="{c["qpv"]}">{c["qpv"]}</text>'
-            f'<text x="{cols["poches"]}" y="{y + 14}" text-anchor="middle" class="poches" data-value="{c["poches"]}">{c["poches"]}</text>'
+            f'<text x="{left + w + 5:.1f}" y="{y + 14}" class="valeur" data-key="{escape(c["label"])}" '
+            f'data-value="{c["deliberations"]}">{c["deliberations"]}</text>'
+            f'<text x="{cols["qpv"]}" y="{y + 14}" text-anchor="middle" class="qpv" '
+            f'data-value="{c["qpv"]}">{c["qpv"]}</text>'
+            f'<text x="{cols["poches"]}" y="{y + 14}" text-anchor="middle" class="poches" '
+            f'data-value="{c["poches"]}">{c["poches"]}</text>'
             f'<text x="{cols["idh"]}" y="{y + 14}" text-anchor="middle" class="idh">{idh}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -167,7 +171,8 @@ def trend_chart(chart_id: str, points: list[tuple[str, float]], *, unit: str, ti
     if target:
         ty = y(target[1])
         parts.append(f'<g class="cible"><line x1="{left}" y1="{ty:.1f}" x2="{width - 10}" y2="{ty:.1f}" stroke="{PALETTE[1]}" '
-                     f'stroke-dasharray="5 4"/><text x="{width - 12}" y="{ty - 4:.1f}" text-anchor="end" class="legende" '
+                     f'stroke-dasharray="5 4"/><text x="{width - 12}" y="{ty - 4:.1f}" text-anchor="end" '
+                     'class="legende" '
                      f'data-value="{target[1]:g}">cible {escape(_fmt(target[1]))} en {target[0]}</text></g>')
     if len(points) > 1:
         path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points))

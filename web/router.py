@@ -22,13 +22,13 @@ import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
 from kg.errors import BoussoleError
 from web import charts
-from web.barometre_routes import router as barometre_router
 from web import data_access as da
+from web.barometre_routes import router as barometre_router
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "boussole_revue"
@@ -199,8 +199,10 @@ def dashboard(request: Request) -> HTMLResponse:
                                         unit="délibérations", title="Délibérations par engagement"),
         "montants": charts.bar_chart("chart-montants", [(b["label"], b["montant"], b["href"], b["title"]) for b in data["bars"]],
                                      unit="€", title="Montants par engagement", money=True),
-        "annees": charts.grouped_chart("chart-annees", data["by_year"], title="Délibérations par engagement et par année"),
-        "part": charts.share_chart("chart-part", data["share"], title="Part des délibérations rattachées à un engagement"),
+        "annees": charts.grouped_chart("chart-annees", data["by_year"], title="Délibérations par engagement et par "
+        "année"),
+        "part": charts.share_chart("chart-part", data["share"], title="Part des délibérations rattachées à un "
+        "engagement"),
         "communes": charts.communes_chart("chart-communes", data["communes"],
                                           title="Effort par commune au titre de l'engagement 1"),
     }
@@ -323,7 +325,8 @@ def _review_module():
 
 
 async def _review_form(request: Request) -> tuple[str, Any, str, ox.NamedNode] | Response:
-    """The reviewer, the form, where to go back and the deliberation of a review POST, or the response that refuses it."""
+    """The reviewer, the form, where to go back and the deliberation of a review POST, or the response that refuses
+        it."""
     who = _need_writer(request)
     if isinstance(who, Response):
         return who

@@ -54,5 +54,5 @@ async def dataset(request: Request) -> Response:
     if media == "text/html":
         ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={
             **prefixes(settings.base_iri), "dcat": service_description.DCAT, "void": service_description.VOID})
-        return HTMLResponse(templates.from_string(DATASET_PAGE).render(ttl=ttl.decode()))
+        return HTMLResponse(templates.from_string(DATASET_PAGE).render(ttl=(ttl or b"").decode()))
     return rdf_response(settings, triples, media)

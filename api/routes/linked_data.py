@@ -33,10 +33,11 @@ async def resource(request: Request, path: str) -> Response:
             path, forced = path[: -len(ext)], media
             break
     accept = conneg.accept_from_format(request.query_params.get("format"), request.headers.get("accept"))
-    media = forced or conneg.negotiate(accept, linked_data.LD_OFFERS)
-    if media is None:
+    negotiated = forced or conneg.negotiate(accept, linked_data.LD_OFFERS)
+    if negotiated is None:
         raise NotAcceptable("formats offerts : " + ", ".join(linked_data.LD_OFFERS))
-    media = {"application/xhtml+xml": "text/html", "application/json": "application/ld+json"}.get(media, media)
+    aliases = {"application/xhtml+xml": "text/html", "application/json": "application/ld+json"}
+    media = aliases.get(negotiated, negotiated)
     iri = settings.base_iri + path
     try:
         ox.NamedNode(iri)

@@ -29,21 +29,26 @@ async def sparql(request: Request) -> Response:
     if op.kind == "description":
         media = conneg.negotiate(accept, RDF_OFFERS + ["text/html"])
         if media is None:
-            raise NotAcceptable("aucun format acceptable pour la description du service ; formats offerts : " + ", ".join(RDF_OFFERS))
+            raise NotAcceptable(
+                "aucun format acceptable pour la description du service ; formats offerts : " + ", ".join(RDF_OFFERS)
+            )
         if media == "text/html":
             return ui_page(settings)
         data = await request.app.state.stats.get()
-        endpoint = settings.public_url.rstrip("/") + "/sparql" if settings.public_url else str(request.url).split("?")[0]
+        endpoint = (
+            settings.public_url.rstrip("/") + "/sparql" if settings.public_url else str(request.url).split("?")[0]
+        )
         triples = service_description.service_description(settings, endpoint, data)
         return rdf_response(settings, triples, media, request.method == "HEAD")
+    text = op.text or ""  # read_operation gives a text to every query and update
     if op.kind == "update":
         require_writer(request)
-        check_remote_access(op.text, settings.federation_allow_list)
-        await backend.update(op.text, op.using, op.using_named, settings.base_iri)
+        check_remote_access(text, settings.federation_allow_list)
+        await backend.update(text, op.using, op.using_named, settings.base_iri)
         return Response(status_code=204)
-    check_remote_access(op.text, settings.federation_allow_list)
+    check_remote_access(text, settings.federation_allow_list)
     req = QueryRequest(
-        query=op.text,
+        query=text,
         accept=accept,
         base_iri=settings.base_iri,
         prefixes=query_prefixes(settings.base_iri),

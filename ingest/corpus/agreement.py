@@ -73,8 +73,10 @@ def report(a: dict[str, Label], b: dict[str, Label]) -> list[str]:
         or f"{primary(a[i])}:{a[i]['primary_champ']}" in merged_alternatives(b[i]).split("|")
         for i in ids
     ) / len(ids)
-    lines.append(f"full label (engagements + primary champ): strict {sum(agree(a[i], b[i]) for i in ids) / len(ids):.3f}"
-                 f", lenient (one's answer among the other's alternatives) {lenient:.3f}")
+    lines.append(
+        f"full label (engagements + primary champ): strict {sum(agree(a[i], b[i]) for i in ids) / len(ids):.3f}"
+        f", lenient (one's answer among the other's alternatives) {lenient:.3f}"
+    )
     return lines
 
 
@@ -100,8 +102,11 @@ def main() -> None:
         for who, label in (("a", a[i]), ("b", b[i])):
             row |= {f"{k}_{who}": label[k] for k in COLUMNS[1:]}
         rows.append(row)
-    write(HERE / "disagreements.csv", rows,
-          ["id", "source", "objet", "file"] + [f"{k}_{w}" for w in "ab" for k in COLUMNS[1:]])
+    write(
+        HERE / "disagreements.csv",
+        rows,
+        ["id", "source", "objet", "file"] + [f"{k}_{w}" for w in "ab" for k in COLUMNS[1:]],
+    )
     print(f"disagreements: {len(disagreements)} written to disagreements.csv")
     if not args.final:
         return

@@ -56,7 +56,9 @@ def _int(value: str, column: str, errors: list[str]) -> int | None:
 
 def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
     """Check one SCDL row (or JSON record with SCDL keys) against the schema; return the record or the reasons."""
-    get = lambda c: ("" if row.get(c) is None else str(row.get(c))).strip()  # noqa: E731
+    def get(c: str) -> str:
+        return ("" if row.get(c) is None else str(row.get(c))).strip()
+
     errors: list[str] = []
     for c in REQUIRED:
         if not get(c):
@@ -158,7 +160,7 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
         if len(values) != len(header):
             yield Item(where=f"{path}:{line}", reason=f"{len(values)} valeurs pour {len(header)} colonnes")
             continue
-        rec, errors = validate(dict(zip(header, values)))
+        rec, errors = validate(dict(zip(header, values, strict=False)))
         if rec is None:
             yield Item(where=f"{path}:{line}", reason="; ".join(errors))
             continue

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,65 @@ async def in_process(app) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as client:
             yield client
+
+
+class InProcessServer:
+    """The app served in this process, on an event loop of its own thread, with a synchronous client like
+    :meth:`Server.client`: the tests written for a server process run unchanged where the process is not the
+    point (negotiation, errors, linked data)."""
+
+    def __init__(self, app) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="in-process-app", daemon=True)
+        self.thread.start()
+        self._context = in_process(app)
+        self._client = self.run(self._context.__aenter__())
+
+    def run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def client(self) -> "SyncClient":
+        return SyncClient(self)
+
+    def close(self) -> None:
+        self.run(self._context.__aexit__(None, None, None))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+class SyncClient:
+    """``get``/``post``/… of httpx, answered by an :class:`InProcessServer`."""
+
+    def __init__(self, server: InProcessServer) -> None:
+        self.server = server
+
+    def __enter__(self) -> "SyncClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def request(self, method: str, url: str, **kw) -> httpx.Response:
+        return self.server.run(self.server._client.request(method, url, **kw))
+
+    def get(self, url: str, **kw) -> httpx.Response:
+        return self.request("GET", url, **kw)
+
+    def head(self, url: str, **kw) -> httpx.Response:
+        return self.request("HEAD", url, **kw)
+
+    def options(self, url: str, **kw) -> httpx.Response:
+        return self.request("OPTIONS", url, **kw)
+
+    def post(self, url: str, **kw) -> httpx.Response:
+        return self.request("POST", url, **kw)
+
+    def put(self, url: str, **kw) -> httpx.Response:
+        return self.request("PUT", url, **kw)
+
+    def delete(self, url: str, **kw) -> httpx.Response:
+        return self.request("DELETE", url, **kw)
 
 
 def need_w3c() -> Path:
@@ -67,7 +128,17 @@ def start_server(tmp: Path, *, store: Path | None = None, token: str | None = No
     env = {k: v for k, v in os.environ.items() if k not in ("BOUSSOLE_WRITE_TOKEN", "BOUSSOLE_CONFIG")}
     if token:
         env["BOUSSOLE_WRITE_TOKEN"] = token
-    args = [sys.executable, "-m", "api.server", "--port", str(port), "--timeout", str(timeout), "--workers", str(workers)]
+    args = [
+        sys.executable,
+        "-m",
+        "api.server",
+        "--port",
+        str(port),
+        "--timeout",
+        str(timeout),
+        "--workers",
+        str(workers),
+    ]
     if remote:
         args += ["--remote", remote]
     else:
@@ -84,7 +155,8 @@ def start_server(tmp: Path, *, store: Path | None = None, token: str | None = No
                 lines.append(f"{k} = {v}")
         cfg.write_text("\n".join(lines) + "\n")
         args += ["--config", str(cfg)]
-    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    with log.open("wb") as out:  # the child keeps its own descriptor
+        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -117,9 +189,14 @@ def make_store(path: Path, *files: Path) -> Path:
     g = ox.NamedNode(BASE + "graph/deliberations")
     label = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
     for k in range(300):
-        store.add(ox.Quad(ox.NamedNode(f"{BASE}deliberation/test/{k}"), label, ox.Literal(f"Délibération de test {k}", language="fr"), g))
+        store.add(
+            ox.Quad(
+                ox.NamedNode(f"{BASE}deliberation/test/{k}"),
+                label,
+                ox.Literal(f"Délibération de test {k}", language="fr"),
+                g,
+            )
+        )
     store.flush()
     del store
     return path
-
-

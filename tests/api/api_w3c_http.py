@@ -153,20 +153,28 @@ def load_http_tests(path: Path, root: Path) -> list[HttpTest]:
                     enc = m.one(req_body, CNT + "characterEncoding")
                     data = chars.encode(enc.value if enc is not None else "utf-8")
                 requests.append(
-                    HttpRequest(m.one(r, HT + "methodName").value, m.one(r, HT + "absolutePath").value, _headers(m, r), data, exp)
+                    HttpRequest(
+                        m.one(r, HT + "methodName").value,
+                        m.one(r, HT + "absolutePath").value,
+                        _headers(m, r),
+                        data,
+                        exp,
+                    )
                 )
         graph_data = []
         for gd in m.all(t, UT + "graphData"):
             graph_data.append((m.one(gd, RDFS + "label").value, local_file(m.one(gd, UT + "graph").value, root)))
-        tests.append(HttpTest(t.value, name, kind, requests, graph_data, approval.value.rsplit("#", 1)[1] if approval else None))
+        tests.append(
+            HttpTest(t.value, name, kind, requests, graph_data, approval.value.rsplit("#", 1)[1] if approval else None)
+        )
     return tests
 
 
 def map_path(path: str) -> str:
     if path.startswith("/sparql/"):
-        return "/sparql" + path[len("/sparql/"):]
+        return "/sparql" + path[len("/sparql/") :]
     if path.startswith("/gsp"):
-        return "/store" + path[len("/gsp"):]
+        return "/store" + path[len("/gsp") :]
     return path
 
 
@@ -188,7 +196,12 @@ def reset(client: httpx.Client, auth: dict, graph_data: list[tuple[str, Path]]) 
     assert r.status_code in (200, 204), r.text
     for graph, file in graph_data:
         fmt = ox.RdfFormat.from_extension(file.suffix[1:])
-        r = client.put("/store", params={"graph": graph}, content=file.read_bytes(), headers={"Content-Type": fmt.media_type, **auth})
+        r = client.put(
+            "/store",
+            params={"graph": graph},
+            content=file.read_bytes(),
+            headers={"Content-Type": fmt.media_type, **auth},
+        )
         assert r.status_code in (200, 201, 204), r.text
 
 
@@ -207,9 +220,7 @@ def run_http_test(test: HttpTest, client: httpx.Client, auth: dict) -> None:
         r = client.request(req.method, url, content=body, headers=headers)
         where = f"request {k} ({req.method} {url})"
         exp = req.expected
-        ok = any(
-            (s.endswith("xx") and str(r.status_code)[0] == s[0]) or s == str(r.status_code) for s in exp.statuses
-        )
+        ok = any((s.endswith("xx") and str(r.status_code)[0] == s[0]) or s == str(r.status_code) for s in exp.statuses)
         assert ok, f"{where}: status {r.status_code}, expected {exp.statuses}: {r.text[:300]}"
         ctype = _media(r.headers.get("content-type"))
         if exp.format is not None or exp.boolean is not None:
@@ -233,7 +244,13 @@ def run_http_test(test: HttpTest, client: httpx.Client, auth: dict) -> None:
             else:
                 assert r.headers.get(name) == value, f"{where}: header {name}"
         if exp.body is not None and req.method != "HEAD":
-            expected = [q.triple for q in ox.parse(exp.body.encode(), format=ox.RdfFormat.from_media_type(_media(exp.headers.get("content-type", "text/turtle"))))]
+            expected = [
+                q.triple
+                for q in ox.parse(
+                    exp.body.encode(),
+                    format=ox.RdfFormat.from_media_type(_media(exp.headers.get("content-type", "text/turtle"))),
+                )
+            ]
             got = [q.triple for q in ox.parse(r.content, format=ox.RdfFormat.from_media_type(ctype))]
             assert isomorphic(expected, got), f"{where}: the graph returned is not the expected one:\n{r.text}"
         if exp.location_var:

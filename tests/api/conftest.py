@@ -9,11 +9,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import api_w3c_summary
 import httpx
 import pytest
-
-from api_testlib import FIXTURE, TOKEN, Server, free_port, make_store, start_server, stop_server
-import api_w3c_summary
+from api_testlib import FIXTURE, TOKEN, InProcessServer, Server, free_port, make_store, start_server, stop_server
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -46,6 +45,20 @@ def ro_server(tmp_path_factory, fixture_store) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
+def ro_app(tmp_path_factory, fixture_store) -> Iterator[InProcessServer]:
+    """The read-only service of ``ro_server`` (2 s timeout, 20 kB anonymous cap, CORS), in this process."""
+    from api.app import create_app
+    from api.settings import Settings
+
+    store = tmp_path_factory.mktemp("ro-app") / "store"
+    shutil.copytree(fixture_store, store)
+    server = InProcessServer(create_app(Settings(store_path=store, timeout=2, workers=2, max_result_bytes=20000,
+                                                 cors_origins=("*",))))
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
 def rw_server(tmp_path_factory) -> Iterator[Server]:
     """Writable server (token) over an empty store: the W3C protocol and graph store tests."""
     tmp = tmp_path_factory.mktemp("rw")
@@ -65,8 +78,9 @@ def oxigraph_server(tmp_path_factory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("oxigraph")
     port = free_port()
     log = tmp / "oxigraph.log"
-    proc = subprocess.Popen([str(exe), "serve", "--location", str(tmp / "data"), "--bind", f"127.0.0.1:{port}"],
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    with log.open("wb") as out:  # the child keeps its own descriptor
+        proc = subprocess.Popen([str(exe), "serve", "--location", str(tmp / "data"), "--bind", f"127.0.0.1:{port}"],
+                                stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from api_testlib import TOKEN, Server, start_server, stop_server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -117,8 +116,11 @@ def test_every_question_pasted_into_the_endpoint_gives_the_canned_answer(real_se
 
 
 def test_per_type_prefixes_are_predeclared_and_described(real_server: Server) -> None:
-    query = "SELECT ?l WHERE { engagement:1 skos:prefLabel ?l . champ:1-2 bsl:engagement engagement:1 . commune:59172 a bsl:Commune }"
-    r = httpx.get(real_server.url + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    query = ("SELECT ?l WHERE { engagement:1 skos:prefLabel ?l . champ:1-2 bsl:engagement engagement:1 . "
+             "commune:59172 a bsl:Commune }")
+    r = httpx.get(
+        real_server.url + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert r.status_code == 200 and r.json()["results"]["bindings"], r.text
     description = httpx.get(real_server.url + "/sparql", headers={"Accept": "text/turtle"}).text
     assert "PrefixDeclaration" in description and '"engagement"' in description and '"commune"' in description
@@ -137,8 +139,10 @@ def test_the_picker_routes_bind_a_question_and_give_hints(real_server: Server) -
     assert bound.text.count('VALUES (?fondement) { ("explicite") }') == 2
     bad = httpx.get(real_server.url + "/coherence/champs-sans-contrat/requete", params={"fondement": '") } ; DROP ALL'})
     assert bad.status_code == 400 and "fondement" in bad.text
-    hints = httpx.post(real_server.url + "/coherence/indices",
-                       content='SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }'.encode())
+    hints = httpx.post(
+        real_server.url + "/coherence/indices",
+        content='SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }'.encode(),
+    )
     assert any("culture pour tous" in h for h in hints.json()["indices"])
 
 

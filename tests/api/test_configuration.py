@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from api_testlib import TOKEN, in_process
 
 from api.app import create_app
 from api.settings import Settings
-from api_testlib import TOKEN, in_process
 from kg import iris
 
 BASE = "http://example.org/territoire/"

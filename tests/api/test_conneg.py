@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api import conneg
+from api.sparql_protocol import media_type_of
 
 RESULTS = list(conneg.RESULTS_FORMATS)
 GRAPHS = list(conneg.GRAPH_FORMATS)
@@ -29,3 +30,14 @@ GRAPHS = list(conneg.GRAPH_FORMATS)
 )
 def test_negotiate(accept, offers, expected):
     assert conneg.negotiate(accept, offers) == expected
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    (None, ("", {})),
+    ("application/sparql-query", ("application/sparql-query", {})),
+    ('Application/SPARQL-Update; Charset="UTF-8"', ("application/sparql-update", {"charset": "UTF-8"})),
+    ("text/turtle ; charset=utf-8", ("text/turtle", {"charset": "utf-8"})),
+    ('multipart/form-data; boundary="a;b"', ("multipart/form-data", {"boundary": "a;b"})),
+])
+def test_content_type_parameters(header: str | None, expected: tuple[str, dict[str, str]]) -> None:
+    assert media_type_of(header) == expected

@@ -1,4 +1,8 @@
-"""The endpoint's behaviour beyond the W3C suites: negotiation, errors, safety, timeouts, writes, linked data, UI."""
+"""The endpoint's behaviour beyond the W3C suites: negotiation, errors, safety, timeouts, writes, linked data, UI.
+
+Most tests call the app in this process (``ro_app``: the same settings as ``ro_server``, the real store and query
+workers); those where the process boundary matters (a query killed at its timeout while others are served,
+health and CORS through uvicorn, an outside SPARQL client, writes) run against a real server process."""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import time
 import httpx
 import pyoxigraph as ox
 import pytest
-
 from api_testlib import BASE
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -16,7 +19,9 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 
 def results(r: httpx.Response):
-    return ox.parse_query_results(r.content, format=ox.QueryResultsFormat.from_media_type(r.headers["content-type"].split(";")[0]))
+    return ox.parse_query_results(
+        r.content, format=ox.QueryResultsFormat.from_media_type(r.headers["content-type"].split(";")[0])
+    )
 
 
 # ------------------------------------------------------------------------------------------- negotiation
@@ -36,9 +41,9 @@ def results(r: httpx.Response):
         ("application/sparql-results+json;q=0, */*;q=0.1", "application/sparql-results+xml"),
     ],
 )
-def test_select_negotiation(ro_server, accept, expected):
+def test_select_negotiation(ro_app, accept, expected):
     headers = {"Accept": accept} if accept else {}
-    with ro_server.client() as c:
+    with ro_app.client() as c:
         r = c.get("/sparql", params={"query": "SELECT ?s WHERE { ?s a bsl:Engagement }"}, headers=headers)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].split(";")[0] == expected
@@ -61,19 +66,24 @@ def test_select_negotiation(ro_server, accept, expected):
         ("application/rdf+xml;q=0.4, text/turtle;q=0.8", ox.RdfFormat.TURTLE),
     ],
 )
-def test_construct_negotiation(ro_server, accept, fmt):
+def test_construct_negotiation(ro_app, accept, fmt):
     q = "CONSTRUCT { ?s skos:prefLabel ?l } WHERE { ?s a bsl:Engagement ; skos:prefLabel ?l }"
-    with ro_server.client() as c:
+    with ro_app.client() as c:
         r = c.post("/sparql", content=q, headers={"Content-Type": "application/sparql-query", "Accept": accept})
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].split(";")[0] == fmt.media_type
     triples = [x.triple for x in ox.parse(r.content, format=fmt)]
-    assert triples == [ox.Triple(ox.NamedNode(BASE + "engagement/1"), ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
-                                 ox.Literal("Engagement de test numéro un", language="fr"))]
+    assert triples == [
+        ox.Triple(
+            ox.NamedNode(BASE + "engagement/1"),
+            ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+            ox.Literal("Engagement de test numéro un", language="fr"),
+        )
+    ]
 
 
-def test_406_when_nothing_fits(ro_server):
-    with ro_server.client() as c:
+def test_406_when_nothing_fits(ro_app):
+    with ro_app.client() as c:
         r = c.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "image/png"})
         assert r.status_code == 406
         assert "application/sparql-results+json" in r.text
@@ -81,39 +91,51 @@ def test_406_when_nothing_fits(ro_server):
         assert r.status_code == 406
 
 
-def test_format_parameter_overrides_accept(ro_server):
-    with ro_server.client() as c:
-        r = c.get("/sparql", params={"query": "SELECT ?s WHERE { ?s a bsl:Engagement }", "format": "csv"}, headers={"Accept": "application/json"})
+def test_format_parameter_overrides_accept(ro_app):
+    with ro_app.client() as c:
+        r = c.get(
+            "/sparql",
+            params={"query": "SELECT ?s WHERE { ?s a bsl:Engagement }", "format": "csv"},
+            headers={"Accept": "application/json"},
+        )
     assert r.headers["content-type"].startswith("text/csv")
 
 
-def test_malformed_query_gives_the_parser_message(ro_server):
-    with ro_server.client() as c:
+def test_malformed_query_gives_the_parser_message(ro_app):
+    with ro_app.client() as c:
         r = c.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p "})
     assert r.status_code == 400
     assert "ligne 1, colonne" in r.text and "requête mal formée" in r.text
 
 
-def test_default_graph_is_the_union_and_dataset_parameters_restrict_it(ro_server):
+def test_default_graph_is_the_union_and_dataset_parameters_restrict_it(ro_app):
     q = "ASK { <engagement/1> bsl:porteur ?x ; skos:prefLabel ?l }"
-    with ro_server.client() as c:
+    with ro_app.client() as c:
         assert bool(results(c.get("/sparql", params={"query": q}))) is True
         r = c.get("/sparql", params={"query": q, "default-graph-uri": BASE + "graph/referentiel"})
         assert bool(results(r)) is False
-        r = c.get("/sparql", params=[("query", q), ("default-graph-uri", BASE + "graph/referentiel"),
-                                     ("default-graph-uri", BASE + "graph/territoire")])
+        r = c.get(
+            "/sparql",
+            params=[
+                ("query", q),
+                ("default-graph-uri", BASE + "graph/referentiel"),
+                ("default-graph-uri", BASE + "graph/territoire"),
+            ],
+        )
         assert bool(results(r)) is True
 
 
 # ------------------------------------------------------------------------------------------- safety
 
 
-def test_service_and_load_are_refused_without_allow_list(ro_server):
-    with ro_server.client() as c:
-        for q in ["SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-                  "SELECT * WHERE { SERVICE SILENT <http://example.org/sparql> { ?s ?p ?o } }",
-                  "SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",
-                  "PREFIX e: <http://example.org/> SELECT * WHERE { service e:sparql { ?s ?p ?o } }"]:
+def test_service_and_load_are_refused_without_allow_list(ro_app):
+    with ro_app.client() as c:
+        for q in [
+            "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+            "SELECT * WHERE { SERVICE SILENT <http://example.org/sparql> { ?s ?p ?o } }",
+            "SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+            "PREFIX e: <http://example.org/> SELECT * WHERE { service e:sparql { ?s ?p ?o } }",
+        ]:
             r = c.get("/sparql", params={"query": q})
             assert r.status_code == 403, (q, r.text)
             assert "fédération désactivée" in r.text
@@ -122,8 +144,8 @@ def test_service_and_load_are_refused_without_allow_list(ro_server):
         assert c.get("/sparql", params={"query": ok}).status_code == 200
 
 
-def test_anonymous_result_cap(ro_server):
-    with ro_server.client() as c:
+def test_anonymous_result_cap(ro_app):
+    with ro_app.client() as c:
         r = c.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
         assert r.status_code == 403
         assert "LIMIT" in r.text
@@ -160,11 +182,23 @@ def test_runaway_query_is_stopped_while_others_are_served(ro_server):
 # ------------------------------------------------------------------------------------------- writes
 
 
-def test_read_only_by_default(ro_server):
-    with ro_server.client() as c:
-        r = c.post("/sparql", content="INSERT DATA { <x:a> <x:b> <x:c> }", headers={"Content-Type": "application/sparql-update"})
+def test_read_only_by_default(ro_app):
+    with ro_app.client() as c:
+        r = c.post(
+            "/sparql",
+            content="INSERT DATA { <x:a> <x:b> <x:c> }",
+            headers={"Content-Type": "application/sparql-update"},
+        )
         assert r.status_code == 403
-        assert c.put("/store", params={"default": ""}, content="<x:a> <x:b> <x:c> .", headers={"Content-Type": "application/n-triples"}).status_code == 403
+        assert (
+            c.put(
+                "/store",
+                params={"default": ""},
+                content="<x:a> <x:b> <x:c> .",
+                headers={"Content-Type": "application/n-triples"},
+            ).status_code
+            == 403
+        )
         assert c.delete("/store", params={"graph": BASE + "graph/referentiel"}).status_code == 403
         assert bool(results(c.get("/sparql", params={"query": "ASK { <engagement/1> ?p ?o }"})))
 
@@ -176,9 +210,16 @@ def test_writes_need_the_token_and_a_failed_write_changes_nothing(rw_server):
         ins = 'INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:p> "1" } }'
         r = c.post("/sparql", content=ins, headers={"Content-Type": "application/sparql-update"})
         assert r.status_code == 401 and "Bearer" in r.headers["www-authenticate"]
-        r = c.post("/sparql", content=ins, headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer wrong-token-xyz"})
+        r = c.post(
+            "/sparql",
+            content=ins,
+            headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer wrong-token-xyz"},
+        )
         assert r.status_code == 401
-        assert c.post("/sparql", content=ins, headers={"Content-Type": "application/sparql-update", **auth}).status_code == 204
+        assert (
+            c.post("/sparql", content=ins, headers={"Content-Type": "application/sparql-update", **auth}).status_code
+            == 204
+        )
         # the new data is visible to the query workers at once (they reopen their read-only view)
         r = c.get("/sparql", params={"query": "SELECT ?o WHERE { <urn:a> <urn:p> ?o }"})
         assert [row["o"].value for row in results(r)] == ["1"]
@@ -192,7 +233,12 @@ def test_writes_need_the_token_and_a_failed_write_changes_nothing(rw_server):
         r = c.get("/sparql", params={"query": "SELECT ?o WHERE { <urn:a> <urn:p> ?o }"})
         assert [row["o"].value for row in results(r)] == ["1"]
         # a graph store PUT with a body that does not parse changes nothing either
-        r = c.put("/store", params={"graph": "urn:g"}, content=b"<urn:a> <urn:p> ", headers={"Content-Type": "text/turtle", **auth})
+        r = c.put(
+            "/store",
+            params={"graph": "urn:g"},
+            content=b"<urn:a> <urn:p> ",
+            headers={"Content-Type": "text/turtle", **auth},
+        )
         assert r.status_code == 400
         r = c.get("/store", params={"graph": "urn:g"}, headers={"Accept": "application/n-triples"})
         assert r.status_code == 200 and '"1"' in r.text
@@ -204,23 +250,29 @@ def test_writes_need_the_token_and_a_failed_write_changes_nothing(rw_server):
 # ------------------------------------------------------------------------------------------- descriptions
 
 
-def test_service_description_has_void_statistics(ro_server):
-    with ro_server.client() as c:
+def test_service_description_has_void_statistics(ro_app):
+    with ro_app.client() as c:
         r = c.get("/sparql", headers={"Accept": "text/turtle"})
     store = ox.Store()
     store.load(r.content, format=ox.RdfFormat.TURTLE)
-    rows = list(store.query("""
+    rows = list(
+        store.query("""
         PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> PREFIX void: <http://rdfs.org/ns/void#>
-        SELECT ?name ?n ?desc WHERE { ?s sd:defaultDataset/sd:namedGraph [ sd:name ?name ; sd:graph [ void:triples ?n ; <http://purl.org/dc/terms/description> ?desc ] ] }
-        ORDER BY ?name"""))
+        SELECT ?name ?n ?desc WHERE { ?s sd:defaultDataset/sd:namedGraph [ sd:name ?name ; sd:graph [ void:triples ?n
+        ; <http://purl.org/dc/terms/description> ?desc ] ] }
+        ORDER BY ?name""")
+    )
     names = {row["name"].value: int(row["n"].value) for row in rows}
     assert names[BASE + "graph/deliberations"] == 300
     assert names[BASE + "graph/territoire"] == 3
-    assert store.query("PREFIX void: <http://rdfs.org/ns/void#> ASK { ?d void:classPartition [ void:class <https://boussole.agglo-porteduhainaut.fr/def#Engagement> ; void:entities 1 ] }")
+    assert store.query(
+        "PREFIX void: <http://rdfs.org/ns/void#> ASK { ?d void:classPartition "
+        "[ void:class <https://boussole.agglo-porteduhainaut.fr/def#Engagement> ; void:entities 1 ] }"
+    )
 
 
-def test_browser_gets_the_query_ui(ro_server):
-    with ro_server.client() as c:
+def test_browser_gets_the_query_ui(ro_app):
+    with ro_app.client() as c:
         r = c.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
         assert r.status_code == 200 and "yasgui.min.js" in r.text
         assert '"bsl": "https://boussole.agglo-porteduhainaut.fr/def#"' in r.text
@@ -230,13 +282,16 @@ def test_browser_gets_the_query_ui(ro_server):
         assert isinstance(c.get("/ui/examples.json").json(), list)
 
 
-def test_dataset_and_dumps(ro_server):
-    with ro_server.client() as c:
+def test_dataset_and_dumps(ro_app):
+    with ro_app.client() as c:
         r = c.get("/dataset", headers={"Accept": "text/turtle"})
         assert r.status_code == 200
         store = ox.Store()
         store.load(r.content, format=ox.RdfFormat.TURTLE)
-        assert store.query("PREFIX dcat: <http://www.w3.org/ns/dcat#> ASK { ?d a dcat:Dataset ; dcat:distribution [ dcat:downloadURL ?u ] }")
+        assert store.query(
+            "PREFIX dcat: <http://www.w3.org/ns/dcat#> ASK "
+            "{ ?d a dcat:Dataset ; dcat:distribution [ dcat:downloadURL ?u ] }"
+        )
         nq = c.get("/dump.nq")
         assert nq.headers["content-type"].startswith("application/n-quads")
         quads = list(ox.parse(nq.content, format=ox.RdfFormat.N_QUADS))
@@ -262,8 +317,8 @@ def test_health_metrics_cors(ro_server):
 # ------------------------------------------------------------------------------------------- linked data
 
 
-def test_resource_html_page(ro_server):
-    with ro_server.client() as c:
+def test_resource_html_page(ro_app):
+    with ro_app.client() as c:
         r = c.get("/id/engagement/1", headers={"Accept": "text/html"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     page = r.text
@@ -276,8 +331,8 @@ def test_resource_html_page(ro_server):
     assert "Voilà deux ans que nous y travaillons" in page
 
 
-def test_blank_node_descriptions_are_shown(ro_server):
-    with ro_server.client() as c:
+def test_blank_node_descriptions_are_shown(ro_app):
+    with ro_app.client() as c:
         r = c.get("/id/champ/1-1", headers={"Accept": "text/html"})
     assert "une note sur un nœud anonyme" in r.text
 
@@ -293,32 +348,46 @@ def test_blank_node_descriptions_are_shown(ro_server):
         (".nt", None, ox.RdfFormat.N_TRIPLES),
     ],
 )
-def test_resource_rdf(ro_server, suffix, accept, fmt):
-    with ro_server.client() as c:
+def test_resource_rdf(ro_app, suffix, accept, fmt):
+    with ro_app.client() as c:
         r = c.get("/id/engagement/1" + suffix, headers={"Accept": accept} if accept else {})
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].split(";")[0] == fmt.media_type
     triples = {q.triple for q in ox.parse(r.content, format=fmt)}
     e1 = ox.NamedNode(BASE + "engagement/1")
-    assert ox.Triple(e1, ox.NamedNode("https://boussole.agglo-porteduhainaut.fr/def#porteur"), ox.NamedNode(BASE + "epci/200042190")) in triples
-    assert ox.Triple(ox.NamedNode(BASE + "champ/1-1"), ox.NamedNode("https://boussole.agglo-porteduhainaut.fr/def#engagement"), e1) in triples
+    assert (
+        ox.Triple(
+            e1,
+            ox.NamedNode("https://boussole.agglo-porteduhainaut.fr/def#porteur"),
+            ox.NamedNode(BASE + "epci/200042190"),
+        )
+        in triples
+    )
+    assert (
+        ox.Triple(
+            ox.NamedNode(BASE + "champ/1-1"),
+            ox.NamedNode("https://boussole.agglo-porteduhainaut.fr/def#engagement"),
+            e1,
+        )
+        in triples
+    )
 
 
-def test_unknown_resource_is_404(ro_server):
-    with ro_server.client() as c:
+def test_unknown_resource_is_404(ro_app):
+    with ro_app.client() as c:
         assert c.get("/id/engagement/99", headers={"Accept": "text/html"}).status_code == 404
         assert c.get("/id/engagement/99", headers={"Accept": "text/turtle"}).status_code == 404
 
 
-def test_source_document_page(ro_server):
-    with ro_server.client() as c:
+def test_source_document_page(ro_app):
+    with ro_app.client() as c:
         r = c.get("/id/source/000", headers={"Accept": "text/html"})
     assert r.status_code == 200
     assert '<div id="L4"><span class="n">4</span>Voilà deux ans' in r.text
 
 
-def test_ontology_and_context(ro_server):
-    with ro_server.client() as c:
+def test_ontology_and_context(ro_app):
+    with ro_app.client() as c:
         ttl = c.get("/def", headers={"Accept": "text/turtle"})
         assert ttl.status_code == 200
         assert len(list(ox.parse(ttl.content, format=ox.RdfFormat.TURTLE))) > 100

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from api_testlib import TOKEN, in_process
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from api.app import create_app
 from api.settings import Settings
-from api_testlib import TOKEN, in_process
 
 PROBLEM = "application/problem+json"
 pytestmark = pytest.mark.anyio

@@ -6,7 +6,6 @@ from __future__ import annotations
 import httpx
 import pyoxigraph as ox
 import pytest
-
 from api_testlib import BASE, FIXTURE, W3C
 from api_w3c_http import load_http_tests, run_http_test
 from api_w3c_summary import record
@@ -37,34 +36,53 @@ def test_linked_data_over_remote(remote_server, oxigraph_server):
     # load the fixture into the remote store through the Graph Store Protocol (one PUT per named graph)
     data = list(ox.parse(path=str(FIXTURE), base_iri=BASE))
     with remote_server.client() as c:
-        c.post("/sparql", content=b"DROP ALL", headers={"Content-Type": "application/sparql-update", **remote_server.auth()})
+        c.post(
+            "/sparql",
+            content=b"DROP ALL",
+            headers={"Content-Type": "application/sparql-update", **remote_server.auth()},
+        )
         for g in {q.graph_name for q in data}:
             body = ox.serialize([q.triple for q in data if q.graph_name == g], format=ox.RdfFormat.N_TRIPLES)
-            r = httpx.put(oxigraph_server + "/store", params={"graph": g.value}, content=body,
-                          headers={"Content-Type": "application/n-triples"})
+            r = httpx.put(
+                oxigraph_server + "/store",
+                params={"graph": g.value},
+                content=body,
+                headers={"Content-Type": "application/n-triples"},
+            )
             assert r.status_code in (201, 204)
         r = c.get("/id/engagement/1", headers={"Accept": "text/html"})
         assert r.status_code == 200 and "Engagement de test numéro un" in r.text
         assert 'href="/id/epci/200042190"' in r.text and "Voilà deux ans" in r.text
         r = c.get("/id/engagement/1.ttl")
-        assert ox.Triple(ox.NamedNode(BASE + "champ/1-1"), ox.NamedNode("https://boussole.agglo-porteduhainaut.fr/def#engagement"),
-                         ox.NamedNode(BASE + "engagement/1")) in {q.triple for q in ox.parse(r.content, format=ox.RdfFormat.TURTLE)}
+        assert ox.Triple(
+            ox.NamedNode(BASE + "champ/1-1"),
+            ox.NamedNode("https://boussole.agglo-porteduhainaut.fr/def#engagement"),
+            ox.NamedNode(BASE + "engagement/1"),
+        ) in {q.triple for q in ox.parse(r.content, format=ox.RdfFormat.TURTLE)}
         # the default graph is the union of the named graphs, as with the embedded store
         r = c.get("/sparql", params={"query": "SELECT ?l WHERE { <engagement/1> bsl:porteur/skos:prefLabel ?l }"})
         rows = list(ox.parse_query_results(r.content, format=ox.QueryResultsFormat.JSON))
         assert [x["l"].value for x in rows] == ["Communauté d'Agglomération de La Porte du Hainaut"]
-        assert c.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } }"}).status_code == 403
+        assert (
+            c.get(
+                "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } }"}
+            ).status_code
+            == 403
+        )
         sd = c.get("/sparql", headers={"Accept": "text/turtle"})
         assert sd.status_code == 200 and b"void:triples" in sd.content
         assert c.get("/health").json()["backend"] == "remote"
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT ?o WHERE { ?s <http://example.org/p> ?o }",
-    "select ?o where { ?s <http://example.org/p> ?o }",
-    "SELECT ?o { ?s <http://example.org/p> ?o }",
-    "SELECT ?o\nWHERE\n{\n  ?s <http://example.org/p> ?o # a comment with WHERE {\n}",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?o WHERE { ?s <http://example.org/p> ?o }",
+        "select ?o where { ?s <http://example.org/p> ?o }",
+        "SELECT ?o { ?s <http://example.org/p> ?o }",
+        "SELECT ?o\nWHERE\n{\n  ?s <http://example.org/p> ?o # a comment with WHERE {\n}",
+    ],
+)
 def test_remote_select_binds_parameters_whatever_the_spelling(query, oxigraph_server):
     """RemoteBackend.select pre-binds its parameters however the WHERE clause is written (it once replaced the
     exact text ``WHERE {`` and silently dropped them otherwise)."""
@@ -74,9 +92,14 @@ def test_remote_select_binds_parameters_whatever_the_spelling(query, oxigraph_se
     from api.settings import Settings
 
     graph = "http://example.org/bind-test"
-    body = b"<http://example.org/a> <http://example.org/p> \"a\" .\n<http://example.org/b> <http://example.org/p> \"b\" .\n"
-    r = httpx.put(oxigraph_server + "/store", params={"graph": graph}, content=body,
-                  headers={"Content-Type": "application/n-triples"})
+    body = (b"<http://example.org/a> <http://example.org/p> \"a\" .\n"
+            b"<http://example.org/b> <http://example.org/p> \"b\" .\n")
+    r = httpx.put(
+        oxigraph_server + "/store",
+        params={"graph": graph},
+        content=body,
+        headers={"Content-Type": "application/n-triples"},
+    )
     assert r.status_code in (201, 204)
 
     async def run() -> list[dict]:

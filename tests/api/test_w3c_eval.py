@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 import pytest
-
-from urllib.parse import urljoin
-
-from api.sparql_scan import tokenize, unescape_codepoints
 from api_testlib import W3C, W3C_BASE, need_w3c
 from api_w3c_http import MF, RDF, RDFS, UT, Manifest, isomorphic
 from api_w3c_summary import NOTES, record
+
+from api.sparql_scan import tokenize, unescape_codepoints
 
 QT = "http://www.w3.org/2001/sw/DataAccess/tests/test-query#"
 DAWGT = "http://www.w3.org/2001/sw/DataAccess/tests/test-dawg#"
@@ -70,7 +69,11 @@ def solutions_from_rdf(path: Path, iri: str):
 
 def expected_results(iri: str):
     path = local(iri)
-    fmt = {".srx": ox.QueryResultsFormat.XML, ".srj": ox.QueryResultsFormat.JSON, ".tsv": ox.QueryResultsFormat.TSV}.get(path.suffix)
+    fmt = {
+        ".srx": ox.QueryResultsFormat.XML,
+        ".srj": ox.QueryResultsFormat.JSON,
+        ".tsv": ox.QueryResultsFormat.TSV,
+    }.get(path.suffix)
     if fmt is not None:
         res = ox.parse_query_results(path=str(path), format=fmt)
         if isinstance(res, ox.QueryBoolean):
@@ -83,8 +86,25 @@ def expected_results(iri: str):
 
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-DECIMALS = {XSD + t for t in ("integer", "decimal", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-                               "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+DECIMALS = {
+    XSD + t
+    for t in (
+        "integer",
+        "decimal",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 
 
 def value_form(term):
@@ -112,7 +132,9 @@ def same_solutions(a: list[dict], b: list[dict]) -> bool:
         return False
     has_bnodes = any(isinstance(v, ox.BlankNode) for row in a + b for v in row.values())
     if not has_bnodes:
-        key = lambda row: frozenset((k, str(v)) for k, v in row.items())  # noqa: E731
+        def key(row: dict) -> frozenset:
+            return frozenset((k, str(v)) for k, v in row.items())
+
         return Counter(map(key, a)) == Counter(map(key, b))
 
     def shape(row):
@@ -184,7 +206,9 @@ def run_query_eval(m: Manifest, t) -> None:
     else:
         triples = list(res)
         kind, path = expected
-        exp = [q.triple for q in ox.parse(path=str(path), format=rdf_format(path), base_iri=m.one(t, MF + "result").value)]
+        exp = [
+            q.triple for q in ox.parse(path=str(path), format=rdf_format(path), base_iri=m.one(t, MF + "result").value)
+        ]
         assert isomorphic(triples, exp), "graphs differ"
 
 
@@ -196,7 +220,9 @@ def _csv(rows, names) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(names)
     for row in rows:
-        w.writerow([("_:b" if isinstance(row.get(n), ox.BlankNode) else row[n].value) if n in row else "" for n in names])
+        w.writerow(
+            [("_:b" if isinstance(row.get(n), ox.BlankNode) else row[n].value) if n in row else "" for n in names]
+        )
     return out.getvalue()
 
 
@@ -227,7 +253,9 @@ def run_update_eval(m: Manifest, t) -> None:
         path = local(iri)
         return [q.triple for q in ox.parse(path=str(path), format=rdf_format(path), base_iri=iri)]
 
-    assert isomorphic(triples(ox.DefaultGraph()), file_triples(exp_default) if exp_default else []), "default graph differs"
+    assert isomorphic(triples(ox.DefaultGraph()), file_triples(exp_default) if exp_default else []), (
+        "default graph differs"
+    )
     for name, file in exp_named.items():
         assert isomorphic(triples(ox.NamedNode(name)), file_triples(file)), f"graph <{name}> differs"
     extra = {g.value for g in store.named_graphs() if triples(g)} - set(exp_named)
@@ -280,8 +308,10 @@ KNOWN_ENGINE_FAILURES = {
     "property-path/manifest#zero_or_one_set_start": "zero-or-one path with a constant subject on an empty dataset",
     "property-path/manifest#zero_or_one_set_end": "zero-or-one path with a constant object on an empty dataset",
 }
-SUITES = {"manifest-sparql11-query.ttl": "query evaluation + syntax (pyoxigraph)",
-          "manifest-sparql11-update.ttl": "update evaluation + syntax (pyoxigraph)"}
+SUITES = {
+    "manifest-sparql11-query.ttl": "query evaluation + syntax (pyoxigraph)",
+    "manifest-sparql11-update.ttl": "update evaluation + syntax (pyoxigraph)",
+}
 
 
 def run_entry(m: Manifest, t, kind: str) -> None:
@@ -300,7 +330,11 @@ def entry_params() -> list:
     for top, suite in SUITES.items():
         for m, t, kind in collect(top):
             name = t.value.split("data-sparql11/", 1)[-1]
-            marks = [pytest.mark.xfail(reason=KNOWN_ENGINE_FAILURES[name], strict=True)] if name in KNOWN_ENGINE_FAILURES else []
+            marks = (
+                [pytest.mark.xfail(reason=KNOWN_ENGINE_FAILURES[name], strict=True)]
+                if name in KNOWN_ENGINE_FAILURES
+                else []
+            )
             params.append(pytest.param(suite, m, t, kind, id=name, marks=marks))
     return params
 

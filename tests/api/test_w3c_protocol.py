@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-
 from api_testlib import W3C, need_w3c
 from api_w3c_http import Manifest, load_http_tests, run_http_test
 from api_w3c_summary import record
@@ -54,12 +53,37 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 # the classes and properties of the SPARQL 1.1 Service Description vocabulary (§3 of the specification)
 SD_CLASSES = {"Service", "Feature", "Language", "Function", "Aggregate", "EntailmentRegime", "EntailmentProfile",
               "GraphCollection", "Dataset", "Graph", "NamedGraph"}
-SD_PROPERTIES = {"endpoint", "feature", "defaultEntailmentRegime", "entailmentRegime", "defaultSupportedEntailmentProfile",
-                 "supportedEntailmentProfile", "extensionFunction", "extensionAggregate", "languageExtension",
-                 "supportedLanguage", "propertyFeature", "defaultDataset", "availableGraphs", "resultFormat",
-                 "inputFormat", "defaultGraph", "namedGraph", "name", "graph"}
-SD_INSTANCES = {"SPARQL10Query", "SPARQL11Query", "SPARQL11Update", "DereferencesURIs", "UnionDefaultGraph",
-                "RequiresDataset", "EmptyGraphs", "BasicFederatedQuery"}
+SD_PROPERTIES = {
+    "endpoint",
+    "feature",
+    "defaultEntailmentRegime",
+    "entailmentRegime",
+    "defaultSupportedEntailmentProfile",
+    "supportedEntailmentProfile",
+    "extensionFunction",
+    "extensionAggregate",
+    "languageExtension",
+    "supportedLanguage",
+    "propertyFeature",
+    "defaultDataset",
+    "availableGraphs",
+    "resultFormat",
+    "inputFormat",
+    "defaultGraph",
+    "namedGraph",
+    "name",
+    "graph",
+}
+SD_INSTANCES = {
+    "SPARQL10Query",
+    "SPARQL11Query",
+    "SPARQL11Update",
+    "DereferencesURIs",
+    "UnionDefaultGraph",
+    "RequiresDataset",
+    "EmptyGraphs",
+    "BasicFederatedQuery",
+}
 
 
 def _sd(server) -> tuple[ox.Store, str, str]:
@@ -81,13 +105,23 @@ def check_sd(name: str, server) -> None:
         for q in store:
             for term in (q.predicate, q.object):
                 if isinstance(term, ox.NamedNode) and term.value.startswith(SD):
-                    local = term.value[len(SD):]
+                    local = term.value[len(SD) :]
                     assert local in SD_CLASSES | SD_PROPERTIES | SD_INSTANCES, f"unknown sd term {local}"
-        services = [q.subject for q in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(SD + "Service"), None)]
+        services = [
+            q.subject
+            for q in store.quads_for_pattern(
+                None,
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode(SD + "Service"),
+                None,
+            )
+        ]
         assert len(services) == 1
         svc = services[0]
-        langs = [q.object.value for q in store.quads_for_pattern(svc, ox.NamedNode(SD + "supportedLanguage"), None, None)]
-        assert langs and all(x[len(SD):] in SD_INSTANCES for x in langs)
+        langs = [
+            q.object.value for q in store.quads_for_pattern(svc, ox.NamedNode(SD + "supportedLanguage"), None, None)
+        ]
+        assert langs and all(x[len(SD) :] in SD_INSTANCES for x in langs)
         for q in store.quads_for_pattern(None, ox.NamedNode(SD + "namedGraph"), None, None):
             names = list(store.quads_for_pattern(q.object, ox.NamedNode(SD + "name"), None, None))
             assert len(names) == 1 and isinstance(names[0].object, ox.NamedNode)

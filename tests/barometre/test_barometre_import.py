@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import write
 from typer.testing import CliRunner
 
 from barometre import budget, definitions, observations
 from boussole.cli import app
-from conftest import write
 from kg.build import build
 from kg.errors import BoussoleError
 from kg.iris import base_iri, graph

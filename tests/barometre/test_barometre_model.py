@@ -59,7 +59,8 @@ def test_the_starting_point_holds_the_figures_of_the_seeds(graph_store: ox.Store
 def test_qpv_values_are_published_with_the_source_line_of_their_row(graph_store: ox.Store) -> None:
     found = rows(graph_store, """
         PREFIX qb: <http://purl.org/linked-data/cube#>
-        SELECT ?start WHERE { ?o a qb:Observation ; bsl:indicateur ?i ; bsl:zone ?z ; prov:wasDerivedFrom/bsl:ligneDebut ?start .
+        SELECT ?start WHERE { ?o a qb:Observation ; bsl:indicateur ?i ; bsl:zone ?z ;
+        prov:wasDerivedFrom/bsl:ligneDebut ?start .
           ?z bsl:codeQuartier "QN05950M" . FILTER(STRENDS(STR(?i), "/population-qpv")) }""")
     assert "1025" in [r["start"] for r in found]
     line = source_lines(SOURCES_DIR / "003_566489f97034bb41.txt")[1024]

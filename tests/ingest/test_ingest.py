@@ -213,8 +213,10 @@ def test_review_flow_and_reingest_keeps_human_decisions(ingester, data_dir, monk
     cur = review.correct(ingester.store, ref, engagements=["1"], champs=["1-4"], reason="Maison de santé : cohésion sociale (CLS)",
                          author="Camille Martin", now="2025-01-10T09:00:00Z")
     assert cur.source == "humain" and cur.engagements == ["1"] and cur.champs == ["1-4"]
-    human_q = rows(ingester.store, f"""SELECT ?a WHERE {{ GRAPH <{graph('annotations').value}> {{ ?a bsl:statutRevue "corrige" ;
-        prov:wasAttributedTo <{B}personne/camille-martin> ; bsl:justification ?j ; prov:generatedAtTime "2025-01-10T09:00:00Z"^^xsd:dateTime }} }}""")
+    human_q = rows(ingester.store, f"""SELECT ?a WHERE {{ GRAPH <{graph('annotations').value}> {{ ?a bsl:statutRevue
+        "corrige" ;
+        prov:wasAttributedTo <{B}personne/camille-martin> ; bsl:justification ?j ; prov:generatedAtTime
+        "2025-01-10T09:00:00Z"^^xsd:dateTime }} }}""")
     assert len(human_q) == 2
     n = count(ingester.store)
     ingester.ingest(iter_inputs(inputs))                      # re-ingest: nothing changes, the human tag stays current
@@ -272,11 +274,10 @@ def test_dev_set_scores_beat_the_keyword_baseline(data_dir):
 
 def test_on_the_built_store_and_a_rebuild_keeps_deliberations_and_reviews(tmp_path, data_dir):
     """`boussole build` then `ingest` then `review correct` then `build` again: nothing ingested or reviewed is lost."""
-    from kg.build import build
-    from kg.store import open_store
-
     from ingest import review
     from ingest.pipeline import Ingester
+    from kg.build import build
+    from kg.store import open_store
 
     path = tmp_path / "store"
     build(path)

@@ -38,7 +38,11 @@ def test_targets_by_status_with_trend_projected_to_the_horizon(store: ox.Store) 
         ("cible:c-realisation-bville", "atteinte"),
     ]
     at_risk = rows[0]
-    assert (at_risk["valeur_precedente"], at_risk["derniere_periode"], at_risk["derniere_valeur"]) == ("30", "2024-06-30", "28")
+    assert (at_risk["valeur_precedente"], at_risk["derniere_periode"], at_risk["derniere_valeur"]) == (
+        "30",
+        "2024-06-30",
+        "28",
+    )
     assert float(at_risk["projection"]) == pytest.approx(16.0)  # 28 - 2 a year for 6 years
     on_track = rows[3]
     # same period in both data sets: the imported value (20) wins over the starting point (99)
@@ -58,8 +62,15 @@ def test_roadmap_actions_without_a_deliberation_in_their_period(store: ox.Store)
 
 def test_money_per_engagement_from_the_budget_and_from_the_deliberations(store: ox.Store) -> None:
     rows = answer(store, "budget-et-deliberations-par-engagement")
-    table = {(r["exercice"], r["engagement"]): (r["budget_prevu"], r["budget_realise"], r["deliberations"],
-                                                 r["montant_deliberations"]) for r in rows}
+    table = {
+        (r["exercice"], r["engagement"]): (
+            r["budget_prevu"],
+            r["budget_realise"],
+            r["deliberations"],
+            r["montant_deliberations"],
+        )
+        for r in rows
+    }
     assert table == {
         ("2023", "engagement:1"): ("0", "0", "1", "0"),
         # function 0 serves no champ; D5 has no tag and D6 serves no engagement

@@ -8,8 +8,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import BoussoleError
 from kg import iris
+from kg.errors import BoussoleError
 from kg.iris import XSD, base_iri
 from queries import catalogue
 

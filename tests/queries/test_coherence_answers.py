@@ -13,7 +13,7 @@ DEFAULT_PERIOD = {"debut": "2024-01-01", "fin": "2044-12-31"}
 def answer(store: ox.Store, qid: str, **params: str) -> list[dict[str, str]]:
     names, rows = catalogue.table(catalogue.run(store, qid, params))
     assert names == catalogue.get(qid).column_names
-    return [dict(zip(names, r)) for r in rows]
+    return [dict(zip(names, r, strict=False)) for r in rows]
 
 
 def col(rows: list[dict[str, str]], name: str) -> list[str]:
@@ -306,7 +306,8 @@ def test_resources_without_provenance(fixture_store: ox.Store) -> None:
     ("deliberations-sans-engagement", {}),
     ("communes-prioritaires-sans-engagement-1", {"perimetre": "qpv-poches-veille"}),
 ])
-def test_nothing_to_report_when_everything_is_covered(complete_store: ox.Store, qid: str, params: dict[str, str]) -> None:
+def test_nothing_to_report_when_everything_is_covered(complete_store: ox.Store, qid: str,
+                                                      params: dict[str, str]) -> None:
     assert answer(complete_store, qid, **params) == []
 
 
@@ -314,17 +315,32 @@ def test_a_contract_that_serves_a_champ_itself_covers_it(fixture_store: ox.Store
     """A crosswalk link whose contributor is the contract itself (not one of its elements) covers the champ."""
     before = {r["champ"] for r in answer(fixture_store, "champs-sans-contrat", fondement="explicite")}
     assert "champ:3-1" in before
-    contract = next(iter(fixture_store.query(
-        "SELECT ?c WHERE { ?c a ?k . ?k rdfs:subClassOf* bsl:Contrat } LIMIT 1",
-        prefixes={"bsl": "https://boussole.agglo-porteduhainaut.fr/def#",
-                  "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}, use_default_graph_as_union=True)))["c"]
+    contract = next(
+        iter(
+            fixture_store.query(
+                "SELECT ?c WHERE { ?c a ?k . ?k rdfs:subClassOf* bsl:Contrat } LIMIT 1",
+                prefixes={
+                    "bsl": "https://boussole.agglo-porteduhainaut.fr/def#",
+                    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+                },
+                use_default_graph_as_union=True,
+            )
+        )
+    )["c"]
     base = "https://boussole.agglo-porteduhainaut.fr/id/"
     bsl = "https://boussole.agglo-porteduhainaut.fr/def#"
     link, extra = ox.NamedNode(base + "contribution/test-contrat--champ-3-1"), ox.NamedNode(base + "graph/test")
-    added = [ox.Quad(link, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(bsl + "Contribution"), extra),
-             ox.Quad(link, ox.NamedNode(bsl + "contributeur"), contract, extra),
-             ox.Quad(link, ox.NamedNode(bsl + "cible"), ox.NamedNode(base + "champ/3-1"), extra),
-             ox.Quad(link, ox.NamedNode(bsl + "fondement"), ox.NamedNode(bsl + "explicite"), extra)]
+    added = [
+        ox.Quad(
+            link,
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode(bsl + "Contribution"),
+            extra,
+        ),
+        ox.Quad(link, ox.NamedNode(bsl + "contributeur"), contract, extra),
+        ox.Quad(link, ox.NamedNode(bsl + "cible"), ox.NamedNode(base + "champ/3-1"), extra),
+        ox.Quad(link, ox.NamedNode(bsl + "fondement"), ox.NamedNode(bsl + "explicite"), extra),
+    ]
     fixture_store.extend(added)
     try:
         after = {r["champ"] for r in answer(fixture_store, "champs-sans-contrat", fondement="explicite")}

@@ -35,7 +35,9 @@ def test_run_csv_and_json(store_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows and list(rows[0]) == catalogue.get("periodes-contrats").column_names
-    result = runner.invoke(app, ["run", "constats", "-p", "type=numerotation", "-f", "json", "--store", str(store_path)])
+    result = runner.invoke(
+        app, ["run", "constats", "-p", "type=numerotation", "-f", "json", "--store", str(store_path)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["head"]["vars"] == catalogue.get("constats").column_names

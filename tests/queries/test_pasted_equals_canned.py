@@ -48,10 +48,13 @@ def test_pasted_question_gives_the_canned_answer_on_the_real_graph(request: pyte
 
 def test_the_answers_that_were_empty_when_pasted_are_not(fixture_store: ox.Store) -> None:
     """The issue's examples: pasted, these answered 0 rows or zeros because their parameters were unbound."""
-    by_engagement = {r[2].value.rsplit("/", 1)[-1]: int(r[4].value) for r in pasted(fixture_store, "repartition-par-engagement")}
+    by_engagement = {
+        r[2].value.rsplit("/", 1)[-1]: int(r[4].value) for r in pasted(fixture_store, "repartition-par-engagement")
+    }
     assert sum(by_engagement.values()) > 0
-    assert by_engagement == {r[2].value.rsplit("/", 1)[-1]: int(r[4].value)
-                             for r in canned(fixture_store, "repartition-par-engagement")}
+    assert by_engagement == {
+        r[2].value.rsplit("/", 1)[-1]: int(r[4].value) for r in canned(fixture_store, "repartition-par-engagement")
+    }
 
 
 def test_a_non_default_value_reaches_every_parameter_block(fixture_store: ox.Store) -> None:

@@ -4,14 +4,12 @@ chart draws, the target and the status the coherence question computes; the comm
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 import pytest
+from test_browser import LOW_CONTRAST, UNLABELLED, chart_values, rows, shot
 
 from barometre import definitions, observations
 from kg.iris import base_iri
-from test_browser import LOW_CONTRAST, UNLABELLED, chart_values, rows, shot
 
 DEFINITION = """
 indicateurs:

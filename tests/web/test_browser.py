@@ -28,7 +28,8 @@ CURRENT = """
   ?d a bsl:Deliberation .
   { ?a oa:hasTarget ?d ; oa:hasBody ?b ; prov:wasAttributedTo ?ag ; prov:generatedAtTime ?t . ?ag a prov:Person .
     FILTER NOT EXISTS { ?a bsl:statutRevue "remplace" }
-    FILTER NOT EXISTS { ?a2 oa:hasTarget ?d ; prov:wasAttributedTo ?ag2 ; prov:generatedAtTime ?t2 . ?ag2 a prov:Person .
+    FILTER NOT EXISTS { ?a2 oa:hasTarget ?d ; prov:wasAttributedTo ?ag2 ; prov:generatedAtTime ?t2 . ?ag2 a
+        prov:Person .
                         FILTER NOT EXISTS { ?a2 bsl:statutRevue "remplace" } FILTER(?t2 > ?t) } }
   UNION
   { ?a oa:hasTarget ?d ; oa:hasBody ?b ; prov:wasAttributedTo ?ag . FILTER NOT EXISTS { ?ag a prov:Person }
@@ -73,7 +74,8 @@ def test_dashboard_charts_show_the_numbers_of_the_graph(page, web_store):
 
     # amounts per engagement = SPARQL sum of the amounts the same deliberations cite
     amounts = {r["e"]: float(r["m"]) for r in rows(web_store, """SELECT ?e (SUM(?m) AS ?m) WHERE {
-        { SELECT DISTINCT ?d ?e WHERE {""" + CURRENT + """ { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e } } }
+        { SELECT DISTINCT ?d ?e WHERE {""" + CURRENT + """ { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b
+        bsl:engagement ?e } } }
         ?d bsl:montant ?m } GROUP BY ?e""")}
     money = chart_values(page, "chart-montants")
     assert float(money["Engagement 1"]) == amounts[base_iri() + "engagement/1"] == 370000.0
@@ -95,7 +97,8 @@ def test_dashboard_charts_show_the_numbers_of_the_graph(page, web_store):
     cells = page.eval_on_selector_all("#matrice-couverture td.cellule",
                                       "els => els.map(e => [+e.dataset.explicite, +e.dataset.propose])")
     links = {r["f"]: int(r["n"]) for r in rows(web_store, """SELECT ?f (COUNT(?c) AS ?n) WHERE {
-        ?c a bsl:Contribution ; bsl:contributeur ?x ; bsl:cible ?t ; bsl:fondement ?fd . BIND(STRAFTER(STR(?fd), "#") AS ?f)
+        ?c a bsl:Contribution ; bsl:contributeur ?x ; bsl:cible ?t ; bsl:fondement ?fd . BIND(STRAFTER(STR(?fd), "#")
+        AS ?f)
         { ?t a bsl:Engagement } UNION { ?t a bsl:ChampIntervention }
         FILTER EXISTS { { ?x bsl:contrat ?k } UNION { ?x a/rdfs:subClassOf* bsl:Contrat } } } GROUP BY ?f""")}
     assert sum(c[0] for c in cells) == links.get("explicite", 0)
@@ -191,7 +194,8 @@ def test_review_deliberations_end_to_end(page, web_store, server):
     page.goto("/review?statut=revue")
     card = page.locator(f"article.carte[data-deliberation='{D1}']")
     assert sorted(card.locator("tr.courante").evaluate_all("els => els.map(e => e.dataset.corps)")) == [
-        "CONDITIONS DE VIE ET HABITAT", "Rattraper les retards de développement et agir là où un accompagnement équitable est nécessaire",
+        "CONDITIONS DE VIE ET HABITAT", "Rattraper les retards de développement et agir là où un accompagnement "
+        "équitable est nécessaire",
         "ÉDUCATION ET RÉUSSITE ÉDUCATIVE"]
     shot(page, "review-done")
 
@@ -251,7 +255,8 @@ UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), s
 
 LOW_CONTRAST = """() => {
   const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
-  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v
+        <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
                      return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
   const bg = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
                        if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c; } return [255, 255, 255]; };
@@ -260,7 +265,8 @@ LOW_CONTRAST = """() => {
     if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
     const st = getComputedStyle(el); const r = el.getBoundingClientRect();
     if (st.visibility === 'hidden' || st.display === 'none' || r.width < 2 || r.height < 2 || r.left < -1000) continue;
-    const L1 = lum(rgb(st.color)), L2 = lum(bg(el)); const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);
+    const L1 = lum(rgb(st.color)), L2 = lum(bg(el)); const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) +
+        0.05);
     const size = parseFloat(st.fontSize), large = size >= 24 || (size >= 18.66 && +st.fontWeight >= 700);
     if (ratio < (large ? 3 : 4.5)) bad.push(`${el.tagName} «${el.textContent.trim().slice(0, 40)}» ${ratio.toFixed(2)}`);
   }
