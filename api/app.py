@@ -6,14 +6,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
-from collections import defaultdict
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import disable_created_metrics, generate_latest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -21,16 +23,19 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.staticfiles import StaticFiles
 
 import web
-from api import coherence_routes, conneg, deliberation_routes, graph_store, linked_data, service_description
+from api import coherence_routes, limits, conneg, deliberation_routes, graph_store, linked_data, service_description
 from api.backends import make_backend
+from api.limits import BodyLimitMiddleware, client_key
 from api.query_runner import QueryError, QueryRequest
 from api.settings import Settings
 from api.sparql_protocol import ProtocolError, bearer_ok, read_operation
-from api.sparql_scan import ScanError, check_remote_access
+from api.sparql_scan import ScanError
 from kg.iris import prefixes
 
 HERE = Path(__file__).resolve().parent
 RDF_OFFERS = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
+HEALTH_TIMEOUT = 5.0
+log = logging.getLogger("boussole.api")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -38,12 +43,22 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 
 class Metrics:
+    """The service's Prometheus metrics (prometheus-client), in a registry of their own (one per app)."""
+
     def __init__(self) -> None:
-        self.requests: dict[tuple[str, str, int], int] = defaultdict(int)
-        self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * (len(LATENCY_BUCKETS) + 1))
-        self.sums: dict[str, float] = defaultdict(float)
-        self.counts: dict[str, int] = defaultdict(int)
+        disable_created_metrics()  # the *_created series mean nothing to this service's dashboards
+        self.registry = CollectorRegistry()
+        self.requests = Counter("boussole_requests", "HTTP requests by route, method and status.",
+                                ["route", "method", "status"], registry=self.registry)
+        self.errors = Counter("boussole_request_errors", "HTTP responses with status >= 400, by route.", ["route"],
+                              registry=self.registry)
+        self.latency = Histogram("boussole_request_duration_seconds", "Request latency.", ["route"],
+                                 buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.state = Gauge("boussole_backend", "Numbers the backend reports (workers alive, restarts, timeouts…).",
+                           ["name"], registry=self.registry)
         self.started = time.time()
+        Gauge("boussole_uptime_seconds", "Seconds since the service started.",
+              registry=self.registry).set_function(lambda: time.time() - self.started)
 
     @staticmethod
     def route(path: str) -> str:
@@ -54,39 +69,15 @@ class Metrics:
 
     def observe(self, path: str, method: str, status: int, seconds: float) -> None:
         route = self.route(path)
-        self.requests[(route, method, status)] += 1
-        self.sums[route] += seconds
-        self.counts[route] += 1
-        b = self.buckets[route]
-        for k, limit in enumerate(LATENCY_BUCKETS):
-            if seconds <= limit:
-                b[k] += 1
-        b[-1] += 1
+        self.requests.labels(route, method, str(status)).inc()
+        if status >= 400:
+            self.errors.labels(route).inc()
+        self.latency.labels(route).observe(seconds)
 
-    def render(self, extra: dict[str, float]) -> str:
-        lines = ["# HELP boussole_requests_total HTTP requests by route, method and status.",
-                 "# TYPE boussole_requests_total counter"]
-        for (route, method, status), n in sorted(self.requests.items()):
-            lines.append(f'boussole_requests_total{{route="{route}",method="{method}",status="{status}"}} {n}')
-        lines += ["# HELP boussole_request_errors_total HTTP responses with status >= 400, by route.",
-                  "# TYPE boussole_request_errors_total counter"]
-        errors: dict[str, int] = defaultdict(int)
-        for (route, _, status), n in self.requests.items():
-            if status >= 400:
-                errors[route] += n
-        for route, n in sorted(errors.items()):
-            lines.append(f'boussole_request_errors_total{{route="{route}"}} {n}')
-        lines += ["# HELP boussole_request_duration_seconds Request latency.", "# TYPE boussole_request_duration_seconds histogram"]
-        for route in sorted(self.counts):
-            for k, limit in enumerate(LATENCY_BUCKETS):
-                lines.append(f'boussole_request_duration_seconds_bucket{{route="{route}",le="{limit}"}} {self.buckets[route][k]}')
-            lines.append(f'boussole_request_duration_seconds_bucket{{route="{route}",le="+Inf"}} {self.buckets[route][-1]}')
-            lines.append(f'boussole_request_duration_seconds_sum{{route="{route}"}} {self.sums[route]:.6f}')
-            lines.append(f'boussole_request_duration_seconds_count{{route="{route}"}} {self.counts[route]}')
-        for name, value in extra.items():
-            lines += [f"# TYPE boussole_{name} gauge", f"boussole_{name} {value}"]
-        lines.append(f"boussole_uptime_seconds {time.time() - self.started:.1f}")
-        return "\n".join(lines) + "\n"
+    def render(self, backend_numbers: dict[str, float]) -> bytes:
+        for name, value in backend_numbers.items():
+            self.state.labels(name).set(value)
+        return generate_latest(self.registry)
 
 
 class MetricsMiddleware:
@@ -164,18 +155,23 @@ def create_app(settings: Settings) -> FastAPI:
             expose_headers=["Content-Type", "Location", "Content-Disposition"],
             max_age=3600,
         )
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.state.token_guesses = limits.Attempts(settings.login_attempts_per_minute)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(coherence_routes.router(env))
     app.include_router(deliberation_routes.router())
     if backend.kind == "embedded":  # the pages read a pyoxigraph store; before the "/" route below, so they own it
         web.mount(app, store_provider=backend.current_store, write_token=lambda: settings.write_token,
-                  writer=backend.write, query_page="/ui", sources_dir=settings.sources_dir)
+                  writer=backend.write, query_page="/ui", sources_dir=settings.sources_dir, runner=backend.call)
 
     def root(request: Request) -> str:
+        """The service's own address: the configured public URL, else the address it is bound to (never the Host
+        header a client sends, which anyone can forge)."""
         if settings.public_url:
             return settings.public_url.rstrip("/")
-        return f"{request.url.scheme}://{request.url.netloc}"
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        return f"http://{host}:{settings.port}"
 
     def page(name: str, **ctx) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(**ctx), headers={"Vary": "Accept"})
@@ -190,7 +186,12 @@ def create_app(settings: Settings) -> FastAPI:
     def check_write(request: Request) -> None:
         if not settings.writable:
             raise QueryError(403, "this endpoint is read-only (no write token is configured)")
+        guesses = app.state.token_guesses
+        wait = guesses.blocked(client_key(request))
+        if wait:
+            raise ProtocolError(429, "too many wrong tokens from your address; retry later", {"Retry-After": str(int(wait) + 1)})
         if not bearer_ok(request, settings.write_token):
+            guesses.failed(client_key(request))
             raise ProtocolError(401, "writes need 'Authorization: Bearer <token>'", {"WWW-Authenticate": 'Bearer realm="boussole"'})
 
     @app.exception_handler(ProtocolError)
@@ -204,11 +205,16 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(request, exc: Exception):
-        return _error(500, f"internal error: {type(exc).__name__}: {exc}")
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error(500, "internal error; the service log has the details")
 
     @app.exception_handler(ScanError)
     async def _scan_error(request, exc: ScanError):
         return _error(exc.status, str(exc))
+
+    @app.exception_handler(limits.BodyTooLarge)
+    async def _too_large(request, exc: limits.BodyTooLarge):
+        return _error(413, exc.detail)
 
     # -------------------------------------------------------------------------------------- SPARQL protocol
 
@@ -224,14 +230,14 @@ def create_app(settings: Settings) -> FastAPI:
             if media == "text/html":
                 return ui_page(request)
             data = await stats.get()
-            endpoint = settings.public_url.rstrip("/") + "/sparql" if settings.public_url else str(request.url).split("?")[0]
+            endpoint = root(request) + "/sparql"
             return rdf_response(service_description.service_description(settings, endpoint, data), media, request.method == "HEAD")
         if op.kind == "update":
             check_write(request)
-            check_remote_access(op.text, settings.federation_allow_list)
+            await limits.vet_operation(op.text, settings, update=True)
             await backend.update(op.text, op.using, op.using_named, settings.base_iri)
             return Response(status_code=204)
-        check_remote_access(op.text, settings.federation_allow_list)
+        own_dataset = await limits.vet_operation(op.text, settings)
         authenticated = bearer_ok(request, settings.write_token)
         req = QueryRequest(
             query=op.text,
@@ -240,10 +246,11 @@ def create_app(settings: Settings) -> FastAPI:
             prefixes=prefixes(settings.base_iri),
             default_graph=op.default_graph,
             named_graphs=op.named_graphs,
+            union_default_graph=not own_dataset,
             cap_bytes=None if authenticated or not settings.max_result_bytes else settings.max_result_bytes,
             stream_threshold=settings.stream_threshold,
         )
-        result = await backend.query(req, settings.timeout)
+        result = await backend.query(req, settings.timeout, client_key(request))
         headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
         ctype = conneg.content_type(result.media_type)
         if result.body is not None:
@@ -297,6 +304,8 @@ def create_app(settings: Settings) -> FastAPI:
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if request.method == "HEAD":
             return Response(b"", media_type=conneg.content_type(media), headers=headers)
+        if not backend.dump_slots_free():
+            raise QueryError(503, "too many dumps are being downloaded at once; retry in a minute")
         return StreamingResponse(backend.dump(fmt), media_type=conneg.content_type(media), headers=headers)
 
     @app.get("/dump.nq")
@@ -411,15 +420,19 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/health")
     async def health(request: Request):
-        info = {"status": "ok", "timeout_s": settings.timeout, "writable": settings.writable, **backend.health()}
-        if backend.kind == "embedded" and info.get("workers_alive", 1) == 0:
-            info["status"] = "degraded"
-        return JSONResponse(info, status_code=200 if info["status"] == "ok" else 503)
+        """200 when a query worker answers, the reader threads and the writer are free and the store can be
+        written (with a token); else 503 with the problems."""
+        problems = await backend.check(HEALTH_TIMEOUT)
+        info = {"status": "ok" if not problems else "unwell", "timeout_s": settings.timeout,
+                "writable": settings.writable, **backend.health()}
+        if problems:
+            info["problems"] = problems
+        return JSONResponse(info, status_code=200 if not problems else 503, headers={"Cache-Control": "no-store"})
 
     @app.get("/metrics")
     async def metrics_endpoint(request: Request):
         h = backend.health()
         extra = {k: float(v) for k, v in h.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        return PlainTextResponse(metrics.render(extra), media_type="text/plain; version=0.0.4")
+        return Response(metrics.render(extra), media_type=CONTENT_TYPE_LATEST)
 
     return app

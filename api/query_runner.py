@@ -7,8 +7,15 @@ query and serialises the results with pyoxigraph's own serialisers; the bytes tr
 - Timeout: the event loop never blocks (waiting on the pipe happens in a thread); when the deadline passes,
   the worker is killed (SIGKILL), a fresh one is started in the background, and the request gets 503.
   Other requests keep being served by the other workers.
-- Snapshot refresh: a read-only store sees the data as of its opening. Every request carries the pool's
-  *generation*; after a write the generation is bumped and a worker reopens its store before its next query.
+- Snapshot refresh: a worker opens a *view*, a directory nobody writes (a checkpoint made by the store's owner
+  after each write, see :mod:`api.store_owner`). Every request names the current view; a worker whose open view
+  is older reopens before evaluating.
+- Memory: each worker runs under ``RLIMIT_AS`` (``query_memory_mb``); a query that needs more dies alone and its
+  client gets 422 with the limit, the worker is replaced.
+- Fair share: when more than one client is active, one client holds at most ``per_client_workers`` workers, and
+  a freed worker goes to the waiting client that holds the fewest.
+- Calls: ``call("module:function", args)`` runs ``function(view, *args)`` in a worker under the same deadline
+  (the pages that scan the whole graph: dashboard, SHACL validation).
 - Result cap: for anonymous requests the worker buffers the serialisation and gives up past
   ``max_result_bytes`` (403 with a message). Authenticated requests are streamed: the first
   ``stream_threshold`` bytes are buffered (so errors still get a proper status), then chunks are forwarded
@@ -23,6 +30,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,7 +53,7 @@ class QueryRequest:
     prefixes: dict[str, str]
     default_graph: list[str] | None = None
     named_graphs: list[str] | None = None
-    union_default_graph: bool = True
+    union_default_graph: bool = True  # False when the query has its own FROM / FROM NAMED
     cap_bytes: int | None = None
     stream_threshold: int = 1_000_000
 
@@ -116,12 +124,33 @@ def _open(path: str):
     return read_only_view(path)
 
 
+def _limit_memory(megabytes: int) -> None:
+    if megabytes > 0:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _call(store, payload, conn) -> None:
+    import importlib
+
+    target, args = payload
+    module, _, name = target.partition(":")
+    try:
+        result = getattr(importlib.import_module(module), name)(store, *args)
+    except MemoryError:
+        conn.send(("error", 422, "the page needed more memory than a query may use"))
+        return
+    conn.send(("value", result))
+
+
 def _run_query(store, req: QueryRequest, conn) -> None:
     import pyoxigraph as ox
 
     kwargs: dict = {"base_iri": req.base_iri, "prefixes": req.prefixes}
     if req.default_graph is None and req.named_graphs is None:
-        kwargs["use_default_graph_as_union"] = req.union_default_graph
+        kwargs["use_default_graph_as_union"] = req.union_default_graph  # a FROM clause of the query then applies
     else:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in (req.default_graph or [])]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in (req.named_graphs or [])]
@@ -130,8 +159,8 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     except SyntaxError as exc:
         conn.send(("error", 400, f"malformed query: {exc}"))
         return
-    except ValueError as exc:
-        conn.send(("error", 400, f"bad request: {exc}"))
+    except (ValueError, RuntimeError) as exc:  # e.g. "The custom function <…> is not supported"
+        conn.send(("error", 400, f"the query cannot be evaluated: {exc}"))
         return
     if isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
         kind = "boolean" if isinstance(results, ox.QueryBoolean) else "tabular"
@@ -166,55 +195,60 @@ def _run_query(store, req: QueryRequest, conn) -> None:
         if out.streaming:
             conn.send_bytes(b"")
             return
-        status = 400 if isinstance(exc, (SyntaxError, ValueError, TypeError)) else 500
+        if isinstance(exc, MemoryError):
+            conn.send(("error", 422, "the query needed more memory than a query may use; narrow it or add a LIMIT"))
+            return
+        status = 400 if isinstance(exc, (SyntaxError, ValueError, TypeError, RuntimeError)) else 500
         conn.send(("error", status, f"query evaluation failed: {exc}"))
         return
     out.finish(kind)
 
 
-def worker_main(conn, store_path: str) -> None:
-    """Entry point of a worker process."""
+def worker_main(conn, memory_mb: int = 0) -> None:
+    """Entry point of a worker process: evaluate queries and calls on the view each message names."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        store = _open(store_path)
-    except Exception as exc:  # noqa: BLE001
-        conn.send(("fatal", str(exc)))
-        return
-    generation = 0
+    _limit_memory(memory_mb)
+    store, opened = None, None
     conn.send(("ready",))
     while True:
         try:
             msg = conn.recv()
         except (EOFError, OSError):
             return
-        op, gen, payload = msg
+        op, view, payload = msg
         if op == "stop":
             return
-        if gen != generation:
-            del store
-            store = _open(store_path)
-            generation = gen
-        try:
-            _run_query(store, payload, conn)
-        except (OSError, RuntimeError) as exc:
-            # the primary may have compacted files away under our snapshot: reopen once and retry
+        if op == "ping":
+            conn.send(("pong",))
+            continue
+        if view != opened:
+            store = None  # close the older view first
             try:
-                store = _open(store_path)
+                store = _open(view)
+            except Exception as exc:  # noqa: BLE001 - reported to the client
+                opened = None
+                conn.send(("error", 503, f"the store cannot be read: {exc}"))
+                continue
+            opened = view
+        try:
+            if op == "call":
+                _call(store, payload, conn)
+            else:
                 _run_query(store, payload, conn)
-            except Exception as exc2:  # noqa: BLE001
-                conn.send(("error", 500, f"store error: {exc2 or exc}"))
+        except MemoryError:
+            conn.send(("error", 422, "the query needed more memory than a query may use; narrow it"))
         except Exception as exc:  # noqa: BLE001
-            conn.send(("error", 500, f"query failed: {exc}"))
+            conn.send(("error", 500, f"query failed: {type(exc).__name__}"))
 
 
 # --------------------------------------------------------------------------------------------- pool side
 
 
 class _Worker:
-    def __init__(self, ctx, store_path: str):
+    def __init__(self, ctx, memory_mb: int):
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
-        self.process = ctx.Process(target=worker_main, args=(child, store_path), daemon=True)
+        self.process = ctx.Process(target=worker_main, args=(child, memory_mb), daemon=True)
         self.process.start()
         child.close()
         if not parent.poll(60):
@@ -223,7 +257,7 @@ class _Worker:
         msg = parent.recv()
         if msg[0] != "ready":
             self.kill()
-            raise RuntimeError(f"query worker could not open the store: {msg[1]}")
+            raise RuntimeError(f"query worker could not start: {msg[1:]}")
 
     def kill(self) -> None:
         try:
@@ -242,30 +276,39 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed number of query workers; requests wait for a free one (within the same deadline)."""
+    """A fixed number of query workers, shared fairly between clients, each request within its deadline.
 
-    def __init__(self, store_path: str, size: int = 2):
-        self.store_path = str(store_path)
+    ``view`` is a callable giving the directory that workers read (the current snapshot of the store).
+    """
+
+    RECENT_S = 10.0  # a client is "active" for this long after its last request
+
+    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0):
+        self.view = view
         self.size = size
-        self.generation = 0
+        self.memory_mb = memory_mb
+        self.per_client = per_client or max(1, size - 1)
         self.ctx = mp.get_context("spawn")
         self.threads = ThreadPoolExecutor(max_workers=size * 2 + 2, thread_name_prefix="boussole-query")
-        self.idle: asyncio.Queue[_Worker] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.free: list[_Worker] = []
+        self.waiters: deque[tuple[str, asyncio.Future]] = deque()
+        self.active: Counter[str] = Counter()
+        self.seen: dict[str, float] = {}
         self.restarts = 0
         self.timeouts = 0
+        self.refused = 0
+        self.memory_kills = 0
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self.idle = asyncio.Queue()
         workers = await asyncio.gather(*[self.loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size)])
-        for w in workers:
-            self.idle.put_nowait(w)
+        self.free.extend(workers)
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.ctx, self.store_path)
+        w = _Worker(self.ctx, self.memory_mb)
         with self._lock:
             self._workers.add(w)
         return w
@@ -282,20 +325,72 @@ class WorkerPool:
         for attempt in range(5):
             try:
                 fresh = await self.loop.run_in_executor(self.threads, self._spawn)
-                self.idle.put_nowait(fresh)
-                return
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - retried, then /health reports the missing worker
                 await asyncio.sleep(0.5 * (attempt + 1))
+                continue
+            self.free.append(fresh)
+            self._dispatch()
+            return
 
-    def _release(self, w: _Worker) -> None:
-        if w.alive():
-            self.idle.put_nowait(w)
-        else:
+    # ------------------------------------------------------------------ fair share
+
+    def _cap(self, now: float) -> int:
+        recent = sum(1 for t in self.seen.values() if now - t < self.RECENT_S)
+        return self.per_client if recent > 1 else self.size
+
+    def _dispatch(self) -> None:
+        """Give free workers to waiting requests: the client holding the fewest workers first, within its cap."""
+        now = time.monotonic()
+        cap = self._cap(now)
+        while self.free and self.waiters:
+            best = None
+            for k, (client, fut) in enumerate(self.waiters):
+                if fut.done() or self.active[client] >= cap:
+                    continue
+                if best is None or self.active[client] < self.active[self.waiters[best][0]]:
+                    best = k
+            if best is None:
+                return
+            client, fut = self.waiters[best]
+            del self.waiters[best]
+            self.active[client] += 1
+            fut.set_result(self.free.pop())
+
+    async def _acquire(self, client: str, timeout: float) -> _Worker:
+        now = time.monotonic()
+        if not client.startswith("/"):  # internal callers ("/health") are no client of their own
+            self.seen[client] = now
+        if len(self.seen) > 10_000:
+            self.seen = {c: t for c, t in self.seen.items() if now - t < self.RECENT_S}
+        fut = self.loop.create_future()
+        self.waiters.append((client, fut))
+        self._dispatch()
+        await asyncio.wait({fut}, timeout=timeout)
+        if fut.done():
+            return fut.result()
+        fut.cancel()
+        try:
+            self.waiters.remove((client, fut))
+        except ValueError:
+            pass
+        self.timeouts += 1
+        if self.active[client] >= self._cap(time.monotonic()) and self.active[client] < self.size:
+            self.refused += 1
+            raise QueryError(429, f"too many queries of yours are running at once ({self.active[client]}); "
+                                  "wait for them to finish, other clients get their share first")
+        raise QueryError(503, f"the server is busy: no query worker became free within {timeout:g} s; retry later")
+
+    def _done(self, w: _Worker, client: str, *, kill: bool = False) -> None:
+        self.active[client] -= 1
+        if self.active[client] <= 0:
+            del self.active[client]
+        if kill or not w.alive():
             asyncio.ensure_future(self._replace(w))
+        else:
+            self.free.append(w)
+        self._dispatch()
 
-    def bump(self) -> None:
-        """The store changed: workers reopen their read-only view before their next query."""
-        self.generation += 1
+    # ------------------------------------------------------------------ state
 
     @property
     def alive_workers(self) -> int:
@@ -307,39 +402,70 @@ class WorkerPool:
             workers = list(self._workers)
         for w in workers:
             try:
-                w.conn.send(("stop", 0, None))
+                w.conn.send(("stop", None, None))
             except OSError:
                 pass
             w.kill()
         self.threads.shutdown(wait=False, cancel_futures=True)
 
-    async def run(self, req: QueryRequest, timeout: float) -> QueryResult:
+    async def ping(self, timeout: float) -> bool:
+        """True when a worker answers within ``timeout`` (``/health``)."""
+        try:
+            worker = await self._acquire("/health", timeout)
+        except QueryError:
+            return False
+        try:
+            worker.conn.send(("ping", None, None))
+            msg = await self._recv(worker, time.monotonic() + timeout, timeout, "/health")
+        except (QueryError, OSError):
+            return False
+        self._done(worker, "/health")
+        return msg == ("pong",)
+
+    # ------------------------------------------------------------------ running
+
+    async def call(self, target: str, args: tuple, timeout: float, client: str = "?"):
+        """``target(view, *args)`` in a worker (``"module:function"``); 503 past the deadline."""
         deadline = time.monotonic() + timeout
+        worker = await self._acquire(client, timeout)
         try:
-            worker = await asyncio.wait_for(self.idle.get(), timeout)
-        except asyncio.TimeoutError:
-            self.timeouts += 1
-            raise QueryError(503, f"the server is busy: no query worker became free within {timeout:g} s; retry later")
-        try:
-            worker.conn.send(("query", self.generation, req))
+            worker.conn.send(("call", self.view(), (target, args)))
         except OSError:
-            asyncio.ensure_future(self._replace(worker))
+            self._done(worker, client, kill=True)
             raise QueryError(503, "a query worker died; retry")
-        msg = await self._recv(worker, deadline, timeout)
+        msg = await self._recv(worker, deadline, timeout, client)
+        self._done(worker, client)
+        if msg[0] == "value":
+            return msg[1]
+        if msg[0] == "error":
+            raise QueryError(msg[1], msg[2])
+        raise QueryError(500, "unexpected worker answer")
+
+    async def run(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+        deadline = time.monotonic() + timeout
+        worker = await self._acquire(client, timeout)
+        try:
+            worker.conn.send(("query", self.view(), req))
+        except OSError:
+            self._done(worker, client, kill=True)
+            raise QueryError(503, "a query worker died; retry")
+        msg = await self._recv(worker, deadline, timeout, client)
         tag = msg[0]
         if tag == "done":
-            self._release(worker)
+            self._done(worker, client)
             _, media, kind, data = msg
             return QueryResult(200, media, body=data, kind=kind)
         if tag == "error":
-            self._release(worker)
+            self._done(worker, client)
             raise QueryError(msg[1], msg[2])
         if tag == "start":
-            return QueryResult(200, msg[1], chunks=self._stream(worker, deadline, timeout))
-        self._release(worker)
+            return QueryResult(200, msg[1], chunks=self._stream(worker, deadline, timeout, client))
+        self._done(worker, client)
         raise QueryError(500, f"unexpected worker answer {tag!r}")
 
-    async def _recv(self, worker: _Worker, deadline: float, timeout: float, raw: bool = False):
+    async def _recv(self, worker: _Worker, deadline: float, timeout: float, client: str, raw: bool = False):
+        """The worker's next message; on death or timeout the worker is replaced and the error raised."""
+
         def wait():
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not worker.conn.poll(remaining):
@@ -349,33 +475,39 @@ class WorkerPool:
         try:
             msg = await self.loop.run_in_executor(self.threads, wait)
         except (EOFError, OSError):
-            asyncio.ensure_future(self._replace(worker))
-            raise QueryError(500, "the query worker crashed (out of memory?)")
+            worker.process.join(1)
+            code = worker.process.exitcode
+            self._done(worker, client, kill=True)
+            if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV) and self.memory_mb:
+                self.memory_kills += 1
+                raise QueryError(422, f"query stopped: it needed more than the {self.memory_mb} MiB of memory a "
+                                      "query may use on this endpoint (narrow it or add a LIMIT)")
+            raise QueryError(500, f"the query worker stopped unexpectedly (exit code {code})")
         except asyncio.CancelledError:
-            asyncio.ensure_future(self._replace(worker))
+            self._done(worker, client, kill=True)
             raise
         if msg is None:
             self.timeouts += 1
-            asyncio.ensure_future(self._replace(worker))
+            self._done(worker, client, kill=True)
             raise QueryError(
                 503, f"query stopped: it ran longer than the {timeout:g} s timeout of this endpoint (add a LIMIT or narrow it)"
             )
         return msg
 
-    async def _stream(self, worker: _Worker, deadline: float, timeout: float) -> AsyncIterator[bytes]:
+    async def _stream(self, worker: _Worker, deadline: float, timeout: float, client: str) -> AsyncIterator[bytes]:
         state = "running"
         try:
             while True:
-                data = await self._recv(worker, deadline, timeout, raw=True)
+                data = await self._recv(worker, deadline, timeout, client, raw=True)
                 if not data:
                     state = "finished"
                     break
                 yield data
         except QueryError:
-            state = "replaced"  # _recv already replaces the worker
+            state = "replaced"  # _recv already replaced the worker
             return
         finally:
             if state == "finished":
-                self._release(worker)
+                self._done(worker, client)
             elif state == "running":  # client went away mid-stream: the worker is still writing, kill it
-                asyncio.ensure_future(self._replace(worker))
+                self._done(worker, client, kill=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from api.settings import Settings
 
+H11_MAX_HEADERS = 64 * 1024  # request line + headers; a longer GET query is refused (431): POST it instead
+
 
 def serve(
     store_path: Path | str | None = None,
@@ -33,6 +35,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.http_protocol import GuardedH11Protocol
 
     settings = Settings.load(
         config,
@@ -49,8 +52,10 @@ def serve(
         public_url=public_url,
     )
     app = create_app(settings)
+    GuardedH11Protocol.header_timeout = settings.header_timeout
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, http=GuardedH11Protocol, timeout_keep_alive=settings.keep_alive_timeout,
+                h11_max_incomplete_event_size=H11_MAX_HEADERS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,6 +53,17 @@ class Settings:
     ontology_file: Path = REPO_ROOT / "ontology" / "boussole.ttl"
     sources_dir: Path = REPO_ROOT / "kg" / "sources"
     base_iri: str = field(default_factory=base_iri)
+    # limits (docs/reliability.md): every one is answered with a clear 4xx
+    max_body_bytes: int = 2_000_000  # request body of anonymous requests (413 beyond)
+    max_write_body_bytes: int = 200_000_000  # request body with the write token (Graph Store uploads)
+    max_query_bytes: int = 1_000_000  # SPARQL query or update text (413 beyond)
+    max_query_depth: int = 100  # nesting of braces, parentheses, brackets and '!' (400 beyond)
+    query_memory_mb: int = 2048  # address space of a query worker (422 for a query that needs more; 0 = none)
+    per_client_workers: int = 0  # workers one client may hold while others are active (0 = workers - 1, >= 1)
+    max_dumps: int = 2  # dumps streamed at once (503 beyond)
+    header_timeout: float = 10.0  # seconds to receive a request's headers (slow clients are disconnected)
+    keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept
+    login_attempts_per_minute: int = 10  # wrong tokens per client and minute before 429
 
     @property
     def writable(self) -> bool:
