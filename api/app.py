@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -31,6 +32,7 @@ from api.settings import Settings
 from api.sparql_protocol import ProtocolError, bearer_ok, read_operation
 from api.sparql_scan import ScanError
 from kg.iris import prefixes
+from kg.spreadsheet import neutralise_csv
 
 HERE = Path(__file__).resolve().parent
 RDF_OFFERS = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
@@ -107,6 +109,11 @@ class MetricsMiddleware:
 
 def _error(status: int, message: str, headers: dict | None = None) -> Response:
     return PlainTextResponse(message + "\n", status_code=status, headers=headers or {})
+
+
+def from_browser(request: Request) -> bool:
+    """A browser's request (its downloads end up in spreadsheets), not a program's."""
+    return "sec-fetch-mode" in request.headers or "mozilla" in request.headers.get("user-agent", "").lower()
 
 
 def read_examples(folder: Path) -> list[dict]:
@@ -254,7 +261,10 @@ def create_app(settings: Settings) -> FastAPI:
         headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
         ctype = conneg.content_type(result.media_type)
         if result.body is not None:
-            return Response(b"" if request.method == "HEAD" else result.body, media_type=ctype, headers=headers)
+            body = result.body
+            if result.media_type == "text/csv" and from_browser(request):  # bound for a spreadsheet
+                body = await asyncio.to_thread(neutralise_csv, body)
+            return Response(b"" if request.method == "HEAD" else body, media_type=ctype, headers=headers)
         return StreamingResponse(result.chunks, media_type=ctype, headers=headers)
 
     # -------------------------------------------------------------------------------------- graph store

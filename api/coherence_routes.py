@@ -16,6 +16,7 @@ from jinja2 import Environment
 from api import conneg
 from api.query_runner import QueryError
 from kg.errors import BoussoleError
+from kg.spreadsheet import neutralise
 from kg.iris import base_iri
 from kg.sources import SHAPES_FILE
 from queries import catalogue
@@ -75,7 +76,7 @@ def router(env: Environment) -> APIRouter:
             out = io.StringIO()
             writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
             writer.writeheader()
-            writer.writerows({c: (v if v is not None else "") for c, v in row.items()} for row in values)
+            writer.writerows({c: neutralise(v) for c, v in row.items()} for row in values)
             return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'inline; filename="{question.id}.csv"'})
         base = base_iri()

@@ -34,8 +34,12 @@ from collections import Counter, deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from api import conneg
+
+
+RECYCLE_AT = 0.6  # share of the memory cap past which a worker is replaced after its query
 
 
 class QueryError(Exception):
@@ -274,6 +278,13 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def address_space_mb(self) -> float:
+        try:
+            pages = int(Path(f"/proc/{self.process.pid}/statm").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
 
 class WorkerPool:
     """A fixed number of query workers, shared fairly between clients, each request within its deadline.
@@ -384,6 +395,8 @@ class WorkerPool:
         self.active[client] -= 1
         if self.active[client] <= 0:
             del self.active[client]
+        if not kill and self.memory_mb and w.address_space_mb() > RECYCLE_AT * self.memory_mb:
+            kill = True  # a big query left its heap grown: recycle the worker before a small query hits the cap
         if kill or not w.alive():
             asyncio.ensure_future(self._replace(w))
         else:

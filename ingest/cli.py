@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg.errors import BoussoleError
+from kg.spreadsheet import neutralise
 from kg.store import DEFAULT_STORE, open_store
 
 console = Console()
@@ -84,7 +85,7 @@ def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Pat
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=["id", "engagements", "champs", "score", "evidence"], lineterminator="\n")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)  # opened in spreadsheets
         sys.stdout.write(buf.getvalue())
     for where, reason in skipped:
         err.print(f"[yellow]ignorée[/yellow] {where} : {reason}")
