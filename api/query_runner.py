@@ -39,6 +39,7 @@ from pathlib import Path
 from api import conneg
 
 
+HEAVY_S = 60.0  # how long a client whose query hit the timeout is kept off the last free worker
 RECYCLE_AT = 0.6  # share of the memory cap past which a worker is replaced after its query
 
 
@@ -306,6 +307,7 @@ class WorkerPool:
         self.waiters: deque[tuple[str, asyncio.Future]] = deque()
         self.active: Counter[str] = Counter()
         self.seen: dict[str, float] = {}
+        self.heavy: dict[str, float] = {}  # client -> until when: its queries ran into the timeout lately
         self.restarts = 0
         self.timeouts = 0
         self.refused = 0
@@ -355,9 +357,12 @@ class WorkerPool:
         cap = self._cap(now)
         while self.free and self.waiters:
             best = None
+            heavy_busy = sum(n for c, n in self.active.items() if self.heavy.get(c, 0) > now)
             for k, (client, fut) in enumerate(self.waiters):
                 if fut.done() or self.active[client] >= cap:
                     continue
+                if self.heavy.get(client, 0) > now and heavy_busy >= self.size - 1 and self.size > 1:
+                    continue  # clients whose queries ran into the timeout share all workers but one
                 if best is None or self.active[client] < self.active[self.waiters[best][0]]:
                     best = k
             if best is None:
@@ -501,6 +506,10 @@ class WorkerPool:
             raise
         if msg is None:
             self.timeouts += 1
+            if not client.startswith("/"):
+                self.heavy[client] = time.monotonic() + HEAVY_S
+                if len(self.heavy) > 10_000:
+                    self.heavy = {c: t for c, t in self.heavy.items() if t > time.monotonic()}
             self._done(worker, client, kill=True)
             raise QueryError(
                 503, f"query stopped: it ran longer than the {timeout:g} s timeout of this endpoint (add a LIMIT or narrow it)"
