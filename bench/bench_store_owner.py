@@ -103,7 +103,8 @@ def main() -> None:
     ref = os.environ.get("BENCH_BASELINE", "a1bf86a")
     work = Path(tempfile.mkdtemp(prefix="bench-owner-"))
     try:
-        source = make_store(work / "store", size)
+        source = work / "store"
+        make_store(source, size)
         trees = {f"baseline ({ref})": tree_of(ref, work / "baseline"), "this tree": REPO}
         results: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
         for _ in range(runs):  # alternate the two, so that the shared machine's load hits both alike

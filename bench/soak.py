@@ -80,7 +80,8 @@ def main() -> None:
     timeout = os.environ.get("SOAK_TIMEOUT", "10")
     work = Path(tempfile.mkdtemp(prefix="soak-"))
     try:
-        store = make_store(work / "store", size)
+        store = work / "store"
+        make_store(store, size)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([sys.executable, "-m", "api.server", "--store", str(store), "--port", str(port),

@@ -36,11 +36,30 @@ def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, qu
         return 2
     total = count_inputs(inputs)
     ing = Ingester(store)
+    done = [0]
+
+    def progress(n: int, where) -> None:
+        done[0] = n
+        bar.update(task, completed=n, description=str(where)[-50:])
+
+    disk_error = None
     with Progress(TextColumn("[bold]Ingestion"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err, disable=quiet) as bar:
         task = bar.add_task("", total=total or None)
-        summary = ing.ingest(iter_inputs(inputs), progress=lambda n, where: bar.update(task, completed=n, description=str(where)[-50:]))
-    store.flush()
+        try:
+            summary = ing.ingest(iter_inputs(inputs), progress=progress)
+            store.flush()
+        except OSError as exc:  # the disk (full, gone): say so in French, with what was done, no traceback
+            disk_error = exc
+            summary = None
+    if disk_error is not None:
+        err.print(f"[red]Écriture impossible dans {store_path} : {_disk_reason(disk_error)}.[/red]")
+        if summary is None:
+            err.print(f"L'ingestion s'est arrêtée après {done[0]} entrée(s) sur {total}.")
+        err.print("Libérez de la place puis relancez la même commande : une ingestion relancée ne duplique rien "
+                  "et complète ce qui manque.")
+        if summary is None:
+            return 2
     t = Table(title="Résumé de l'ingestion")
     t.add_column("lues", justify="right"); t.add_column("enregistrées", justify="right")
     t.add_column("mises à jour", justify="right"); t.add_column("inchangées", justify="right"); t.add_column("ignorées", justify="right")
@@ -48,7 +67,18 @@ def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, qu
     console.print(t)
     for where, reason in summary.skipped:
         console.print(f"[yellow]ignorée[/yellow] {where} : {reason}")
+    if disk_error is not None:
+        return 2
     return 1 if summary.skipped else 0
+
+
+def _disk_reason(exc: OSError) -> str:
+    text = str(exc)
+    if "No space left" in text or getattr(exc, "errno", None) == 28:
+        return "le disque est plein"
+    if "Read-only" in text or "Permission denied" in text:
+        return "le dossier du magasin n'est pas accessible en écriture"
+    return f"erreur du disque ({text.splitlines()[0][:200]})"
 
 
 def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Path | None = None) -> int:

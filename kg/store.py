@@ -1,10 +1,12 @@
 """Opening the embedded pyoxigraph store on disk, with one owner at a time.
 
-pyoxigraph documents opening a store read-only while another process writes it as undefined behaviour. So a
-process that writes a store first takes an exclusive lock on it (a ``flock`` on ``.<name>.lock`` beside it) and
-holds it while the store is open; readers of a store that has a writing owner open a *view* instead: a checkpoint
-(``Store.backup``: hard links, made by the owner after each write) in ``.<name>.views/``, a directory nobody
-writes. A reader of a store without owner takes a shared lock, which keeps writers out while it reads.
+pyoxigraph documents opening a store read-only while another process writes it as undefined behaviour. So the
+service (``boussole serve``), which keeps a store open for hours, holds a lock on it (a ``flock`` on
+``.<name>.lock`` beside it): exclusive when it writes, shared when it only reads. While the service writes a store,
+other processes read a *view* of it instead: a checkpoint (``Store.backup``: hard links, made by the service after
+each write) in ``.<name>.views/``, a directory nobody writes. A command that writes (``boussole ingest``,
+``build``) is refused while the service holds either lock. (A command holds no lock itself: a pyoxigraph
+``Store`` cannot tell when it is closed; so a read-only service started *during* an ingest is not excluded.)
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ def views_dir(path: Path | str) -> Path:
 
 
 def take_lock(path: Path | str, *, exclusive: bool) -> bool:
-    """Take the owner (``exclusive``) or reader lock of the store at ``path`` for this process; False if another
-    process holds a conflicting lock. A lock this process already holds is kept (and upgraded when asked)."""
+    """Take the owner (``exclusive``) or reader lock of the store at ``path`` for this process until
+    :func:`release_lock`; False if another process holds a conflicting lock. A lock already held is kept (and
+    upgraded when asked)."""
     key = Path(path).resolve()
     held = _held.get(key)
     if held is not None and (held[1] or not exclusive):
@@ -66,6 +69,24 @@ def release_lock(path: Path | str) -> None:
         os.close(held[0])  # closing the descriptor releases the flock
 
 
+def lock_is_free(path: Path | str, *, exclusive: bool) -> bool:
+    """Whether no other process (a service) holds a lock that conflicts with ``exclusive``; nothing is kept."""
+    key = Path(path).resolve()
+    if key in _held:
+        return True
+    try:
+        fd = os.open(lock_path(key), os.O_RDONLY)
+    except OSError:
+        return True  # no lock file: no service has ever owned this store
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # releases the probe's lock
+
+
 def latest_view(path: Path | str) -> Path | None:
     """The newest checkpoint its owner made of the store at ``path``, if any."""
     folder = views_dir(path)
@@ -88,7 +109,7 @@ def open_store(path: Path | str = DEFAULT_STORE, *, read_only: bool = False, cre
             raise BoussoleError(f"{path}: no store here; run `boussole build --store {path}` first")
     try:
         if read_only:
-            if take_lock(path, exclusive=False):
+            if lock_is_free(path, exclusive=False):
                 return read_only_view(path)
             view = latest_view(path)
             if view is None:
@@ -96,9 +117,9 @@ def open_store(path: Path | str = DEFAULT_STORE, *, read_only: bool = False, cre
                                     "retry in a moment")
             return read_only_view(view)
         path.mkdir(parents=True, exist_ok=True)
-        if not take_lock(path, exclusive=True):
-            raise BoussoleError(f"{path}: another process (a `boussole serve`?) is using this store; stop it, or send "
-                                "the writes through the server")
+        if not lock_is_free(path, exclusive=True):
+            raise BoussoleError(f"{path}: a `boussole serve` is using this store; stop it, or send the writes "
+                                "through the service")
         return ox.Store(str(path))
     except OSError as exc:
         hint = " (is another boussole process using it? use a read-only command or stop it)" if "lock" in str(exc).lower() else ""

@@ -363,7 +363,7 @@ def test_no_process_opens_the_store_while_the_server_writes_it(server: Server, t
     from kg.store import open_store
 
     store_path = Path(server.process.args[server.process.args.index("--store") + 1])
-    with pytest.raises(BoussoleError, match="another process"):
+    with pytest.raises(BoussoleError, match="boussole serve"):
         open_store(store_path)
     r = httpx.post(server.url + "/sparql", content=b"INSERT DATA { <urn:vue> <urn:p> 'vu' }",
                    headers={**AUTH, "Content-Type": "application/sparql-update"}, timeout=30)
