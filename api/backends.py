@@ -156,12 +156,18 @@ class EmbeddedBackend(Backend):
 
     async def call(self, target: str, args: tuple = (), client: str = "?"):
         """``target(view, *args)`` in a query worker, under the endpoint's timeout (pages that scan the graph)."""
+        await self._fresh_view()
         return await self.pool.call(target, args, self.settings.timeout, client)
 
     async def _in_thread(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.readers, fn, *args)
 
+    async def _fresh_view(self) -> None:
+        if self.owner.stale:  # written since the last view: make one first, so that a client reads its writes
+            await asyncio.get_running_loop().run_in_executor(self.writer_thread, self.owner.refresh)
+
     async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+        await self._fresh_view()
         return await self.pool.run(req, timeout, client)
 
     async def _write(self, fn):

@@ -1,7 +1,8 @@
 """The service's one owner of the on-disk store: it alone opens it read-write; query workers read views.
 
-After each write the owner makes a checkpoint of the store (``Store.backup``: hard links, a few milliseconds) in
-``.<name>.views/<n>``. Workers open the newest view read-only: nobody writes a view, so no process ever reads
+After a write, before the next query is dispatched, the owner makes a checkpoint of the store (``Store.backup``:
+a memtable flush and hard links, tens of milliseconds) in ``.<name>.views/<n>``; a burst of writes without reads
+between them costs one checkpoint. Workers open the newest view read-only: nobody writes a view, so no process ever reads
 files another process is writing (pyoxigraph documents that as undefined behaviour). A view is deleted once it is
 older than the newest by more than ``grace`` seconds (the longest a query can still be reading it).
 
@@ -39,6 +40,7 @@ class StoreOwner:
         self.write_error: str | None = None  # the last write that failed, until a write succeeds
         self.publish_error: str | None = None
         self._needs_reopen = False
+        self.stale = False  # written since the last view
         self._superseded: dict[Path, float] = {}
         self._lock = threading.RLock()
 
@@ -97,6 +99,7 @@ class StoreOwner:
                 self.publish_error = f"readers see the data as of an earlier write: {exc}"
                 raise
             self.publish_error = None
+            self.stale = False
             if self.view_path != self.path:
                 self._superseded[self.view_path] = time.monotonic()
             self.view_path = target
@@ -127,7 +130,7 @@ class StoreOwner:
         self._needs_reopen = False
 
     def write(self, job):
-        """``job(store)`` on the read-write store, then a new view. Called by one writer at a time."""
+        """``job(store)`` on the read-write store; readers see it from the next view. One writer at a time."""
         with self._lock:
             if self._needs_reopen:
                 try:
@@ -143,11 +146,17 @@ class StoreOwner:
                 self.write_error = str(exc)
                 raise
             self.write_error = None
+            self.stale = True
+        return result
+
+    def refresh(self) -> None:
+        """Make the view the readers need, if the store was written since the last one (writer thread)."""
+        if not self.stale:
+            return
         try:
             self.publish()
         except OSError as exc:
             log.warning("the write is stored but no view could be made: %s", exc)
-        return result
 
     def probe(self) -> str | None:
         """Why the store cannot be written now (``/health``), or None."""

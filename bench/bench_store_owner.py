@@ -1,4 +1,5 @@
-"""One owner of the store (#16.5): point lookup, 4-client throughput and write latency, this tree against a
+"""One owner of the store (#16.5): point lookup, 4-client throughput, write latency and the first
+lookup after a write (which waits for the new view), this tree against a
 baseline tree (a git ref, default ``BENCH_BASELINE=a1bf86a``: workers opening the live store read-only) in the
 same run, on the same synthetic store; medians over repeated runs.
 
@@ -69,14 +70,16 @@ def measure(served: Served, repeats: int, rounds: int, writes: int) -> dict[str,
             t = time.perf_counter()
             c.get("/sparql", params={"query": lookup}, headers=ACCEPT).raise_for_status()
             times.append(time.perf_counter() - t)
-        write_times = []
+        write_times, read_after = [], []
         for k in range(writes):
             t = time.perf_counter()
             r = c.post("/sparql", content=f"INSERT DATA {{ <urn:bench:{k}> <urn:bench:p> {k} }}".encode(),
                        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"})
             r.raise_for_status()
             write_times.append(time.perf_counter() - t)
+            t = time.perf_counter()
             c.get("/sparql", params={"query": lookup}, headers=ACCEPT).raise_for_status()  # first read after it
+            read_after.append(time.perf_counter() - t)
 
     mix = [QUERIES[name] for name in ("point-lookup", "commune-year", "by-engagement-year")]
 
@@ -91,6 +94,7 @@ def measure(served: Served, repeats: int, rounds: int, writes: int) -> dict[str,
     with ThreadPoolExecutor(4) as pool:
         done = sum(pool.map(client, range(4)))
     return {"lookup_ms": statistics.median(times) * 1000, "write_ms": statistics.median(write_times) * 1000,
+            "read_after_ms": statistics.median(read_after) * 1000,
             "qps4": done / (time.perf_counter() - start)}
 
 
@@ -119,7 +123,8 @@ def main() -> None:
         print("| measure | " + " | ".join(names) + " | this / baseline |")
         print("| --- | --- | --- | --- |")
         for key, label in (("lookup_ms", "point lookup (ms)"), ("qps4", "4 clients, mix (q/s)"),
-                           ("write_ms", "one-triple write (ms)")):
+                           ("write_ms", "one-triple write (ms)"),
+                           ("read_after_ms", "point lookup just after a write (ms)")):
             values = [statistics.median(r[key] for r in results[n]) for n in names]
             print(f"| {label} | {values[0]:.1f} | {values[1]:.1f} | {values[1] / values[0]:.2f}× |")
     finally:

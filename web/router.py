@@ -213,7 +213,15 @@ def fiche(request: Request, path: str) -> HTMLResponse:
 async def dashboard(request: Request) -> HTMLResponse:
     runner = _cfg(request).runner
     if runner is not None:  # under the service's query timeout, in a worker that can be stopped
-        data = await runner("web.data_access:dashboard", client=request.client.host if request.client else "?")
+        try:
+            data = await runner("web.data_access:dashboard", client=request.client.host if request.client else "?")
+        except Exception as exc:  # the runner's errors carry an HTTP status: timeout, busy, memory
+            status = getattr(exc, "status", None)
+            if status not in (422, 429, 503):
+                raise
+            return render(request, "error.html", status, title="Tableau de bord indisponible",
+                          message="Le calcul du tableau de bord a dépassé le temps ou la mémoire permis à une "
+                                  "requête, ou le service est très sollicité. Réessayez dans un moment.")
     else:
         data = await run_in_threadpool(da.dashboard, _store(request))
     svg = {
