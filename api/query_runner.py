@@ -381,20 +381,30 @@ class WorkerPool:
         fut = self.loop.create_future()
         self.waiters.append((client, fut))
         self._dispatch()
-        await asyncio.wait({fut}, timeout=timeout)
+        try:
+            await asyncio.wait({fut}, timeout=timeout)
+        except asyncio.CancelledError:  # the client went away while waiting: give back what it may have got
+            self._abandon(client, fut)
+            raise
         if fut.done():
             return fut.result()
-        fut.cancel()
-        try:
-            self.waiters.remove((client, fut))
-        except ValueError:
-            pass
+        self._abandon(client, fut)
         self.timeouts += 1
         if self.active[client] >= self._cap(time.monotonic()) and self.active[client] < self.size:
             self.refused += 1
             raise QueryError(429, f"too many queries of yours are running at once ({self.active[client]}); "
                                   "wait for them to finish, other clients get their share first")
         raise QueryError(503, f"the server is busy: no query worker became free within {timeout:g} s; retry later")
+
+    def _abandon(self, client: str, fut: asyncio.Future) -> None:
+        if fut.done() and not fut.cancelled():
+            self._done(fut.result(), client)
+            return
+        fut.cancel()
+        try:
+            self.waiters.remove((client, fut))
+        except ValueError:
+            pass
 
     def _done(self, w: _Worker, client: str, *, kill: bool = False) -> None:
         self.active[client] -= 1

@@ -13,6 +13,9 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     remote_query = "http://127.0.0.1:7878/query"  # remote SPARQL store instead of the embedded one
     remote_update = "http://127.0.0.1:7878/update"
     remote_store = "http://127.0.0.1:7878/store"
+    # limits and timeouts (docs/reliability.md): max_body_bytes, max_write_body_bytes, max_query_bytes,
+    # max_query_depth, query_memory_mb, per_client_workers, max_dumps, header_timeout, keep_alive_timeout,
+    # login_attempts_per_minute
 
 Environment: ``BOUSSOLE_WRITE_TOKEN``, ``BOUSSOLE_BASE_IRI`` (see :mod:`kg.iris`).
 """
