@@ -36,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tenacity import AsyncRetrying, stop_after_attempt, wait_incrementing
+
 from api import conneg
 
 
@@ -335,15 +337,15 @@ class WorkerPool:
         """Kill ``w`` and put a fresh worker in the pool (in the background)."""
         self.restarts += 1
         await self.loop.run_in_executor(self.threads, self._discard, w)
-        for attempt in range(5):
-            try:
-                fresh = await self.loop.run_in_executor(self.threads, self._spawn)
-            except Exception:  # noqa: BLE001 - retried, then /health reports the missing worker
-                await asyncio.sleep(0.5 * (attempt + 1))
-                continue
-            self.free.append(fresh)
-            self._dispatch()
+        try:
+            async for attempt in AsyncRetrying(stop=stop_after_attempt(5), wait=wait_incrementing(0.5, 0.5),
+                                               reraise=True):
+                with attempt:
+                    fresh = await self.loop.run_in_executor(self.threads, self._spawn)
+        except Exception:  # noqa: BLE001 - /health reports the missing worker
             return
+        self.free.append(fresh)
+        self._dispatch()
 
     # ------------------------------------------------------------------ fair share
 

@@ -2,7 +2,8 @@
 check that every acknowledged write is in the store. Not a test: ``python -m bench.soak``.
 
 Parameters (environment): ``SOAK_SIZE`` deliberations (200000), ``SOAK_SECONDS`` of load (900), ``SOAK_CLIENTS``
-(32), ``SOAK_ABUSIVE`` share of clients that only abuse (0.10), ``SOAK_WORKERS`` (2), ``SOAK_TIMEOUT`` (10 s).
+(32), ``SOAK_ABUSIVE`` share of clients that only abuse (0.10), ``SOAK_WORKERS`` (2), ``SOAK_TIMEOUT`` (10 s),
+``SOAK_THINK`` seconds between two requests of a well-behaved client ("1,4": uniform; abusive clients: 0.05–0.3).
 Each client has an address of its own (127.0.0.x), as distinct users would. Reports: errors of well-behaved
 requests, their p99 under load against the idle p99, memory of the service (main process + workers) at the start
 and end of the load, acknowledged writes found after ``kill -9``.
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -42,17 +44,18 @@ def rss_mb(pid: int) -> float:
     return sum(int(x) for x in out.stdout.split()) / 1024
 
 
-def well_behaved(c: httpx.Client, rng: random.Random) -> tuple[bool, float]:
+def well_behaved(c: httpx.Client, rng: random.Random) -> tuple[str, float]:
+    """One request of the mix: its outcome ("200", another status, or the exception's name) and its latency."""
     t = time.perf_counter()
     try:
         if rng.random() < 0.15:
             r = c.get("/id/engagement/1", headers={"Accept": "text/turtle"})
         else:
             r = c.get("/sparql", params={"query": rng.choice(MIX)}, headers=ACCEPT)
-        ok = r.status_code == 200
-    except httpx.HTTPError:
-        ok = False
-    return ok, time.perf_counter() - t
+        outcome = str(r.status_code)
+    except httpx.HTTPError as exc:
+        outcome = type(exc).__name__
+    return outcome, time.perf_counter() - t
 
 
 def abusive(c: httpx.Client, rng: random.Random) -> None:
@@ -99,11 +102,13 @@ def main() -> None:
         with httpx.Client(base_url=url, timeout=60) as c:
             idle = [well_behaved(c, rng) for _ in range(200)]
         idle_p99 = statistics.quantiles([t for _, t in idle], n=100)[98]
+        think = [float(x) for x in os.environ.get("SOAK_THINK", "1,4").split(",")]
 
         stop = threading.Event()
         lock = threading.Lock()
         latencies: list[float] = []
-        errors = [0]
+        outcomes: Counter[str] = Counter()
+        abusive_sent = [0]
         acked: list[str] = []
         n_abusive = max(1, round(clients * abusive_share))
 
@@ -114,12 +119,15 @@ def main() -> None:
                 while not stop.is_set():
                     if k < n_abusive:
                         abusive(c, local)
+                        with lock:
+                            abusive_sent[0] += 1
+                        time.sleep(local.uniform(0.05, 0.3))
                     else:
-                        ok, t = well_behaved(c, local)
+                        outcome, t = well_behaved(c, local)
                         with lock:
                             latencies.append(t)
-                            errors[0] += not ok
-                    time.sleep(local.uniform(0.05, 0.3))
+                            outcomes[outcome] += 1
+                        time.sleep(local.uniform(*think))
 
         def writer() -> None:
             headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
@@ -163,8 +171,11 @@ def main() -> None:
         print(f"\n### soak: {size} deliberations, {seconds:.0f} s, {clients} clients ({n_abusive} abusive), "
               f"{workers} workers, timeout {timeout} s\n")
         print("| measure | value |\n| --- | --- |")
-        print(f"| well-behaved requests | {len(latencies)} |")
-        print(f"| errors of well-behaved requests | {errors[0]} ({errors[0] / max(1, len(latencies)):.2%}) |")
+        errors = sum(n for o, n in outcomes.items() if o != "200")
+        print(f"| well-behaved requests (think time {think[0]:g}–{think[1]:g} s) | {len(latencies)} |")
+        print(f"| abusive requests | {abusive_sent[0]} ({abusive_sent[0] / max(1, abusive_sent[0] + len(latencies)):.0%}) |")
+        print(f"| errors of well-behaved requests | {errors} ({errors / max(1, len(latencies)):.2%}): "
+              + ", ".join(f"{o} × {n}" for o, n in sorted(outcomes.items()) if o != "200") + " |")
         print(f"| idle p99 (ms) | {idle_p99 * 1000:.0f} |")
         print(f"| p99 under load (ms) | {p99 * 1000:.0f} ({p99 / idle_p99:.1f}× idle) |")
         print(f"| memory, start → end of load (MB) | {memory_start:.0f} → {memory_end:.0f} "
