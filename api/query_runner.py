@@ -13,7 +13,9 @@ query and serialises the results with pyoxigraph's own serialisers; the bytes tr
 - Memory: each worker runs under ``RLIMIT_AS`` (``query_memory_mb``); a query that needs more dies alone and its
   client gets 422 with the limit, the worker is replaced.
 - Fair share: when more than one client is active, one client holds at most ``per_client_workers`` workers, and
-  a freed worker goes to the waiting client that holds the fewest.
+  a freed worker goes to the waiting client that holds the fewest. For a minute after one of its queries ran into
+  the timeout, a client's queries share all workers but one with other such clients, under a quarter of the
+  timeout (only while other clients are active).
 - Calls: ``call("module:function", args)`` runs ``function(view, *args)`` in a worker under the same deadline
   (the pages that scan the whole graph: dashboard, SHACL validation).
 - Result cap: for anonymous requests the worker buffers the serialisation and gives up past
@@ -42,6 +44,7 @@ from api import conneg
 
 
 HEAVY_S = 60.0  # how long a client whose query hit the timeout is kept off the last free worker
+HEAVY_TIMEOUT_SHARE = 4  # and runs its queries with timeout / 4
 RECYCLE_AT = 0.6  # share of the memory cap past which a worker is replaced after its query
 
 
@@ -456,6 +459,7 @@ class WorkerPool:
 
     async def call(self, target: str, args: tuple, timeout: float, client: str = "?"):
         """``target(view, *args)`` in a worker (``"module:function"``); 503 past the deadline."""
+        timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
         worker = await self._acquire(client, timeout)
         try:
@@ -471,7 +475,16 @@ class WorkerPool:
             raise QueryError(msg[1], msg[2])
         raise QueryError(500, "unexpected worker answer")
 
+    def _deadline(self, client: str, timeout: float) -> float:
+        """While other clients are active, a client whose query ran into the timeout lately gets a quarter of it: it
+        burns less of everyone's workers."""
+        now = time.monotonic()
+        if self.heavy.get(client, 0) > now and self._cap(now) < self.size:
+            return timeout / HEAVY_TIMEOUT_SHARE
+        return timeout
+
     async def run(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+        timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
         worker = await self._acquire(client, timeout)
         try:
@@ -524,7 +537,9 @@ class WorkerPool:
                     self.heavy = {c: t for c, t in self.heavy.items() if t > time.monotonic()}
             self._done(worker, client, kill=True)
             raise QueryError(
-                503, f"query stopped: it ran longer than the {timeout:g} s timeout of this endpoint (add a LIMIT or narrow it)"
+                503, f"query stopped: it ran longer than the {timeout:g} s timeout of this endpoint (add a LIMIT or narrow "
+                     "it); while the service is busy, the next queries of a client whose query ran into the timeout get "
+                     f"a {HEAVY_TIMEOUT_SHARE}th of it for {HEAVY_S:g} s"
             )
         return msg
 
