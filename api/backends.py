@@ -26,6 +26,7 @@ from kg.errors import BoussoleError
 from kg.iris import prefixes
 
 _END = object()
+SETTLE_S = 3.0  # seconds without writes after which the readers get a view with the writes compacted
 
 
 def _term(value: str | None) -> ox.NamedNode | ox.DefaultGraph:
@@ -141,8 +142,19 @@ class EmbeddedBackend(Backend):
     async def start(self) -> None:
         await asyncio.to_thread(self.owner.open)
         await self.pool.start()
+        if self.owner.writable:
+            self._settler = asyncio.ensure_future(self._settle_views())
+
+    async def _settle_views(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(SETTLE_S)
+            if not self.owner.settled and not self.write_lock.locked():
+                await loop.run_in_executor(self.writer_thread, self.owner.settle, SETTLE_S)
 
     async def close(self) -> None:
+        if getattr(self, "_settler", None) is not None:
+            self._settler.cancel()
         await self.pool.close()
         self.readers.shutdown(wait=False, cancel_futures=True)
         self.owner.close()

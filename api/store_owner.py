@@ -41,6 +41,8 @@ class StoreOwner:
         self.publish_error: str | None = None
         self._needs_reopen = False
         self.stale = False  # written since the last view
+        self.settled = True  # the last view was made after the writes' background compaction
+        self.last_write = 0.0
         self._superseded: dict[Path, float] = {}
         self._lock = threading.RLock()
 
@@ -146,7 +148,21 @@ class StoreOwner:
                 raise
             self.write_error = None
             self.stale = True
+            self.settled = False
+            self.last_write = time.monotonic()
         return result
+
+    def settle(self, quiet: float) -> None:
+        """Once no write came for ``quiet`` seconds, make one more view: a view made right after writes holds
+        each write's small flushed file, which readers search one by one, until RocksDB's background compaction
+        in the owner merges them; the new view has the merged files (writer thread)."""
+        if self.settled or time.monotonic() - self.last_write < quiet:
+            return
+        try:
+            self.publish()
+            self.settled = True
+        except OSError as exc:
+            log.warning("no settled view could be made: %s", exc)
 
     def refresh(self) -> None:
         """Make the view the readers need, if the store was written since the last one (writer thread)."""
