@@ -15,12 +15,13 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.settings import Settings
-from api.sparql_scan import ScanError, check_nesting, check_remote_access, has_dataset_clause
+from api.sparql_scan import check_nesting, check_remote_access, has_dataset_clause
+from kg.errors import PayloadTooLarge
 
 
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int):
-        super().__init__(413, f"the request body is larger than the {limit} bytes this endpoint accepts")
+        super().__init__(413, f"le corps de la requête dépasse les {limit} octets acceptés par ce service")
 
 
 def _bearer(scope: Scope) -> bytes | None:
@@ -67,7 +68,7 @@ class BodyLimitMiddleware:
             try:
                 message = await asyncio.wait_for(receive(), self.settings.header_timeout * 3)
             except asyncio.TimeoutError:
-                raise HTTPException(408, "the request body arrives too slowly") from None
+                raise HTTPException(408, "le corps de la requête arrive trop lentement") from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 complete = not message.get("more_body", False)
@@ -81,8 +82,8 @@ class BodyLimitMiddleware:
 def _vet(text: str, settings: Settings, *, update: bool) -> bool:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > settings.max_query_bytes:
-        raise ScanError(f"the {'update' if update else 'query'} is {size} bytes long; this endpoint accepts up to "
-                        f"{settings.max_query_bytes}", 413)
+        raise PayloadTooLarge(f"la {'mise à jour' if update else 'requête'} fait {size} octets ; ce service en accepte "
+                              f"au plus {settings.max_query_bytes}")
     check_nesting(text, settings.max_query_depth)
     check_remote_access(text, settings.federation_allow_list)
     return False if update else has_dataset_clause(text)
@@ -94,7 +95,7 @@ async def vet_operation(text: str, settings: Settings, *, update: bool = False) 
     Returns whether a query names its own dataset (``FROM``), so that the union default graph is not forced on it.
     """
     if len(text) > settings.max_query_bytes:  # characters >= bytes / 4: refused without scanning it
-        raise ScanError(f"the text is longer than the {settings.max_query_bytes} bytes this endpoint accepts", 413)
+        raise PayloadTooLarge(f"le texte dépasse les {settings.max_query_bytes} octets acceptés par ce service")
     return await asyncio.to_thread(_vet, text, settings, update=update)
 
 

@@ -27,6 +27,7 @@ query and serialises the results with pyoxigraph's own serialisers; the bytes tr
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -41,18 +42,15 @@ from pathlib import Path
 from tenacity import AsyncRetrying, stop_after_attempt, wait_incrementing
 
 from api import conneg
+from kg.errors import (Forbidden, InvalidQuery, NotAcceptable, ResourceLimit, StoreError, Timeout,
+                       TooManyRequests, Unavailable)
+
+log = logging.getLogger("boussole.query")
 
 
 HEAVY_S = 60.0  # how long a client whose query hit the timeout is kept off the last free worker
 HEAVY_TIMEOUT_SHARE = 4  # and runs its queries with timeout / 4
 RECYCLE_AT = 0.6  # share of the memory cap past which a worker is replaced after its query
-
-
-class QueryError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass
@@ -150,7 +148,7 @@ def _call(store, payload, conn) -> None:
     try:
         result = getattr(importlib.import_module(module), name)(store, *args)
     except MemoryError:
-        conn.send(("error", 422, "the page needed more memory than a query may use"))
+        conn.send(("error", ResourceLimit("la page demandait plus de mémoire que permis à une requête")))
         return
     conn.send(("value", result))
 
@@ -160,17 +158,19 @@ def _run_query(store, req: QueryRequest, conn) -> None:
 
     kwargs: dict = {"base_iri": req.base_iri, "prefixes": req.prefixes}
     if req.default_graph is None and req.named_graphs is None:
-        kwargs["use_default_graph_as_union"] = req.union_default_graph  # a FROM clause of the query then applies
+        kwargs["use_default_graph_as_union"] = req.union_default_graph
     else:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in (req.default_graph or [])]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in (req.named_graphs or [])]
     try:
         results = store.query(req.query, **kwargs)
     except SyntaxError as exc:
-        conn.send(("error", 400, f"malformed query: {exc}"))
+        from kg.querying import syntax_message
+
+        conn.send(("error", InvalidQuery(f"requête mal formée : {syntax_message(req.query, exc)}")))
         return
-    except (ValueError, RuntimeError) as exc:  # e.g. "The custom function <…> is not supported"
-        conn.send(("error", 400, f"the query cannot be evaluated: {exc}"))
+    except (ValueError, RuntimeError) as exc:  # e.g. "The custom function <…> is not supported": once, 400
+        conn.send(("error", InvalidQuery(f"la requête ne peut pas être évaluée : {exc}")))
         return
     if isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
         kind = "boolean" if isinstance(results, ox.QueryBoolean) else "tabular"
@@ -182,7 +182,7 @@ def _run_query(store, req: QueryRequest, conn) -> None:
         table = conneg.GRAPH_FORMATS
     if media is None:
         offered = ", ".join(m for m in table if not m.startswith(("application/json", "application/xml", "text/xml", "text/plain", "application/x-")))
-        conn.send(("error", 406, f"no acceptable format for {kind} results; this endpoint offers: {offered}"))
+        conn.send(("error", NotAcceptable(f"aucun format acceptable pour ces résultats ({kind}) ; formats offerts : {offered}")))
         return
     fmt = table[media]
     out = _Out(conn, media, req.cap_bytes, req.stream_threshold)
@@ -193,23 +193,19 @@ def _run_query(store, req: QueryRequest, conn) -> None:
             results.serialize(out, fmt)
     except BaseException as exc:  # noqa: BLE001 - reported to the client
         if out.cap_exceeded or isinstance(exc, _CapExceeded):
-            conn.send(
-                (
-                    "error",
-                    403,
-                    f"the result is larger than the {req.cap_bytes} bytes allowed to anonymous requests; "
-                    "add a LIMIT (or use an access token)",
-                )
-            )
+            conn.send(("error", Forbidden(f"le résultat dépasse les {req.cap_bytes} octets permis aux requêtes anonymes ; "
+                                          "ajoutez une clause LIMIT (ou utilisez un jeton d'accès)")))
             return
         if out.streaming:
             conn.send_bytes(b"")
             return
         if isinstance(exc, MemoryError):
-            conn.send(("error", 422, "the query needed more memory than a query may use; narrow it or add a LIMIT"))
-            return
-        status = 400 if isinstance(exc, (SyntaxError, ValueError, TypeError, RuntimeError)) else 500
-        conn.send(("error", status, f"query evaluation failed: {exc}"))
+            conn.send(("error", ResourceLimit("la requête demandait plus de mémoire que permis ; restreignez-la")))
+        elif isinstance(exc, (SyntaxError, ValueError, TypeError, RuntimeError)):
+            conn.send(("error", InvalidQuery(f"l'évaluation de la requête a échoué : {exc}")))
+        else:
+            log.error("query evaluation failed: %r", exc)
+            conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
         return
     out.finish(kind)
 
@@ -237,7 +233,8 @@ def worker_main(conn, memory_mb: int = 0) -> None:
                 store = _open(view)
             except Exception as exc:  # noqa: BLE001 - reported to the client
                 opened = None
-                conn.send(("error", 503, f"the store cannot be read: {exc}"))
+                log.error("view %s cannot be opened: %r", view, exc)
+                conn.send(("error", Unavailable("le magasin de triplets ne peut pas être lu ; réessayez")))
                 continue
             opened = view
         try:
@@ -246,9 +243,10 @@ def worker_main(conn, memory_mb: int = 0) -> None:
             else:
                 _run_query(store, payload, conn)
         except MemoryError:
-            conn.send(("error", 422, "the query needed more memory than a query may use; narrow it"))
-        except Exception as exc:  # noqa: BLE001
-            conn.send(("error", 500, f"query failed: {type(exc).__name__}"))
+            conn.send(("error", ResourceLimit("la requête demandait plus de mémoire que permis ; restreignez-la")))
+        except Exception as exc:  # noqa: BLE001 - a bug: logged here, a generic message for the client
+            log.exception("query failed", exc_info=exc)
+            conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
 
 
 # --------------------------------------------------------------------------------------------- pool side
@@ -397,9 +395,10 @@ class WorkerPool:
         self.timeouts += 1
         if self.active[client] >= self._cap(time.monotonic()) and self.active[client] < self.size:
             self.refused += 1
-            raise QueryError(429, f"too many queries of yours are running at once ({self.active[client]}); "
-                                  "wait for them to finish, other clients get their share first")
-        raise QueryError(503, f"the server is busy: no query worker became free within {timeout:g} s; retry later")
+            raise TooManyRequests(f"trop de vos requêtes tournent à la fois ({self.active[client]}) ; attendez leur fin, "
+                                  "les autres clients ont d'abord leur part", 5)
+        raise Unavailable(f"le service est occupé : aucun processus de requête ne s'est libéré en {timeout:g} s ; "
+                          "réessayez plus tard")
 
     def _abandon(self, client: str, fut: asyncio.Future) -> None:
         if fut.done() and not fut.cancelled():
@@ -445,12 +444,12 @@ class WorkerPool:
         """True when a worker answers within ``timeout`` (``/health``)."""
         try:
             worker = await self._acquire("/health", timeout)
-        except QueryError:
+        except (Unavailable, TooManyRequests):
             return False
         try:
             worker.conn.send(("ping", None, None))
             msg = await self._recv(worker, time.monotonic() + timeout, timeout, "/health")
-        except (QueryError, OSError):
+        except (Unavailable, Timeout, StoreError, ResourceLimit, OSError):
             return False
         self._done(worker, "/health")
         return msg == ("pong",)
@@ -466,14 +465,14 @@ class WorkerPool:
             worker.conn.send(("call", self.view(), (target, args)))
         except OSError:
             self._done(worker, client, kill=True)
-            raise QueryError(503, "a query worker died; retry")
+            raise Unavailable("un processus de requête s'est arrêté ; réessayez")
         msg = await self._recv(worker, deadline, timeout, client)
         self._done(worker, client)
         if msg[0] == "value":
             return msg[1]
         if msg[0] == "error":
-            raise QueryError(msg[1], msg[2])
-        raise QueryError(500, "unexpected worker answer")
+            raise msg[1]
+        raise StoreError("réponse inattendue d'un processus de requête")
 
     def _deadline(self, client: str, timeout: float) -> float:
         """While other clients are active, a client whose query ran into the timeout lately gets a quarter of it: it
@@ -491,7 +490,7 @@ class WorkerPool:
             worker.conn.send(("query", self.view(), req))
         except OSError:
             self._done(worker, client, kill=True)
-            raise QueryError(503, "a query worker died; retry")
+            raise Unavailable("un processus de requête s'est arrêté ; réessayez")
         msg = await self._recv(worker, deadline, timeout, client)
         tag = msg[0]
         if tag == "done":
@@ -500,11 +499,11 @@ class WorkerPool:
             return QueryResult(200, media, body=data, kind=kind)
         if tag == "error":
             self._done(worker, client)
-            raise QueryError(msg[1], msg[2])
+            raise msg[1]
         if tag == "start":
             return QueryResult(200, msg[1], chunks=self._stream(worker, deadline, timeout, client))
         self._done(worker, client)
-        raise QueryError(500, f"unexpected worker answer {tag!r}")
+        raise StoreError(f"réponse inattendue d'un processus de requête ({tag!r})")
 
     async def _recv(self, worker: _Worker, deadline: float, timeout: float, client: str, raw: bool = False):
         """The worker's next message; on death or timeout the worker is replaced and the error raised."""
@@ -523,9 +522,10 @@ class WorkerPool:
             self._done(worker, client, kill=True)
             if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV) and self.memory_mb:
                 self.memory_kills += 1
-                raise QueryError(422, f"query stopped: it needed more than the {self.memory_mb} MiB of memory a "
-                                      "query may use on this endpoint (narrow it or add a LIMIT)")
-            raise QueryError(500, f"the query worker stopped unexpectedly (exit code {code})")
+                raise ResourceLimit(f"requête arrêtée : elle demandait plus que les {self.memory_mb} Mio de mémoire "
+                                    "permis à une requête sur ce service (restreignez-la ou ajoutez une clause LIMIT)")
+            log.error("query worker stopped with exit code %s", code)
+            raise StoreError("le processus de requête s'est arrêté brutalement ; réessayez")
         except asyncio.CancelledError:
             self._done(worker, client, kill=True)
             raise
@@ -536,10 +536,10 @@ class WorkerPool:
                 if len(self.heavy) > 10_000:
                     self.heavy = {c: t for c, t in self.heavy.items() if t > time.monotonic()}
             self._done(worker, client, kill=True)
-            raise QueryError(
-                503, f"query stopped: it ran longer than the {timeout:g} s timeout of this endpoint (add a LIMIT or narrow "
-                     "it); while the service is busy, the next queries of a client whose query ran into the timeout get "
-                     f"a {HEAVY_TIMEOUT_SHARE}th of it for {HEAVY_S:g} s"
+            raise Timeout(
+                f"requête arrêtée : elle a duré plus que le délai de {timeout:g} s de ce service (ajoutez une clause LIMIT "
+                "ou restreignez-la) ; tant que le service est sollicité, les requêtes suivantes d'un client dont une "
+                f"requête a dépassé le délai en ont le quart pendant {HEAVY_S:g} s"
             )
         return msg
 
@@ -552,7 +552,7 @@ class WorkerPool:
                     state = "finished"
                     break
                 yield data
-        except QueryError:
+        except (Timeout, ResourceLimit, StoreError):
             state = "replaced"  # _recv already replaced the worker
             return
         finally:

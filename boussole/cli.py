@@ -73,8 +73,8 @@ def build(store: StoreOption = DEFAULT_STORE,
     out.print(f"{report.added} quads added, {report.removed} removed ({timing})")
 
 
-def _documented_bindings(query_or_file: str, params: list[str] | None) -> dict | None:
-    """The bound parameters of a .rq file that has a question header (its defaults, overridden by --param)."""
+def _documented_text(query_or_file: str, params: list[str] | None) -> str | None:
+    """The text of a .rq file that has a question header, its parameters bound (defaults, or --param)."""
     from queries import catalogue
 
     path = Path(query_or_file)
@@ -82,7 +82,7 @@ def _documented_bindings(query_or_file: str, params: list[str] | None) -> dict |
         if params:
             raise BoussoleError(f"--param applies to a documented .rq file (with a '# id:' header), not to {query_or_file}")
         return None
-    return catalogue.load_file(path).bindings(catalogue.parse_assignments(params)) or None
+    return catalogue.load_file(path).sparql(catalogue.parse_assignments(params))
 
 
 @app.command()
@@ -97,14 +97,14 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
     defaults, or the values given with --param."""
     import pyoxigraph as ox
 
-    from kg.querying import RESULT_FORMATS, read_query, run, term_text
+    from kg.querying import RESULT_FORMATS, empty_result_hints, read_query, run, term_text
     from kg.store import open_store
 
     if format not in {"table", *RESULT_FORMATS}:
         raise BoussoleError(f"--format {format}: choose table, csv, tsv, json or xml")
     text, name = read_query(query_or_file)
-    substitutions = _documented_bindings(query_or_file, param)
-    results = run(open_store(store, read_only=True), text, name, substitutions)
+    text = _documented_text(query_or_file, param) or text
+    results = run(open_store(store, read_only=True), text, name)
     if isinstance(results, ox.QueryTriples):
         sys.stdout.write(results.serialize(format=ox.RdfFormat.TURTLE).decode())
         return
@@ -124,21 +124,35 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
         rows += 1
     out.print(table)
     err.print(f"{rows} row(s)")
+    for hint in empty_result_hints(text) if rows == 0 else ():
+        err.print(f"indice : {hint}", highlight=False, soft_wrap=True)
 
 
 @app.command()
 @friendly
-def serve(store: StoreOption = DEFAULT_STORE,
-          host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-          timeout: Annotated[float, typer.Option(help="Seconds after which a query is stopped (503).")] = 30.0,
-          workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: CPU count).")] = None,
+def serve(store: Annotated[Optional[Path], typer.Option("--store", help=f"On-disk pyoxigraph store (default: {DEFAULT_STORE}).")] = None,
+          host: Annotated[Optional[str], typer.Option(help="Interface to listen on (default: 127.0.0.1).")] = None,
+          port: Annotated[Optional[int], typer.Option(help="TCP port (default: 8000).")] = None,
+          timeout: Annotated[Optional[float], typer.Option(help="Seconds after which a query is stopped (503) (default: 30).")] = None,
+          workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: CPU count, at most 4).")] = None,
           remote: Annotated[Optional[str], typer.Option(help="Serve a remote SPARQL 1.1 store (base URL, e.g. an Oxigraph server) instead of --store.")] = None,
-          config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap).")] = None) -> None:
-    """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages. Read-only unless BOUSSOLE_WRITE_TOKEN is set."""
-    from api.server import serve as run_server
+          config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap, base IRI).")] = None,
+          max_result_bytes: Annotated[Optional[int], typer.Option(help="Cap of anonymous query results in bytes (0 = none).")] = None,
+          federation_allow: Annotated[Optional[list[str]], typer.Option(help="A SERVICE/LOAD target allowed (repeatable).")] = None,
+          public_url: Annotated[Optional[str], typer.Option(help="Public root URL when behind a proxy.")] = None,
+          log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info") -> None:
+    """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages. Read-only unless a write token is set.
 
-    run_server(store_path=store, host=host, port=port, timeout=timeout, workers=workers, remote=remote, config=config)
+    Settings: defaults < the TOML file (--config or BOUSSOLE_CONFIG) < the environment < these options."""
+    from api.server import serve as run_server
+    from api.settings import Settings
+
+    settings = Settings.load(config, need_store=False, store_path=store, host=host, port=port, timeout=timeout,
+                             workers=workers, remote=remote, max_result_bytes=max_result_bytes,
+                             federation_allow_list=federation_allow, public_url=public_url)
+    if not settings.is_remote and settings.store_path is None:
+        settings = settings.with_(store_path=DEFAULT_STORE)
+    run_server(settings, log_level=log_level)
 
 
 @app.command()
@@ -209,10 +223,26 @@ def eval_tagging(labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv"
     raise typer.Exit(eval_command(labelled, format))
 
 
+@app.callback()
+def configure() -> None:
+    """Boussole: knowledge graph and SPARQL service of the Projet de Territoire 2024-2044."""
+    from api.settings import Settings
+    from kg import iris
+
+    try:
+        iris.configure(Settings.load(need_store=False).base_iri)
+    except BoussoleError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
 def _mount_subcommands() -> None:
     from queries.cli import app as coherence_app
 
     app.add_typer(coherence_app, name="coherence")
+    from barometre.cli import register as register_barometre
+
+    register_barometre(app)
 
 
 _mount_subcommands()
