@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kg.errors import BoussoleError
+from kg.errors import BoussoleError, ResourceLimit, Timeout, TooManyRequests, Unavailable
 from web import charts
 from web.barometre_routes import router as barometre_router
 from web import data_access as da
@@ -216,10 +216,8 @@ async def dashboard(request: Request) -> HTMLResponse:
     if runner is not None:  # under the service's query timeout, in a worker that can be stopped
         try:
             data = await runner("web.data_access:dashboard", client=request.client.host if request.client else "?")
-        except Exception as exc:  # the runner's errors carry an HTTP status: timeout, busy, memory
-            status = getattr(exc, "status", None)
-            if status not in (422, 429, 503):
-                raise
+        except (Timeout, Unavailable, ResourceLimit, TooManyRequests) as exc:  # stopped, busy, memory
+            status = 422 if isinstance(exc, ResourceLimit) else 429 if isinstance(exc, TooManyRequests) else 503
             return render(request, "error.html", status, title="Tableau de bord indisponible",
                           message="Le calcul du tableau de bord a dépassé le temps ou la mémoire permis à une "
                                   "requête, ou le service est très sollicité. Réessayez dans un moment.")

@@ -189,16 +189,28 @@ def _children(pid: int) -> list[int]:
 
 
 def test_health_fails_when_workers_are_stuck_and_recovers(server: Server) -> None:
-    workers = [p for p in _children(server.process.pid)
-               if "multiprocessing" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
-    assert len(workers) >= 2
-    for p in workers:
+    def workers() -> list[int]:
+        found = []
+        for p in _children(server.process.pid):
+            try:
+                if "spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace"):
+                    found.append(p)
+            except OSError:
+                pass
+        return found
+
+    deadline = time.monotonic() + 60  # workers replaced by earlier tests are all up
+    while time.monotonic() < deadline and (len(workers()) != 2 or health(server)["workers_alive"] != 2):
+        time.sleep(0.5)
+    stuck = workers()
+    assert len(stuck) == 2
+    for p in stuck:
         os.kill(p, signal.SIGSTOP)
     try:
         r = httpx.get(server.url + "/health", timeout=60)
         assert r.status_code == 503 and "no query worker answered" in " ".join(r.json()["problems"])
     finally:
-        for p in workers:
+        for p in stuck:
             try:
                 os.kill(p, signal.SIGCONT)
             except ProcessLookupError:
