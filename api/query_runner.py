@@ -132,6 +132,16 @@ def _open(path: str):
     return read_only_view(path)
 
 
+def _die_with_parent() -> None:
+    """A worker must not outlive a service killed with -9 (it would finish a runaway query for nobody)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _limit_memory(megabytes: int) -> None:
     if megabytes > 0:
         import resource
@@ -213,6 +223,7 @@ def _run_query(store, req: QueryRequest, conn) -> None:
 def worker_main(conn, memory_mb: int = 0) -> None:
     """Entry point of a worker process: evaluate queries and calls on the view each message names."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     _limit_memory(memory_mb)
     store, opened = None, None
     conn.send(("ready",))
