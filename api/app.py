@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 import web
 from api import errors, service_description
 from api.backends import EmbeddedBackend, make_backend
+from api.limits import Attempts, BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import coherence, deliberations, dumps, graph_store, linked_data, service, sparql
 from api.settings import Settings
@@ -52,13 +53,15 @@ def create_app(settings: Settings) -> FastAPI:
             expose_headers=["Content-Type", "Location", "Content-Disposition", "Boussole-Indices"],
             max_age=3600,
         )
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.state.token_guesses = Attempts(settings.login_attempts_per_minute)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(coherence.router)
     app.include_router(deliberations.router)
     if isinstance(backend, EmbeddedBackend):  # the pages read a pyoxigraph store; before "/", so they own it
         web.mount(app, store_provider=backend.current_store, write_token=lambda: settings.write_token,
-                  writer=backend.write, query_page="/ui", sources_dir=settings.sources_dir)
+                  writer=backend.write, query_page="/ui", sources_dir=settings.sources_dir, runner=backend.call)
     for area in (sparql, graph_store, dumps, linked_data, service):
         app.include_router(area.router)
     return app

@@ -11,8 +11,8 @@ import asyncio
 import logging
 import queue
 import threading
-import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, cast
 from urllib.parse import urlencode
@@ -23,26 +23,15 @@ import pyoxigraph as ox
 from api import conneg, sparql_scan
 from api.query_runner import QueryRequest, QueryResult, WorkerPool
 from api.settings import Settings
-from kg.errors import (
-    BoussoleError,
-    Forbidden,
-    InvalidQuery,
-    InvalidRequest,
-    NotAcceptable,
-    NotFound,
-    NotSupported,
-    StoreError,
-    Timeout,
-    Unavailable,
-    UpstreamError,
-)
+from api.store_owner import StoreOwner
+from kg.errors import (BoussoleError, DiskFull, Forbidden, InvalidQuery, InvalidRequest, NotAcceptable, NotFound,
+                       StoreError, Timeout, UpstreamError)
 from kg.iris import prefixes, query_prefixes
-from kg.querying import solutions
-from kg.store import open_store, read_only_view
 
 log = logging.getLogger("boussole.store")
 
 _END = object()
+SETTLE_S = 3.0  # seconds without writes after which the readers get a view with the writes compacted
 
 
 def _term(value: str | None) -> ox.NamedNode | ox.DefaultGraph:
@@ -59,7 +48,7 @@ class Backend:
 
     async def close(self) -> None: ...
 
-    async def query(self, req: QueryRequest, timeout: float) -> QueryResult:
+    async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
         raise NotImplementedError
 
     async def update(self, text: str, using: list[str], using_named: list[str], base_iri: str | None) -> None:
@@ -98,6 +87,13 @@ class Backend:
     def health(self) -> dict:
         return {}
 
+    async def check(self, timeout: float) -> list[str]:
+        """What is wrong now, for ``/health`` (empty when all is well)."""
+        return []
+
+    def dump_slots_free(self) -> bool:
+        return True
+
 
 def bind_values(query: str, substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
     """``query`` with its variables pre-bound by a ``VALUES`` block opening the query's first group.
@@ -131,92 +127,93 @@ class EmbeddedBackend(Backend):
         if settings.store_path is None:
             raise BoussoleError("no store path given")
         self.path = Path(settings.store_path)
-        self.writable = settings.writable
-        self.pool = WorkerPool(str(self.path), settings.workers)
-        self.store: ox.Store | None = None
+        self.owner = StoreOwner(self.path, writable=settings.writable, grace=settings.timeout + 5)
+        self.pool = WorkerPool(self.owner.view, settings.workers, memory_mb=settings.query_memory_mb,
+                               per_client=settings.per_client_workers)
         self.write_lock = asyncio.Lock()
-        self._store_generation = -1
-        self._signature = None
-        self._last_check = 0.0
-        self._store_lock = threading.Lock()
+        self.dumps = asyncio.Semaphore(settings.max_dumps)
+        # the main process's own reads (pages, Graph Store GET, dumps) get threads of their own: a slow reader
+        # never takes a thread the query pool needs to wait on its workers
+        self.writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="boussole-write")
+        self.readers = ThreadPoolExecutor(max_workers=max(4, settings.workers * 2) + settings.max_dumps,
+                                          thread_name_prefix="boussole-read")
 
     @property
-    def generation(self) -> int:  # type: ignore[override]  # the embedded store's generation is its pool's
-        return self.pool.generation
+    def writable(self) -> bool:
+        return self.owner.writable
+
+    @property
+    def generation(self) -> int:
+        return self.owner.generation
 
     async def start(self) -> None:
-        if self.writable:
-            self.store = open_store(self.path)  # read-write, creates the folder if needed
-        else:
-            if not (self.path / "CURRENT").exists():
-                open_store(self.path).flush()  # an empty store, so that read-only opens work
-            self.store = open_store(self.path, read_only=True)
-        self._store_generation = 0
-        self._signature = self._dir_signature()
+        await asyncio.to_thread(self.owner.open)
         await self.pool.start()
+        if self.owner.writable:
+            self._settler = asyncio.ensure_future(self._settle_views())
+
+    async def _settle_views(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(SETTLE_S)
+            if not self.owner.settled and not self.write_lock.locked():
+                await loop.run_in_executor(self.writer_thread, self.owner.settle, SETTLE_S)
 
     async def close(self) -> None:
+        if getattr(self, "_settler", None) is not None:
+            self._settler.cancel()
         await self.pool.close()
-        self.store = None
-
-    def _dir_signature(self):
-        try:
-            return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in self.path.iterdir()))
-        except OSError:
-            return None
+        self.readers.shutdown(wait=False, cancel_futures=True)
+        self.owner.close()
 
     def current_store(self) -> ox.Store:
-        """The main process's store; in read-only mode, notice writes made by another process."""
-        if not self.writable and time.monotonic() - self._last_check > 1.0:
-            self._last_check = time.monotonic()
-            sig = self._dir_signature()
-            if sig != self._signature:
-                self._signature = sig
-                self.pool.bump()
-        with self._store_lock:
-            if not self.writable and self._store_generation != self.pool.generation:
-                self.store = read_only_view(self.path)
-                self._store_generation = self.pool.generation
-            return self._opened()
+        """The main process's store: the owner's read-write store, or the read-only store it serves."""
+        return self.owner.current()
 
-    def _opened(self) -> ox.Store:
-        if self.store is None:
-            raise Unavailable("le magasin de triplets n'est pas ouvert")
-        return self.store
+    def dump_slots_free(self) -> bool:
+        return not self.dumps.locked()
+
+    async def call(self, target: str, args: tuple = (), client: str = "?"):
+        """``target(view, *args)`` in a query worker, under the endpoint's timeout (pages that scan the graph)."""
+        await self._fresh_view()
+        return await self.pool.call(target, args, self.settings.timeout, client)
 
     async def _in_thread(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.pool.threads, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.readers, fn, *args)
 
-    async def query(self, req: QueryRequest, timeout: float) -> QueryResult:
-        self.current_store()
-        return await self.pool.run(req, timeout)
+    async def _fresh_view(self) -> None:
+        if self.owner.stale:  # written since the last view: make one first, so that a client reads its writes
+            await asyncio.get_running_loop().run_in_executor(self.writer_thread, self.owner.refresh)
 
-    async def _write(self, fn, *args):
+    async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+        await self._fresh_view()
+        return await self.pool.run(req, timeout, client)
+
+    async def _write(self, fn):
+        """``fn(store)`` by the owner, one writer at a time; the workers read the new view from their next query."""
         if not self.writable:
-            raise Forbidden("ce service est en lecture seule")
+            raise Forbidden("ce service est en lecture seule" + (f" : {self.owner.warning}" if self.owner.warning else ""))
         async with self.write_lock:
             try:
-                return await self._in_thread(fn, *args)
-            finally:
-                self.pool.bump()
+                return await asyncio.get_running_loop().run_in_executor(self.writer_thread, self.owner.write, fn)
+            except OSError as exc:
+                log.error("write failed on the disk: %r", exc)
+                raise DiskFull(f"l'écriture a échoué sur le disque, rien n'a été modifié : {exc}") from exc
 
     async def write(self, job):
-        """Run ``job(store)`` on the read-write store, one writer at a time, then let the query workers reopen."""
-        return await self._write(lambda: job(self._opened()))
+        """Run ``job(store)`` on the read-write store, one writer at a time, then publish a new view."""
+        return await self._write(job)
 
     async def update(self, text, using, using_named, base_iri) -> None:
         text = sparql_scan.apply_using(text, using, using_named)
 
-        def run():
+        def run(store):
             try:
-                self._opened().update(text, base_iri=base_iri, prefixes=query_prefixes(self.settings.base_iri))
+                store.update(text, base_iri=base_iri, prefixes=query_prefixes(self.settings.base_iri))
             except SyntaxError as exc:
                 raise InvalidQuery(f"mise à jour mal formée : {exc}") from exc
-            except OSError as exc:
-                log.error("update failed: %r", exc)
-                raise StoreError(
-                    "le magasin de triplets n'a pas pu appliquer la mise à jour ; rien n'a été modifié"
-                ) from exc
+            except OSError:
+                raise  # the disk: reported as 507 by _write, and the owner reopens the store before the next write
             except Exception as exc:  # noqa: BLE001 - evaluation errors (e.g. CREATE of an existing graph)
                 raise InvalidQuery(f"la mise à jour a échoué, rien n'a été modifié : {exc}") from exc
 
@@ -237,7 +234,7 @@ class EmbeddedBackend(Backend):
         return await self._in_thread(run)
 
     async def write_graph(self, graph, triples, replace):
-        def run():
+        def run(store):
             existed = self._exists(graph)
             target = "DEFAULT" if graph is None else f"GRAPH {ox.NamedNode(graph)}"
             ops = []
@@ -248,16 +245,16 @@ class EmbeddedBackend(Backend):
             if triples:
                 ops.append(_insert_data(graph, triples))
             if ops:
-                self._opened().update(" ;\n".join(ops))  # one transaction
+                store.update(" ;\n".join(ops))  # one transaction
             return not existed
 
         return await self._write(run)
 
     async def delete_graph(self, graph):
-        def run():
+        def run(store):
             if not self._exists(graph):
                 return False
-            self._opened().update("CLEAR DEFAULT" if graph is None else f"DROP GRAPH {ox.NamedNode(graph)}")
+            store.update("CLEAR DEFAULT" if graph is None else f"DROP GRAPH {ox.NamedNode(graph)}")
             return True
 
         return await self._write(run)
@@ -295,42 +292,63 @@ class EmbeddedBackend(Backend):
         return await self._in_thread(run)
 
     async def dump(self, fmt):
-        q: queue.Queue = queue.Queue(maxsize=32)
-        store = self.current_store()
+        """Stream a dump; a client that stops reading (or goes away) stops the producer instead of blocking it."""
+        async with self.dumps:
+            q: queue.Queue = queue.Queue(maxsize=32)
+            stop = threading.Event()
+            store = self.current_store()
+            stall = self.settings.timeout
 
-        class Writer:
-            def write(self, data):
-                q.put(bytes(data))
-                return len(data)
+            class Writer:
+                def write(self, data):
+                    chunk = bytes(data)
+                    while not stop.is_set():
+                        try:
+                            q.put(chunk, timeout=0.5)
+                            return len(data)
+                        except queue.Full:
+                            continue
+                    raise BrokenPipeError("the client stopped reading the dump")
 
-            def flush(self):
-                pass
+                def flush(self):
+                    pass
 
-        def run():
+            def run():
+                try:
+                    store.dump(Writer(), format=fmt,
+                               prefixes=prefixes(self.settings.base_iri) if fmt == ox.RdfFormat.TRIG else None)
+                except BrokenPipeError:
+                    pass
+                finally:
+                    while not stop.is_set():
+                        try:
+                            q.put(_END, timeout=0.5)
+                            break
+                        except queue.Full:
+                            continue
+
+            loop = asyncio.get_running_loop()
+            producer = loop.run_in_executor(self.readers, run)
+            buf: list[bytes] = []
+            size = 0
             try:
-                store.dump(
-                    cast(IO[bytes], Writer()),
-                    format=fmt,
-                    prefixes=prefixes(self.settings.base_iri) if fmt == ox.RdfFormat.TRIG else None,
-                )
+                while True:
+                    try:
+                        item = await asyncio.to_thread(q.get, True, stall)
+                    except queue.Empty:
+                        return  # the producer stalled: end the stream rather than hold the connection
+                    if item is _END:
+                        break
+                    buf.append(item)
+                    size += len(item)
+                    if size >= 256_000:
+                        yield b"".join(buf)
+                        buf, size = [], 0
+                if buf:
+                    yield b"".join(buf)
             finally:
-                q.put(_END)
-
-        loop = asyncio.get_running_loop()
-        loop.run_in_executor(self.pool.threads, run)
-        buf: list[bytes] = []
-        size = 0
-        while True:
-            item = await loop.run_in_executor(None, q.get)
-            if item is _END:
-                break
-            buf.append(item)
-            size += len(item)
-            if size >= 256_000:
-                yield b"".join(buf)
-                buf, size = [], 0
-        if buf:
-            yield b"".join(buf)
+                stop.set()  # the consumer is gone (finished, aborted or timed out): the producer ends
+                await asyncio.wait({producer}, timeout=stall)
 
     async def labels(self, iris, predicates):
         def run():
@@ -354,16 +372,41 @@ class EmbeddedBackend(Backend):
         return await self._in_thread(run)
 
     def health(self) -> dict:
-        return {
+        info = {
             "backend": "embedded",
             "store": str(self.path),
             "writable": self.writable,
+            "view": self.owner.generation,
             "workers": self.pool.size,
             "workers_alive": self.pool.alive_workers,
-            "generation": self.pool.generation,
             "worker_restarts": self.pool.restarts,
             "query_timeouts": self.pool.timeouts,
+            "queries_refused_fair_share": self.pool.refused,
+            "queries_over_memory": self.pool.memory_kills,
         }
+        if self.owner.warning:
+            info["warning"] = self.owner.warning
+        return info
+
+    async def check(self, timeout: float) -> list[str]:
+        """What is wrong now (``/health``): a worker, the writer or the reader threads stuck, the store unwritable."""
+        problems = []
+        loop = asyncio.get_running_loop()
+        if not await self.pool.ping(timeout):
+            problems.append(f"no query worker answered within {timeout:g} s")
+        for name, executor in (("reader threads", self.readers), ("shared threads", None)):
+            try:
+                await asyncio.wait_for(loop.run_in_executor(executor, lambda: None), timeout)
+            except asyncio.TimeoutError:
+                problems.append(f"the {name} did not answer within {timeout:g} s")
+        if self.writable:
+            try:
+                why = await asyncio.wait_for(loop.run_in_executor(self.writer_thread, self.owner.probe), timeout)
+            except asyncio.TimeoutError:
+                why = f"the writer did not answer within {timeout:g} s (a write is stuck)"
+            if why:
+                problems.append(why)
+        return problems
 
 
 def _remote_error(status: int, body: str, refused: type[BoussoleError] = InvalidQuery) -> BoussoleError:
@@ -424,7 +467,7 @@ class RemoteBackend(Backend):
         base = f"BASE {ox.NamedNode(base_iri)}\n" if base_iri else ""
         return base + self.prologue + text
 
-    async def query(self, req: QueryRequest, timeout: float) -> QueryResult:
+    async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
         form = sparql_scan.query_form(req.query)
         table = conneg.GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else conneg.RESULTS_FORMATS
         media = conneg.negotiate(req.accept, list(table))

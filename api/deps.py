@@ -12,9 +12,10 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from api.backends import Backend, EmbeddedBackend
+from api.limits import client_key
 from api.settings import Settings
 from api.sparql_protocol import bearer_ok
-from kg.errors import Forbidden, NotSupported, Unauthorized
+from kg.errors import Forbidden, NotSupported, TooManyRequests, Unauthorized
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,7 +35,12 @@ def require_writer(request: Request) -> None:
     """Refuse a write unless a token is configured (else 403) and the request carries it (else 401)."""
     if not get_settings(request).writable:
         raise Forbidden("ce service est en lecture seule (aucun jeton d'écriture n'est configuré)")
+    guesses, client = request.app.state.token_guesses, client_key(request)
+    wait = guesses.blocked(client)
+    if wait:
+        raise TooManyRequests("trop de jetons erronés depuis votre adresse ; réessayez plus tard", int(wait) + 1)
     if not is_authenticated(request):
+        guesses.failed(client)
         raise Unauthorized("les écritures demandent l'en-tête « Authorization: Bearer <jeton> »")
 
 
@@ -47,11 +53,13 @@ def embedded_backend(request: Request) -> EmbeddedBackend:
 
 
 def public_root(request: Request) -> str:
-    """The service's public root URL (``public_url`` behind a proxy, else the request's own)."""
+    """The service's public root URL: ``public_url`` behind a proxy, else the address it is bound to (never the
+    ``Host`` header a client sends, which anyone can forge)."""
     settings = get_settings(request)
     if settings.public_url:
         return settings.public_url.rstrip("/")
-    return f"{request.url.scheme}://{request.url.netloc}"
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}"
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -38,6 +38,9 @@ TABLE: dict[type[e.BoussoleError], tuple[int, str]] = {
     e.NotAcceptable: (406, "Aucun format acceptable"),
     e.PayloadTooLarge: (413, "Requête ou résultat trop volumineux"),
     e.UnsupportedMediaType: (415, "Format de contenu non pris en charge"),
+    e.ResourceLimit: (422, "Limite de mémoire dépassée"),
+    e.TooManyRequests: (429, "Trop de requêtes"),
+    e.DiskFull: (507, "Espace disque insuffisant"),
     e.StoreError: (500, "Erreur du magasin de triplets"),
     e.NotSupported: (501, "Opération non disponible avec cette configuration"),
     e.UpstreamError: (502, "Le magasin distant a répondu par une erreur"),
@@ -63,6 +66,8 @@ def headers_of(exc: e.BoussoleError) -> dict[str, str]:
         return {"Allow": exc.allow}
     if isinstance(exc, (e.Timeout, e.Unavailable)):
         return {"Retry-After": "5"}
+    if isinstance(exc, e.TooManyRequests):
+        return {"Retry-After": str(exc.retry_after)}
     return {}
 
 

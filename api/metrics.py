@@ -1,20 +1,31 @@
-"""Request counts and latencies by route, exposed at ``/metrics`` in the Prometheus text format."""
+"""Request counts and latencies by route, exposed at ``/metrics`` by prometheus-client."""
 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
 class Metrics:
+    """The service's Prometheus metrics (prometheus-client), in a registry of their own (one per app)."""
+
     def __init__(self) -> None:
-        self.requests: dict[tuple[str, str, int], int] = defaultdict(int)
-        self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * (len(LATENCY_BUCKETS) + 1))
-        self.sums: dict[str, float] = defaultdict(float)
-        self.counts: dict[str, int] = defaultdict(int)
+        disable_created_metrics()  # the *_created series mean nothing to this service's dashboards
+        self.registry = CollectorRegistry()
+        self.requests = Counter("boussole_requests", "HTTP requests by route, method and status.",
+                                ["route", "method", "status"], registry=self.registry)
+        self.errors = Counter("boussole_request_errors", "HTTP responses with status >= 400, by route.", ["route"],
+                              registry=self.registry)
+        self.latency = Histogram("boussole_request_duration_seconds", "Request latency.", ["route"],
+                                 buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.state = Gauge("boussole_backend", "Numbers the backend reports (workers alive, restarts, timeouts…).",
+                           ["name"], registry=self.registry)
         self.started = time.time()
+        Gauge("boussole_uptime_seconds", "Seconds since the service started.",
+              registry=self.registry).set_function(lambda: time.time() - self.started)
 
     @staticmethod
     def route(path: str) -> str:
@@ -37,50 +48,15 @@ class Metrics:
 
     def observe(self, path: str, method: str, status: int, seconds: float) -> None:
         route = self.route(path)
-        self.requests[(route, method, status)] += 1
-        self.sums[route] += seconds
-        self.counts[route] += 1
-        b = self.buckets[route]
-        for k, limit in enumerate(LATENCY_BUCKETS):
-            if seconds <= limit:
-                b[k] += 1
-        b[-1] += 1
+        self.requests.labels(route, method, str(status)).inc()
+        if status >= 400:
+            self.errors.labels(route).inc()
+        self.latency.labels(route).observe(seconds)
 
-    def render(self, extra: dict[str, float]) -> str:
-        lines = [
-            "# HELP boussole_requests_total HTTP requests by route, method and status.",
-            "# TYPE boussole_requests_total counter",
-        ]
-        for (route, method, status), n in sorted(self.requests.items()):
-            lines.append(f'boussole_requests_total{{route="{route}",method="{method}",status="{status}"}} {n}')
-        lines += [
-            "# HELP boussole_request_errors_total HTTP responses with status >= 400, by route.",
-            "# TYPE boussole_request_errors_total counter",
-        ]
-        errors: dict[str, int] = defaultdict(int)
-        for (route, _, status), n in self.requests.items():
-            if status >= 400:
-                errors[route] += n
-        for route, n in sorted(errors.items()):
-            lines.append(f'boussole_request_errors_total{{route="{route}"}} {n}')
-        lines += [
-            "# HELP boussole_request_duration_seconds Request latency.",
-            "# TYPE boussole_request_duration_seconds histogram",
-        ]
-        for route in sorted(self.counts):
-            for k, limit in enumerate(LATENCY_BUCKETS):
-                lines.append(
-                    f'boussole_request_duration_seconds_bucket{{route="{route}",le="{limit}"}} {self.buckets[route][k]}'
-                )
-            lines.append(
-                f'boussole_request_duration_seconds_bucket{{route="{route}",le="+Inf"}} {self.buckets[route][-1]}'
-            )
-            lines.append(f'boussole_request_duration_seconds_sum{{route="{route}"}} {self.sums[route]:.6f}')
-            lines.append(f'boussole_request_duration_seconds_count{{route="{route}"}} {self.counts[route]}')
-        for name, value in extra.items():
-            lines += [f"# TYPE boussole_{name} gauge", f"boussole_{name} {value}"]
-        lines.append(f"boussole_uptime_seconds {time.time() - self.started:.1f}")
-        return "\n".join(lines) + "\n"
+    def render(self, backend_numbers: dict[str, float]) -> bytes:
+        for name, value in backend_numbers.items():
+            self.state.labels(name).set(value)
+        return generate_latest(self.registry)
 
 
 class MetricsMiddleware:

@@ -7,8 +7,17 @@ query and serialises the results with pyoxigraph's own serialisers; the bytes tr
 - Timeout: the event loop never blocks (waiting on the pipe happens in a thread); when the deadline passes,
   the worker is killed (SIGKILL), a fresh one is started in the background, and the request gets 503.
   Other requests keep being served by the other workers.
-- Snapshot refresh: a read-only store sees the data as of its opening. Every request carries the pool's
-  *generation*; after a write the generation is bumped and a worker reopens its store before its next query.
+- Snapshot refresh: a worker opens a *view*, a directory nobody writes (a checkpoint made by the store's owner
+  after each write, see :mod:`api.store_owner`). Every request names the current view; a worker whose open view
+  is older reopens before evaluating.
+- Memory: each worker runs under ``RLIMIT_AS`` (``query_memory_mb``); a query that needs more dies alone and its
+  client gets 422 with the limit, the worker is replaced.
+- Fair share: when more than one client is active, one client holds at most ``per_client_workers`` workers, and
+  a freed worker goes to the waiting client that holds the fewest. For a minute after one of its queries ran into
+  the timeout, a client's queries share all workers but one with other such clients, under a quarter of the
+  timeout (only while other clients are active).
+- Calls: ``call("module:function", args)`` runs ``function(view, *args)`` in a worker under the same deadline
+  (the pages that scan the whole graph: dashboard, SHACL validation).
 - Result cap: for anonymous requests the worker buffers the serialisation and gives up past
   ``max_result_bytes`` (403 with a message). Authenticated requests are streamed: the first
   ``stream_threshold`` bytes are buffered (so errors still get a proper status), then chunks are forwarded
@@ -24,15 +33,24 @@ import os
 import signal
 import threading
 import time
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from pathlib import Path
+
+from tenacity import AsyncRetrying, stop_after_attempt, wait_incrementing
 
 from api import conneg
-from kg.errors import Forbidden, InvalidQuery, NotAcceptable, StoreError, Timeout, Unavailable
+from kg.errors import (Forbidden, InvalidQuery, NotAcceptable, ResourceLimit, StoreError, Timeout,
+                       TooManyRequests, Unavailable)
 
 log = logging.getLogger("boussole.query")
+
+
+HEAVY_S = 60.0  # how long a client whose query hit the timeout is kept off the last free worker
+HEAVY_TIMEOUT_SHARE = 4  # and runs its queries with timeout / 4
+RECYCLE_AT = 0.6  # share of the memory cap past which a worker is replaced after its query
 
 
 @dataclass
@@ -43,7 +61,7 @@ class QueryRequest:
     prefixes: dict[str, str]
     default_graph: list[str] | None = None
     named_graphs: list[str] | None = None
-    union_default_graph: bool = True
+    union_default_graph: bool = True  # False when the query has its own FROM / FROM NAMED
     cap_bytes: int | None = None
     stream_threshold: int = 1_000_000
 
@@ -114,6 +132,37 @@ def _open(path: str):
     return read_only_view(path)
 
 
+def _die_with_parent() -> None:
+    """A worker must not outlive a service killed with -9 (it would finish a runaway query for nobody)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _limit_memory(megabytes: int) -> None:
+    if megabytes > 0:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _call(store, payload, conn) -> None:
+    import importlib
+
+    target, args = payload
+    module, _, name = target.partition(":")
+    try:
+        result = getattr(importlib.import_module(module), name)(store, *args)
+    except MemoryError:
+        conn.send(("error", ResourceLimit("la page demandait plus de mémoire que permis à une requête")))
+        return
+    conn.send(("value", result))
+
+
 def _run_query(store, req: QueryRequest, conn) -> None:
     import pyoxigraph as ox
 
@@ -130,8 +179,8 @@ def _run_query(store, req: QueryRequest, conn) -> None:
 
         conn.send(("error", InvalidQuery(f"requête mal formée : {syntax_message(req.query, exc)}")))
         return
-    except ValueError as exc:
-        conn.send(("error", InvalidQuery(f"requête invalide : {exc}")))
+    except (ValueError, RuntimeError) as exc:  # e.g. "The custom function <…> is not supported": once, 400
+        conn.send(("error", InvalidQuery(f"la requête ne peut pas être évaluée : {exc}")))
         return
     if isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
         kind = "boolean" if isinstance(results, ox.QueryBoolean) else "tabular"
@@ -181,7 +230,9 @@ def _run_query(store, req: QueryRequest, conn) -> None:
         if out.streaming:
             conn.send_bytes(b"")
             return
-        if isinstance(exc, (SyntaxError, ValueError, TypeError)):
+        if isinstance(exc, MemoryError):
+            conn.send(("error", ResourceLimit("la requête demandait plus de mémoire que permis ; restreignez-la")))
+        elif isinstance(exc, (SyntaxError, ValueError, TypeError, RuntimeError)):
             conn.send(("error", InvalidQuery(f"l'évaluation de la requête a échoué : {exc}")))
         else:
             log.error("query evaluation failed: %r", exc)
@@ -190,40 +241,41 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     out.finish(kind)
 
 
-def worker_main(conn, store_path: str) -> None:
-    """Entry point of a worker process."""
+def worker_main(conn, memory_mb: int = 0) -> None:
+    """Entry point of a worker process: evaluate queries and calls on the view each message names."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        store = _open(store_path)
-    except Exception as exc:  # any failure to open is reported to the pool, which refuses to start
-        conn.send(("fatal", str(exc)))
-        return
-    generation = 0
+    _die_with_parent()
+    _limit_memory(memory_mb)
+    store, opened = None, None
     conn.send(("ready",))
     while True:
         try:
             msg = conn.recv()
         except (EOFError, OSError):
             return
-        op, gen, payload = msg
+        op, view, payload = msg
         if op == "stop":
             return
-        if gen != generation:
-            del store
-            store = _open(store_path)
-            generation = gen
-        try:
-            _run_query(store, payload, conn)
-        except (OSError, RuntimeError) as exc:
-            # the primary may have compacted files away under our snapshot: reopen once and retry
+        if op == "ping":
+            conn.send(("pong",))
+            continue
+        if view != opened:
+            store = None  # close the older view first
             try:
-                store = _open(store_path)
+                store = _open(view)
+            except Exception as exc:  # noqa: BLE001 - reported to the client
+                opened = None
+                log.error("view %s cannot be opened: %r", view, exc)
+                conn.send(("error", Unavailable("le magasin de triplets ne peut pas être lu ; réessayez")))
+                continue
+            opened = view
+        try:
+            if op == "call":
+                _call(store, payload, conn)
+            else:
                 _run_query(store, payload, conn)
-            except Exception as exc2:  # the retry failed too: logged, a generic error for the client
-                log.error("store error: %r", exc2 or exc)
-                conn.send(
-                    ("error", StoreError("le magasin de triplets a échoué en répondant à cette requête ; réessayez"))
-                )
+        except MemoryError:
+            conn.send(("error", ResourceLimit("la requête demandait plus de mémoire que permis ; restreignez-la")))
         except Exception as exc:  # noqa: BLE001 - a bug: logged here, a generic message for the client
             log.exception("query failed", exc_info=exc)
             conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
@@ -233,10 +285,10 @@ def worker_main(conn, store_path: str) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, store_path: str):
+    def __init__(self, ctx, memory_mb: int):
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
-        self.process = ctx.Process(target=worker_main, args=(child, store_path), daemon=True)
+        self.process = ctx.Process(target=worker_main, args=(child, memory_mb), daemon=True)
         self.process.start()
         child.close()
         if not parent.poll(60):
@@ -245,7 +297,7 @@ class _Worker:
         msg = parent.recv()
         if msg[0] != "ready":
             self.kill()
-            raise RuntimeError(f"query worker could not open the store: {msg[1]}")
+            raise RuntimeError(f"query worker could not start: {msg[1:]}")
 
     def kill(self) -> None:
         try:
@@ -262,20 +314,39 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def address_space_mb(self) -> float:
+        try:
+            pages = int(Path(f"/proc/{self.process.pid}/statm").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
 
 class WorkerPool:
-    """A fixed number of query workers; requests wait for a free one (within the same deadline)."""
+    """A fixed number of query workers, shared fairly between clients, each request within its deadline.
 
-    def __init__(self, store_path: str, size: int = 2):
-        self.store_path = str(store_path)
+    ``view`` is a callable giving the directory that workers read (the current snapshot of the store).
+    """
+
+    RECENT_S = 10.0  # a client is "active" for this long after its last request
+
+    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0):
+        self.view = view
         self.size = size
-        self.generation = 0
+        self.memory_mb = memory_mb
+        self.per_client = per_client or max(1, size - 1)
         self.ctx = mp.get_context("spawn")
         self.threads = ThreadPoolExecutor(max_workers=size * 2 + 2, thread_name_prefix="boussole-query")
-        self._idle: asyncio.Queue[_Worker] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.free: list[_Worker] = []
+        self.waiters: deque[tuple[str, asyncio.Future]] = deque()
+        self.active: Counter[str] = Counter()
+        self.seen: dict[str, float] = {}
+        self.heavy: dict[str, float] = {}  # client -> until when: its queries ran into the timeout lately
         self.restarts = 0
         self.timeouts = 0
+        self.refused = 0
+        self.memory_kills = 0
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
 
@@ -292,16 +363,12 @@ class WorkerPool:
         return self._idle
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._idle = asyncio.Queue()
-        workers = await asyncio.gather(
-            *[self.loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size)]
-        )
-        for w in workers:
-            self.idle.put_nowait(w)
+        self.loop = asyncio.get_running_loop()
+        workers = await asyncio.gather(*[self.loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size)])
+        self.free.extend(workers)
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.ctx, self.store_path)
+        w = _Worker(self.ctx, self.memory_mb)
         with self._lock:
             self._workers.add(w)
         return w
@@ -315,23 +382,91 @@ class WorkerPool:
         """Kill ``w`` and put a fresh worker in the pool (in the background)."""
         self.restarts += 1
         await self.loop.run_in_executor(self.threads, self._discard, w)
-        for attempt in range(5):
-            try:
-                fresh = await self.loop.run_in_executor(self.threads, self._spawn)
-                self.idle.put_nowait(fresh)
+        try:
+            async for attempt in AsyncRetrying(stop=stop_after_attempt(5), wait=wait_incrementing(0.5, 0.5),
+                                               reraise=True):
+                with attempt:
+                    fresh = await self.loop.run_in_executor(self.threads, self._spawn)
+        except Exception:  # noqa: BLE001 - /health reports the missing worker
+            return
+        self.free.append(fresh)
+        self._dispatch()
+
+    # ------------------------------------------------------------------ fair share
+
+    def _cap(self, now: float) -> int:
+        recent = sum(1 for t in self.seen.values() if now - t < self.RECENT_S)
+        return self.per_client if recent > 1 else self.size
+
+    def _dispatch(self) -> None:
+        """Give free workers to waiting requests: the client holding the fewest workers first, within its cap."""
+        now = time.monotonic()
+        cap = self._cap(now)
+        while self.free and self.waiters:
+            best = None
+            heavy_busy = sum(n for c, n in self.active.items() if self.heavy.get(c, 0) > now)
+            for k, (client, fut) in enumerate(self.waiters):
+                if fut.done() or self.active[client] >= cap:
+                    continue
+                if self.heavy.get(client, 0) > now and heavy_busy >= self.size - 1 and self.size > 1:
+                    continue  # clients whose queries ran into the timeout share all workers but one
+                if best is None or self.active[client] < self.active[self.waiters[best][0]]:
+                    best = k
+            if best is None:
                 return
-            except Exception:  # a replacement worker that fails to start is retried with a back-off
-                await asyncio.sleep(0.5 * (attempt + 1))
+            client, fut = self.waiters[best]
+            del self.waiters[best]
+            self.active[client] += 1
+            fut.set_result(self.free.pop())
 
-    def _release(self, w: _Worker) -> None:
-        if w.alive():
-            self.idle.put_nowait(w)
-        else:
+    async def _acquire(self, client: str, timeout: float) -> _Worker:
+        now = time.monotonic()
+        if not client.startswith("/"):  # internal callers ("/health") are no client of their own
+            self.seen[client] = now
+        if len(self.seen) > 10_000:
+            self.seen = {c: t for c, t in self.seen.items() if now - t < self.RECENT_S}
+        fut = self.loop.create_future()
+        self.waiters.append((client, fut))
+        self._dispatch()
+        try:
+            await asyncio.wait({fut}, timeout=timeout)
+        except asyncio.CancelledError:  # the client went away while waiting: give back what it may have got
+            self._abandon(client, fut)
+            raise
+        if fut.done():
+            return fut.result()
+        self._abandon(client, fut)
+        self.timeouts += 1
+        if self.active[client] >= self._cap(time.monotonic()) and self.active[client] < self.size:
+            self.refused += 1
+            raise TooManyRequests(f"trop de vos requêtes tournent à la fois ({self.active[client]}) ; attendez leur fin, "
+                                  "les autres clients ont d'abord leur part", 5)
+        raise Unavailable(f"le service est occupé : aucun processus de requête ne s'est libéré en {timeout:g} s ; "
+                          "réessayez plus tard")
+
+    def _abandon(self, client: str, fut: asyncio.Future) -> None:
+        if fut.done() and not fut.cancelled():
+            self._done(fut.result(), client)
+            return
+        fut.cancel()
+        try:
+            self.waiters.remove((client, fut))
+        except ValueError:
+            pass
+
+    def _done(self, w: _Worker, client: str, *, kill: bool = False) -> None:
+        self.active[client] -= 1
+        if self.active[client] <= 0:
+            del self.active[client]
+        if not kill and self.memory_mb and w.address_space_mb() > RECYCLE_AT * self.memory_mb:
+            kill = True  # a big query left its heap grown: recycle the worker before a small query hits the cap
+        if kill or not w.alive():
             asyncio.ensure_future(self._replace(w))
+        else:
+            self.free.append(w)
+        self._dispatch()
 
-    def bump(self) -> None:
-        """The store changed: workers reopen their read-only view before their next query."""
-        self.generation += 1
+    # ------------------------------------------------------------------ state
 
     @property
     def alive_workers(self) -> int:
@@ -343,42 +478,80 @@ class WorkerPool:
             workers = list(self._workers)
         for w in workers:
             try:
-                w.conn.send(("stop", 0, None))
+                w.conn.send(("stop", None, None))
             except OSError:
                 pass
             w.kill()
         self.threads.shutdown(wait=False, cancel_futures=True)
 
-    async def run(self, req: QueryRequest, timeout: float) -> QueryResult:
+    async def ping(self, timeout: float) -> bool:
+        """True when a worker answers within ``timeout`` (``/health``)."""
+        try:
+            worker = await self._acquire("/health", timeout)
+        except (Unavailable, TooManyRequests):
+            return False
+        try:
+            worker.conn.send(("ping", None, None))
+            msg = await self._recv(worker, time.monotonic() + timeout, timeout, "/health")
+        except (Unavailable, Timeout, StoreError, ResourceLimit, OSError):
+            return False
+        self._done(worker, "/health")
+        return msg == ("pong",)
+
+    # ------------------------------------------------------------------ running
+
+    async def call(self, target: str, args: tuple, timeout: float, client: str = "?"):
+        """``target(view, *args)`` in a worker (``"module:function"``); 503 past the deadline."""
+        timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
+        worker = await self._acquire(client, timeout)
         try:
-            worker = await asyncio.wait_for(self.idle.get(), timeout)
-        except asyncio.TimeoutError:
-            self.timeouts += 1
-            raise Unavailable(
-                f"le service est occupé : aucun processus de requête ne s'est libéré en {timeout:g} s ; réessayez plus "
-                "tard"
-            ) from None
-        try:
-            worker.conn.send(("query", self.generation, req))
+            worker.conn.send(("call", self.view(), (target, args)))
         except OSError:
-            asyncio.ensure_future(self._replace(worker))
-            raise Unavailable("un processus de requête s'est arrêté ; réessayez") from None
-        msg = await self._recv(worker, deadline, timeout)
+            self._done(worker, client, kill=True)
+            raise Unavailable("un processus de requête s'est arrêté ; réessayez")
+        msg = await self._recv(worker, deadline, timeout, client)
+        self._done(worker, client)
+        if msg[0] == "value":
+            return msg[1]
+        if msg[0] == "error":
+            raise msg[1]
+        raise StoreError("réponse inattendue d'un processus de requête")
+
+    def _deadline(self, client: str, timeout: float) -> float:
+        """While other clients are active, a client whose query ran into the timeout lately gets a quarter of it: it
+        burns less of everyone's workers."""
+        now = time.monotonic()
+        if self.heavy.get(client, 0) > now and self._cap(now) < self.size:
+            return timeout / HEAVY_TIMEOUT_SHARE
+        return timeout
+
+    async def run(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+        timeout = self._deadline(client, timeout)
+        deadline = time.monotonic() + timeout
+        worker = await self._acquire(client, timeout)
+        try:
+            worker.conn.send(("query", self.view(), req))
+        except OSError:
+            self._done(worker, client, kill=True)
+            raise Unavailable("un processus de requête s'est arrêté ; réessayez")
+        msg = await self._recv(worker, deadline, timeout, client)
         tag = msg[0]
         if tag == "done":
-            self._release(worker)
+            self._done(worker, client)
             _, media, kind, data = msg
             return QueryResult(200, media, body=data, kind=kind)
         if tag == "error":
-            self._release(worker)
+            self._done(worker, client)
             raise msg[1]
         if tag == "start":
-            return QueryResult(200, msg[1], chunks=self._stream(worker, deadline, timeout))
-        self._release(worker)
+            return QueryResult(200, msg[1], chunks=self._stream(worker, deadline, timeout, client))
+        self._done(worker, client)
         raise StoreError(f"réponse inattendue d'un processus de requête ({tag!r})")
 
-    async def _recv(self, worker: _Worker, deadline: float, timeout: float, raw: bool = False):
+    async def _recv(self, worker: _Worker, deadline: float, timeout: float, client: str, raw: bool = False):
+        """The worker's next message; on death or timeout the worker is replaced and the error raised."""
+
         def wait():
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not worker.conn.poll(remaining):
@@ -388,34 +561,46 @@ class WorkerPool:
         try:
             msg = await self.loop.run_in_executor(self.threads, wait)
         except (EOFError, OSError):
-            asyncio.ensure_future(self._replace(worker))
-            raise StoreError("le processus de requête s'est arrêté brutalement (mémoire épuisée ?)") from None
+            worker.process.join(1)
+            code = worker.process.exitcode
+            self._done(worker, client, kill=True)
+            if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV) and self.memory_mb:
+                self.memory_kills += 1
+                raise ResourceLimit(f"requête arrêtée : elle demandait plus que les {self.memory_mb} Mio de mémoire "
+                                    "permis à une requête sur ce service (restreignez-la ou ajoutez une clause LIMIT)")
+            log.error("query worker stopped with exit code %s", code)
+            raise StoreError("le processus de requête s'est arrêté brutalement ; réessayez")
         except asyncio.CancelledError:
-            asyncio.ensure_future(self._replace(worker))
+            self._done(worker, client, kill=True)
             raise
         if msg is None:
             self.timeouts += 1
-            asyncio.ensure_future(self._replace(worker))
+            if not client.startswith("/"):
+                self.heavy[client] = time.monotonic() + HEAVY_S
+                if len(self.heavy) > 10_000:
+                    self.heavy = {c: t for c, t in self.heavy.items() if t > time.monotonic()}
+            self._done(worker, client, kill=True)
             raise Timeout(
-                f"requête arrêtée : elle a dépassé le délai (timeout) de {timeout:g} s de ce service (ajoutez une "
-                "clause LIMIT ou restreignez-la)"
+                f"requête arrêtée : elle a duré plus que le délai de {timeout:g} s de ce service (ajoutez une clause LIMIT "
+                "ou restreignez-la) ; tant que le service est sollicité, les requêtes suivantes d'un client dont une "
+                f"requête a dépassé le délai en ont le quart pendant {HEAVY_S:g} s"
             )
         return msg
 
-    async def _stream(self, worker: _Worker, deadline: float, timeout: float) -> AsyncIterator[bytes]:
+    async def _stream(self, worker: _Worker, deadline: float, timeout: float, client: str) -> AsyncIterator[bytes]:
         state = "running"
         try:
             while True:
-                data = await self._recv(worker, deadline, timeout, raw=True)
+                data = await self._recv(worker, deadline, timeout, client, raw=True)
                 if not data:
                     state = "finished"
                     break
                 yield data
-        except (Timeout, StoreError):
-            state = "replaced"  # _recv already replaces the worker
+        except (Timeout, ResourceLimit, StoreError):
+            state = "replaced"  # _recv already replaced the worker
             return
         finally:
             if state == "finished":
-                self._release(worker)
+                self._done(worker, client)
             elif state == "running":  # client went away mid-stream: the worker is still writing, kill it
-                asyncio.ensure_future(self._replace(worker))
+                self._done(worker, client, kill=True)

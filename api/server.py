@@ -9,16 +9,21 @@ import sys
 
 from api.settings import Settings
 
+H11_MAX_HEADERS = 64 * 1024  # request line + headers; a longer GET query is refused (431): POST it instead
+
 
 def serve(settings: Settings, log_level: str = "info") -> None:
     """Serve the SPARQL endpoint, the Graph Store, linked data and the pages until interrupted."""
     import uvicorn
 
     from api.app import create_app
+    from api.http_protocol import GuardedH11Protocol
 
     app = create_app(settings)
+    GuardedH11Protocol.header_timeout = settings.header_timeout
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, http=GuardedH11Protocol, timeout_keep_alive=settings.keep_alive_timeout,
+                h11_max_incomplete_event_size=H11_MAX_HEADERS)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,9 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     remote_query = "http://127.0.0.1:7878/query"  # remote SPARQL store instead of the embedded one
     remote_update = "http://127.0.0.1:7878/update"
     remote_store = "http://127.0.0.1:7878/store"
+    # limits and timeouts (docs/reliability.md): max_body_bytes, max_write_body_bytes, max_query_bytes,
+    # max_query_depth, query_memory_mb, per_client_workers, max_dumps, header_timeout, keep_alive_timeout,
+    # login_attempts_per_minute
 
     base_iri = "https://boussole.example.org/id/"  # base of every minted IRI (build, ingest, service)
 
@@ -57,6 +60,17 @@ class Settings:
     ontology_file: Path = REPO_ROOT / "ontology" / "boussole.ttl"
     sources_dir: Path = REPO_ROOT / "kg" / "sources"
     base_iri: str = DEFAULT_BASE_IRI
+    # limits (docs/reliability.md): every one is answered with a clear 4xx
+    max_body_bytes: int = 2_000_000  # request body of anonymous requests (413 beyond)
+    max_write_body_bytes: int = 200_000_000  # request body with the write token (Graph Store uploads)
+    max_query_bytes: int = 1_000_000  # SPARQL query or update text (413 beyond)
+    max_query_depth: int = 100  # nesting of braces, parentheses, brackets and '!' (400 beyond)
+    query_memory_mb: int = 2048  # address space of a query worker (422 for a query that needs more; 0 = none)
+    per_client_workers: int = 0  # workers one client may hold while others are active (0 = workers - 1, >= 1)
+    max_dumps: int = 2  # dumps streamed at once (503 beyond)
+    header_timeout: float = 10.0  # seconds to receive a request's headers (slow clients are disconnected)
+    keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept
+    login_attempts_per_minute: int = 10  # wrong tokens per client and minute before 429
 
     @property
     def writable(self) -> bool:

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg.errors import BoussoleError
+from kg.spreadsheet import neutralise
 from kg.store import DEFAULT_STORE, open_store
 
 console = Console()
@@ -35,11 +36,30 @@ def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, qu
         return 2
     total = count_inputs(inputs)
     ing = Ingester(store)
+    done = [0]
+
+    def progress(n: int, where) -> None:
+        done[0] = n
+        bar.update(task, completed=n, description=str(where)[-50:])
+
+    disk_error = None
     with Progress(TextColumn("[bold]Ingestion"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err, disable=quiet) as bar:
         task = bar.add_task("", total=total or None)
-        summary = ing.ingest(iter_inputs(inputs), progress=lambda n, where: bar.update(task, completed=n, description=str(where)[-50:]))
-    store.flush()
+        try:
+            summary = ing.ingest(iter_inputs(inputs), progress=progress)
+            store.flush()
+        except OSError as exc:  # the disk (full, gone): say so in French, with what was done, no traceback
+            disk_error = exc
+            summary = None
+    if disk_error is not None:
+        err.print(f"[red]Écriture impossible dans {store_path} : {_disk_reason(disk_error)}.[/red]")
+        if summary is None:
+            err.print(f"L'ingestion s'est arrêtée après {done[0]} entrée(s) sur {total}.")
+        err.print("Libérez de la place puis relancez la même commande : une ingestion relancée ne duplique rien "
+                  "et complète ce qui manque.")
+        if summary is None:
+            return 2
     t = Table(title="Résumé de l'ingestion")
     for column in ("lues", "enregistrées", "mises à jour", "inchangées", "ignorées"):
         t.add_column(column, justify="right")
@@ -47,7 +67,18 @@ def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, qu
     console.print(t)
     for where, reason in summary.skipped:
         console.print(f"[yellow]ignorée[/yellow] {where} : {reason}")
+    if disk_error is not None:
+        return 2
     return 1 if summary.skipped else 0
+
+
+def _disk_reason(exc: OSError) -> str:
+    text = str(exc)
+    if "No space left" in text or getattr(exc, "errno", None) == 28:
+        return "le disque est plein"
+    if "Read-only" in text or "Permission denied" in text:
+        return "le dossier du magasin n'est pas accessible en écriture"
+    return f"erreur du disque ({text.splitlines()[0][:200]})"
 
 
 def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Path | None = None) -> int:
@@ -84,7 +115,7 @@ def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Pat
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=["id", "engagements", "champs", "score", "evidence"], lineterminator="\n")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)  # opened in spreadsheets
         sys.stdout.write(buf.getvalue())
     for where, reason in skipped:
         err.print(f"[yellow]ignorée[/yellow] {where} : {reason}")

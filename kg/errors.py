@@ -78,3 +78,22 @@ class NotSupported(BoussoleError):
 
 class StoreError(BoussoleError):
     """The store failed while doing the work; nothing was changed."""
+
+
+class TooManyRequests(BoussoleError):
+    """The client asks more than its share (too many queries at once, too many wrong tokens)."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def __reduce__(self):  # keep picklable across the query workers' pipe
+        return (type(self), (self.message, self.retry_after))
+
+
+class ResourceLimit(BoussoleError):
+    """The work needed more memory than one request may use, and was stopped."""
+
+
+class DiskFull(StoreError):
+    """A write failed on the disk (full, read-only); nothing was changed."""

@@ -6,6 +6,7 @@ import csv
 import io
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,3 +46,42 @@ def test_invalid_sparql_is_one_line_naming_the_query(store_path: Path) -> None:
 def test_missing_store_tells_to_build(tmp_path: Path) -> None:
     done = boussole("query", "--store", str(tmp_path / "none"), "ASK {}")
     assert done.returncode == 1 and "run `boussole build" in done.stderr
+
+
+def test_ingest_on_a_full_disk_ends_with_a_french_message_not_a_traceback(store_path: Path, tmp_path: Path) -> None:
+    """#15.7: the disk fills up during `boussole ingest`: a French message, what to do, exit code 2."""
+    import shutil
+
+    import pytest
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        shutil.copytree(store_path, disk / "store")
+        texts = tmp_path / "textes"
+        texts.mkdir()
+        for source in sorted((REPO / "tests" / "data" / "deliberations" / "textes").glob("*.txt"))[:4]:
+            shutil.copy(source, texts)
+        start = time.time()
+        proc = subprocess.Popen([*BOUSSOLE, "ingest", "--store", str(disk / "store"), str(texts)], cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while time.time() - start < 60 and proc.poll() is None:  # the store is open (RocksDB wrote its OPTIONS)
+            if any(f.stat().st_mtime > start for f in (disk / "store").iterdir() if f.name.startswith("OPTIONS")):
+                break
+            time.sleep(0.05)
+        with (disk / "filler").open("wb") as f:  # then the disk fills up, before the first record is written
+            try:
+                while True:
+                    f.write(b"\0" * 1_000_000)
+            except OSError:
+                pass
+        out, errors = proc.communicate(timeout=300)
+        done = subprocess.CompletedProcess(proc.args, proc.returncode, out, errors)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    said = " ".join(done.stderr.split())  # rich wraps long lines
+    assert "le disque est plein" in said and "relancez la même commande" in said

@@ -36,4 +36,4 @@ def test_read_only_view_retries_until_the_store_can_be_opened(tmp_path: Path) ->
 
 def test_read_only_view_gives_up_with_the_store_error(tmp_path: Path) -> None:
     with pytest.raises((OSError, RuntimeError)):
-        read_only_view(tmp_path / "never", retries=(0.01,))
+        read_only_view(tmp_path / "never", attempts=1)

@@ -7,16 +7,17 @@ token (the ``write_token`` setting), checked at the login form and kept in a sig
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Form, Request
@@ -25,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from kg.errors import BoussoleError
+from kg.errors import BoussoleError, ResourceLimit, Timeout, TooManyRequests, Unavailable
 from web import charts
 from web import data_access as da
 from web.barometre_routes import router as barometre_router
@@ -72,10 +73,17 @@ class WebConfig:
     sources_dir: Path = da.DEFAULT_SOURCES_DIR
     coherence_prefix: str = "/coherence/"
     chart_queries: dict[str, str] = field(default_factory=dict)
+    # runs ``"module:function"(store, *args)`` where a timeout can stop it (the API's query workers), for pages
+    # that scan the whole graph; None: in a thread here
+    runner: Callable[..., Awaitable[Any]] | None = None
+    sessions: dict[str, tuple[str, float]] = field(default_factory=dict)  # session id -> (reviewer, since)
+    signer: URLSafeTimedSerializer = field(
+        default_factory=lambda: URLSafeTimedSerializer(secrets.token_bytes(32), salt="boussole-revue"))
 
 
 def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store], write_token: str | Callable[[], str | None] | None = None,
-          writer: Writer | None = None, query_page: str = "/ui", sources_dir: Path | None = None) -> None:
+          writer: Writer | None = None, query_page: str = "/ui", sources_dir: Path | None = None,
+          runner: Callable[..., Awaitable[Any]] | None = None) -> None:
     """Add the pages to ``app``: include :data:`router` and serve ``web/static`` at ``/assets``.
 
     ``write_token``: the token a reviewer types to log in (a string, a callable returning it, or None); without a
@@ -91,7 +99,8 @@ def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store], write_token: 
         def token_fn() -> str | None:
             return write_token
     app.state.boussole_web = WebConfig(store_provider=store_provider, write_token=token_fn, writer=writer,
-                                       query_page=query_page, sources_dir=sources_dir or da.DEFAULT_SOURCES_DIR)
+                                       query_page=query_page, sources_dir=sources_dir or da.DEFAULT_SOURCES_DIR,
+                                       runner=runner)
     app.include_router(router)
     app.include_router(barometre_router)
     app.mount(STATIC_PATH, StaticFiles(directory=str(HERE / "static")), name="boussole-web-assets")
@@ -108,32 +117,42 @@ def _store(request: Request) -> ox.Store:
 # ------------------------------------------------------------------------------------------------ auth
 
 
-def _sign(token: str, name: str, stamp: str) -> str:
-    return hmac.new(token.encode(), f"{name}\n{stamp}".encode(), hashlib.sha256).hexdigest()
+SESSION_S = 12 * 3600
 
 
 def reviewer(request: Request) -> str | None:
-    """The logged-in reviewer's name, if the cookie is signed with the current write token."""
-    token = _cfg(request).write_token()
+    """The logged-in reviewer's name: the cookie carries a signed random session id (itsdangerous) that the server
+    knows until logout or restart; it says nothing about the write token."""
+    cfg = _cfg(request)
     raw = request.cookies.get(COOKIE)
-    if not token or not raw:
+    if not cfg.write_token() or not raw:
         return None
     try:
-        name_b64, stamp, sig = raw.split(".")
-        name = base64.urlsafe_b64decode(name_b64.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
+        sid = cfg.signer.loads(raw, max_age=SESSION_S)
+    except BadSignature:
         return None
-    if not hmac.compare_digest(sig, _sign(token, name, stamp)):
+    session = cfg.sessions.get(sid) if isinstance(sid, str) else None
+    if session is None or time.time() - session[1] > SESSION_S:
         return None
-    if not stamp.isdigit() or time.time() - int(stamp) > 12 * 3600:
-        return None
-    return name
+    return session[0]
 
 
 def _bearer_ok(request: Request) -> bool:
     token = _cfg(request).write_token()
     auth = request.headers.get("authorization", "")
-    return bool(token) and auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].strip(), token)
+    return bool(token) and auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].strip().encode(), token.encode())
+
+
+def _same_origin(request: Request) -> bool:
+    """A form POST must come from our own pages: its Origin (or Referer) names this host (CSRF)."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True  # not a browser's cross-site form: browsers send Origin with every cross-site POST
+    return urlsplit(source).netloc == request.headers.get("host", "")
+
+
+def _guesses(request: Request):
+    return getattr(request.app.state, "token_guesses", None)
 
 
 # ------------------------------------------------------------------------------------------------ rendering
@@ -192,8 +211,18 @@ def fiche(request: Request, path: str) -> HTMLResponse:
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
-def dashboard(request: Request) -> HTMLResponse:
-    data = da.dashboard(_store(request))
+async def dashboard(request: Request) -> HTMLResponse:
+    runner = _cfg(request).runner
+    if runner is not None:  # under the service's query timeout, in a worker that can be stopped
+        try:
+            data = await runner("web.data_access:dashboard", client=request.client.host if request.client else "?")
+        except (Timeout, Unavailable, ResourceLimit, TooManyRequests) as exc:  # stopped, busy, memory
+            status = 422 if isinstance(exc, ResourceLimit) else 429 if isinstance(exc, TooManyRequests) else 503
+            return render(request, "error.html", status, title="Tableau de bord indisponible",
+                          message="Le calcul du tableau de bord a dépassé le temps ou la mémoire permis à une "
+                                  "requête, ou le service est très sollicité. Réessayez dans un moment.")
+    else:
+        data = await run_in_threadpool(da.dashboard, _store(request))
     svg = {
         "engagements": charts.bar_chart("chart-engagements", [(b["label"], b["n"], b["href"], b["title"]) for b in data["bars"]],
                                         unit="délibérations", title="Délibérations par engagement"),
@@ -326,7 +355,9 @@ def _review_module():
 
 async def _review_form(request: Request) -> tuple[str, Any, str, ox.NamedNode] | Response:
     """The reviewer, the form, where to go back and the deliberation of a review POST, or the response that refuses
-        it."""
+    it."""
+    if not _same_origin(request):
+        return PlainTextResponse("Formulaire refusé : il ne vient pas des pages de Boussole.", 403)
     who = _need_writer(request)
     if isinstance(who, Response):
         return who
@@ -394,25 +425,45 @@ def login_form(request: Request, retour: str = "/review", erreur: str = "") -> H
 
 @router.post("/connexion", include_in_schema=False)
 def login(request: Request, nom: str = Form(""), jeton: str = Form(""), retour: str = Form("/review")) -> Response:
-    token = _cfg(request).write_token()
+    cfg = _cfg(request)
+    token = cfg.write_token()
     retour = _safe_back(retour)
     nom = " ".join(nom.split())[:120]
+    if not _same_origin(request):
+        return PlainTextResponse("Formulaire refusé : il ne vient pas des pages de Boussole.", 403)
     if not token:
         return render(request, "login.html", 403, title="Connexion — Boussole", retour=retour,
                       erreur="Le service n'a pas de jeton d'écriture : la revue est en lecture seule.")
+    guesses, client = _guesses(request), request.client.host if request.client else "?"
+    wait = guesses.blocked(client) if guesses else 0
+    if wait:
+        resp = render(request, "login.html", 429, title="Connexion — Boussole", retour=retour,
+                      erreur=f"Trop d'essais de jeton : réessayez dans {int(wait) + 1} secondes.")
+        resp.headers["Retry-After"] = str(int(wait) + 1)
+        return resp
     if not nom or not hmac.compare_digest(jeton.encode(), token.encode()):
+        if guesses and nom:
+            guesses.failed(client)
         return render(request, "login.html", 401, title="Connexion — Boussole", retour=retour,
                       erreur="Nom manquant ou jeton incorrect.")
-    stamp = str(int(time.time()))
-    value = ".".join([base64.urlsafe_b64encode(nom.encode()).decode(), stamp, _sign(token, nom, stamp)])
+    sid = secrets.token_urlsafe(24)
+    cfg.sessions[sid] = (nom, time.time())
     resp = RedirectResponse(retour, 303)
-    resp.set_cookie(COOKIE, value, max_age=12 * 3600, httponly=True, samesite="strict",
+    resp.set_cookie(COOKIE, cfg.signer.dumps(sid), max_age=SESSION_S, httponly=True, samesite="strict",
                     secure=request.url.scheme == "https")
     return resp
 
 
 @router.post("/deconnexion", include_in_schema=False)
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    """End the session on the server too: a copy of the cookie is worthless afterwards."""
+    cfg = _cfg(request)
+    raw = request.cookies.get(COOKIE)
+    if raw:
+        try:
+            cfg.sessions.pop(cfg.signer.loads(raw), None)
+        except BadSignature:
+            pass
     resp = RedirectResponse("/review", 303)
     resp.delete_cookie(COOKIE)
     return resp

@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from api import conneg, service_description
 from api.deps import get_backend, get_settings, public_root
 from api.rendering import RDF_OFFERS, rdf_response, templates
-from kg.errors import NotAcceptable
+from kg.errors import NotAcceptable, Unavailable
 from kg.iris import prefixes
 
 router = APIRouter()
@@ -31,6 +31,8 @@ async def dump_response(request: Request, media: str | None) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if request.method == "HEAD":
         return Response(b"", media_type=conneg.content_type(media), headers=headers)
+    if not get_backend(request).dump_slots_free():
+        raise Unavailable("trop d'exports sont en cours de téléchargement ; réessayez dans une minute")
     return StreamingResponse(get_backend(request).dump(fmt), media_type=conneg.content_type(media), headers=headers)
 
 

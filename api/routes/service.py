@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from fastapi import APIRouter
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from api.deps import get_backend, get_settings, public_root
 from api.rendering import page
@@ -63,17 +64,24 @@ async def favicon() -> Response:
     return Response(status_code=204)
 
 
+HEALTH_TIMEOUT = 5.0
+
+
 @router.get("/health")
 async def health(request: Request) -> Response:
+    """200 when a query worker answers, the threads and the writer are free and the store can be written (with a
+    token); else 503 with the problems."""
     settings, backend = get_settings(request), get_backend(request)
-    info = {"status": "ok", "timeout_s": settings.timeout, "writable": settings.writable, **backend.health()}
-    if backend.kind == "embedded" and info.get("workers_alive", 1) == 0:
-        info["status"] = "degraded"
-    return JSONResponse(info, status_code=200 if info["status"] == "ok" else 503)
+    problems = await backend.check(HEALTH_TIMEOUT)
+    info = {"status": "ok" if not problems else "unwell", "timeout_s": settings.timeout,
+            "writable": settings.writable, **backend.health()}
+    if problems:
+        info["problems"] = problems
+    return JSONResponse(info, status_code=200 if not problems else 503, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
     h = get_backend(request).health()
     extra = {k: float(v) for k, v in h.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    return PlainTextResponse(request.app.state.metrics.render(extra), media_type="text/plain; version=0.0.4")
+    return Response(request.app.state.metrics.render(extra), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,194 @@
+"""Soak (#15): many clients, a realistic mix plus abusive requests, a writer importing, then ``kill -9`` and a
+check that every acknowledged write is in the store. Not a test: ``python -m bench.soak``.
+
+Parameters (environment): ``SOAK_SIZE`` deliberations (200000), ``SOAK_SECONDS`` of load (900), ``SOAK_CLIENTS``
+(32), ``SOAK_ABUSIVE`` share of clients that only abuse (0.10), ``SOAK_WORKERS`` (2), ``SOAK_TIMEOUT`` (10 s),
+``SOAK_THINK`` seconds between two requests of a client ("1,4": uniform), abusive clients alike.
+Each client has an address of its own (127.0.0.x), as distinct users would. Reports: errors of well-behaved
+requests, their p99 under load against the idle p99, memory of the service (main process + workers) at the start
+and end of the load, acknowledged writes found after ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from bench.bench_endpoint import QUERIES, free_port
+from bench.synthetic import make_store
+
+REPO = Path(__file__).resolve().parents[1]
+TOKEN = "soak-write-token-0123"
+ACCEPT = {"Accept": "application/sparql-results+json"}
+MIX = [QUERIES[n] for n in ("point-lookup", "point-lookup", "point-lookup", "commune-year", "by-engagement-year")]
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+NESTED = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its children."""
+    out = subprocess.run(["ps", "-o", "rss=", "--pid", str(pid), "--ppid", str(pid)], capture_output=True, text=True)
+    return sum(int(x) for x in out.stdout.split()) / 1024
+
+
+def well_behaved(c: httpx.Client, rng: random.Random) -> tuple[str, float]:
+    """One request of the mix: its outcome ("200", another status, or the exception's name) and its latency."""
+    t = time.perf_counter()
+    try:
+        if rng.random() < 0.15:
+            r = c.get("/id/engagement/1", headers={"Accept": "text/turtle"})
+        else:
+            r = c.get("/sparql", params={"query": rng.choice(MIX)}, headers=ACCEPT)
+        outcome = str(r.status_code)
+    except httpx.HTTPError as exc:
+        outcome = type(exc).__name__
+    return outcome, time.perf_counter() - t
+
+
+def abusive(c: httpx.Client, rng: random.Random) -> None:
+    kind = rng.choice(("huge", "nested", "runaway", "aborted"))
+    try:
+        if kind == "huge":
+            c.post("/sparql", content=b"#" * 8_000_000, headers={"Content-Type": "application/sparql-query"})
+        elif kind == "nested":
+            c.post("/sparql", data={"query": NESTED})
+        elif kind == "runaway":
+            c.post("/sparql", data={"query": RUNAWAY}, headers=ACCEPT)
+        else:
+            with c.stream("GET", "/dump.nq") as r:
+                next(r.iter_raw(1000), None)
+    except httpx.HTTPError:
+        pass
+
+
+def main() -> None:
+    size = int(os.environ.get("SOAK_SIZE", "200000"))
+    seconds = float(os.environ.get("SOAK_SECONDS", "900"))
+    clients = int(os.environ.get("SOAK_CLIENTS", "32"))
+    abusive_share = float(os.environ.get("SOAK_ABUSIVE", "0.10"))
+    workers = os.environ.get("SOAK_WORKERS", "2")
+    timeout = os.environ.get("SOAK_TIMEOUT", "10")
+    work = Path(tempfile.mkdtemp(prefix="soak-"))
+    try:
+        store = work / "store"
+        make_store(store, size)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen([sys.executable, "-m", "api.server", "--store", str(store), "--port", str(port),
+                                   "--workers", workers, "--timeout", timeout], cwd=REPO,
+                                  env={**os.environ, "BOUSSOLE_WRITE_TOKEN": TOKEN},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/health", timeout=30).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        rng = random.Random(15)
+        with httpx.Client(base_url=url, timeout=60) as c:
+            idle = [well_behaved(c, rng) for _ in range(200)]
+        idle_p99 = statistics.quantiles([t for _, t in idle], n=100)[98]
+        think = [float(x) for x in os.environ.get("SOAK_THINK", "1,4").split(",")]
+
+        stop = threading.Event()
+        killing = threading.Event()
+        lock = threading.Lock()
+        latencies: list[float] = []
+        outcomes: Counter[str] = Counter()
+        abusive_sent = [0]
+        acked: list[str] = []
+        n_abusive = round(clients * abusive_share)
+
+        def client(k: int) -> None:
+            local = random.Random(k)
+            transport = httpx.HTTPTransport(local_address=f"127.0.0.{k + 2}")
+            with httpx.Client(base_url=url, timeout=120, transport=transport) as c:
+                while not stop.is_set():
+                    if k < n_abusive:
+                        abusive(c, local)
+                        with lock:
+                            abusive_sent[0] += 1
+                    else:
+                        outcome, t = well_behaved(c, local)
+                        with lock:
+                            if not killing.is_set():  # a request cut by the final kill -9 is not the service's error
+                                latencies.append(t)
+                                outcomes[outcome] += 1
+                    time.sleep(local.uniform(*think))
+
+        def writer() -> None:
+            headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+            with httpx.Client(base_url=url, timeout=120) as c:
+                k = 0
+                while not stop.is_set():
+                    iri = f"https://boussole.agglo-porteduhainaut.fr/id/deliberation/soak/{k}"
+                    body = (f"INSERT DATA {{ GRAPH <https://boussole.agglo-porteduhainaut.fr/id/graph/deliberations> "
+                            f"{{ <{iri}> <http://data.europa.eu/eli/ontology#title> \"Délibération de charge {k}\"@fr }} }}")
+                    try:
+                        if c.post("/sparql", content=body.encode(), headers=headers).status_code == 204:
+                            acked.append(iri)
+                    except httpx.HTTPError:
+                        pass
+                    k += 1
+                    time.sleep(0.2)
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+        threads.append(threading.Thread(target=writer))
+        for t in threads:
+            t.start()
+        memory: list[float] = []  # sampled every 2 s: growth compares the first and last fifth (medians)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            memory.append(rss_mb(server.pid))
+            time.sleep(2)
+        fifth = max(1, len(memory) // 5)
+        memory_start, memory_end = statistics.median(memory[:fifth]), statistics.median(memory[-fifth:])
+        killing.set()
+        os.kill(server.pid, signal.SIGKILL)  # mid-load, writes in flight
+        stop.set()
+        for t in threads:
+            t.join(180)
+        server.wait()
+        for child in subprocess.run(["pgrep", "-f", str(store)], capture_output=True, text=True).stdout.split():
+            try:
+                os.kill(int(child), signal.SIGKILL)  # the killed server's orphaned workers
+            except (ProcessLookupError, ValueError):
+                pass
+        time.sleep(1)
+        after = ox.Store(str(store))
+        title = ox.NamedNode("http://data.europa.eu/eli/ontology#title")
+        found = sum(1 for iri in acked if next(after.quads_for_pattern(ox.NamedNode(iri), title, None), None))
+        p99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) > 100 else float("nan")
+        print(f"\n### soak: {size} deliberations, {seconds:.0f} s, {clients} clients ({n_abusive} abusive), "
+              f"{workers} workers, timeout {timeout} s\n")
+        print("| measure | value |\n| --- | --- |")
+        errors = sum(n for o, n in outcomes.items() if o != "200")
+        print(f"| well-behaved requests (think time {think[0]:g}–{think[1]:g} s) | {len(latencies)} |")
+        print(f"| abusive requests | {abusive_sent[0]} ({abusive_sent[0] / max(1, abusive_sent[0] + len(latencies)):.0%}) |")
+        print(f"| errors of well-behaved requests | {errors} ({errors / max(1, len(latencies)):.2%}): "
+              + ", ".join(f"{o} × {n}" for o, n in sorted(outcomes.items()) if o != "200") + " |")
+        print(f"| idle p99 (ms) | {idle_p99 * 1000:.0f} |")
+        print(f"| p99 under load (ms) | {p99 * 1000:.0f} ({p99 / idle_p99:.1f}× idle) |")
+        print(f"| memory (main + workers, median of the first → last fifth, MB) | {memory_start:.0f} → {memory_end:.0f} "
+              f"({(memory_end - memory_start) / memory_start:+.0%}) |")
+        print(f"| acknowledged writes found after kill -9 | {found} / {len(acked)} |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
