@@ -64,9 +64,12 @@ def router() -> APIRouter:
             raise QueryError(400, "send a JSON object or a non-empty list of objects")
         if len(records) > MAX_RECORDS:
             raise QueryError(413, f"at most {MAX_RECORDS} records per request")
-        from ingest.pipeline import ingest_records
+        from ingest.pipeline import IngestInterrupted, ingest_records
 
-        summary = await _write(request, lambda store: ingest_records(store, records))
+        try:
+            summary = await _write(request, lambda store: ingest_records(store, records))
+        except IngestInterrupted as exc:   # 500 that says exactly what was written before the error
+            return JSONResponse({"error": str(exc), **exc.summary.as_dict()}, status_code=500)
         status = 201 if summary.stored else 200
         return JSONResponse(summary.as_dict(), status_code=status)
 

@@ -4,6 +4,7 @@ with rich and returns an exit code (0 ok, 1 some input skipped / nothing to do, 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import sys
@@ -20,9 +21,30 @@ console = Console()
 err = Console(stderr=True)
 
 
-def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, quiet: bool = False) -> int:
-    """`boussole ingest [--store PATH] INPUT…`"""
-    from ingest.pipeline import Ingester
+def default_rejects_path(store_path: str | Path) -> Path:
+    """rejets/ingest-<UTC time>.csv next to the store (var/store → var/rejets/ingest-20250317T101500Z.csv)."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return Path(store_path).resolve().parent / "rejets" / f"ingest-{stamp}.csv"
+
+
+def write_rejects(path: Path, skipped: list[tuple[str, str]]) -> None:
+    """One row per rejected input: fichier, ligne (empty for a whole file or a record), raison (French)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["fichier", "ligne", "raison"])
+        for where, reason in skipped:
+            file, _, line = where.rpartition(":")
+            if not (file and line.isdigit()):
+                file, line = where, ""
+            w.writerow([file, line, reason])
+
+
+def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, quiet: bool = False,
+                   rejects: str | Path | None = None) -> int:
+    """`boussole ingest [--store PATH] [--rejects FILE] INPUT…`: 0 all read, 1 some input rejected (listed in the
+    rejects CSV), 2 usage or store error, or a run interrupted (what was written before is reported)."""
+    from ingest.pipeline import Ingester, IngestInterrupted, Summary
     from ingest.readers import count_inputs, iter_inputs
 
     if not inputs:
@@ -33,20 +55,42 @@ def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, qu
     except BoussoleError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
+    rejects_path = Path(rejects) if rejects else default_rejects_path(store_path)
     total = count_inputs(inputs)
     ing = Ingester(store)
+    interrupted: IngestInterrupted | None = None
     with Progress(TextColumn("[bold]Ingestion"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err, disable=quiet) as bar:
         task = bar.add_task("", total=total or None)
-        summary = ing.ingest(iter_inputs(inputs), progress=lambda n, where: bar.update(task, completed=n, description=str(where)[-50:]))
-    store.flush()
+        try:
+            summary: Summary = ing.ingest(iter_inputs(inputs), progress=lambda n, where: bar.update(task, completed=n, description=str(where)[-50:]))
+        except IngestInterrupted as exc:
+            interrupted, summary = exc, exc.summary
+    try:
+        store.flush()
+    except OSError as exc:
+        err.print(f"[red]écriture du magasin impossible : {exc}[/red]")
     t = Table(title="Résumé de l'ingestion")
-    t.add_column("lues", justify="right"); t.add_column("enregistrées", justify="right")
-    t.add_column("mises à jour", justify="right"); t.add_column("inchangées", justify="right"); t.add_column("ignorées", justify="right")
-    t.add_row(str(summary.read), str(summary.stored), str(summary.updated), str(summary.unchanged), str(len(summary.skipped)))
+    for c in ("lues", "enregistrées", "mises à jour", "nouvelles versions", "inchangées", "rejetées", "anomalies"):
+        t.add_column(c, justify="right")
+    t.add_row(str(summary.read), str(summary.stored), str(summary.updated), str(summary.versioned),
+              str(summary.unchanged), str(len(summary.skipped)), str(summary.findings))
     console.print(t)
     for where, reason in summary.skipped:
-        console.print(f"[yellow]ignorée[/yellow] {where} : {reason}")
+        console.print(f"[yellow]rejetée[/yellow] {where} : {reason}")
+    for where, iri, what in summary.conflicts:
+        console.print(f"[cyan]nouvelle version[/cyan] {where} → {iri} : {what}")
+    if summary.findings:
+        console.print(f"{summary.findings} anomalie(s) de données enregistrées sur les délibérations gardées : "
+                      "question de cohérence « anomalies-donnees »")
+    try:
+        write_rejects(rejects_path, summary.skipped)
+        console.print(f"rejets : {rejects_path}")
+    except OSError as exc:
+        err.print(f"[red]{rejects_path} : impossible d'écrire les rejets ({exc})[/red]")
+    if interrupted is not None:
+        err.print(f"[red]{interrupted}[/red]")
+        return 2
     return 1 if summary.skipped else 0
 
 

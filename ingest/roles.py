@@ -113,9 +113,11 @@ class TextZones:
         return self._zones[max(0, bisect_right(self._starts, offset) - 1)] if self._zones else "expose"
 
     def clause_before(self, offset: int) -> str:
-        """The folded text of the clause that ends at `offset` (since the last ; . or line end)."""
-        start = max(self.folded.rfind(c, 0, offset) for c in (";", "\n", ". "))
-        return self.folded[start + 1:offset]
+        """The folded text of the clause that ends at `offset` (since the last ; . or line end, at most 400
+        characters back: long texts stay linear)."""
+        floor = max(0, offset - 400)
+        start = max(self.folded.rfind(c, floor, offset) for c in (";", "\n", ". "))
+        return self.folded[max(start + 1, floor):offset]
 
 
 def place_role(zones: TextZones, start: int) -> str:
