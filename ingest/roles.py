@@ -29,7 +29,7 @@ from ingest.text import fold
 PLACE_CATEGORIES = {"COMMUNE", "QPV", "TERRITOIRE"}
 ISSUER_ZONES = {"entete", "adresse", "signature"}
 
-# roles written on the mentions (bsl:role): places
+# roles written on the mentions (bsl:roleMention): places
 CONCERNE, CITE, EMETTEUR = "concerne", "cite", "emetteur"
 # amounts
 DECISION, COUT = "decision", "cout"

@@ -165,7 +165,7 @@ def deliberation_quads(rec: Deliberation, mentions: list[Mention], gv: GraphVoca
         elif m.value and m.category == "DATE":
             add(mn, NamedNode(PROV + "value"), date(m.value))
         if role:
-            add(mn, bsl("role"), Literal(role))
+            add(mn, bsl("roleMention"), Literal(role))
     montant, cout = decision_amount(amounts), operation_cost(amounts)
     if montant is not None:
         add(d, bsl("montantDecision"), dec(montant))

@@ -42,7 +42,7 @@ def test_the_letterhead_does_not_make_wallers_the_most_concerned_commune(sample_
     assert top > 0 and effort[WALLERS] < top and effort[WALLERS] == 0
     # the issuer's places are kept on their mentions, with their role, and are never bsl:concerne
     letterhead = sample_store.query(f"""PREFIX bsl: <https://boussole.agglo-porteduhainaut.fr/def#>
-        SELECT (COUNT(*) AS ?n) WHERE {{ ?d bsl:mention ?m . ?m bsl:designe <{WALLERS}> ; bsl:role "emetteur" }}""",
+        SELECT (COUNT(*) AS ?n) WHERE {{ ?d bsl:mention ?m . ?m bsl:designe <{WALLERS}> ; bsl:roleMention "emetteur" }}""",
                                     use_default_graph_as_union=True)
     assert int(next(iter(letterhead))["n"].value) >= 15
 
