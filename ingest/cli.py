@@ -118,7 +118,7 @@ def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Pat
                 skipped.append((it.where, it.reason))
 
     rows = []
-    for rec, _, result in ing.analyse(recs()):
+    for rec, _, result in ing.analyse(recs(), on_error=lambda rec, reason: skipped.append((rec.source or rec.display_id(), reason))):
         rows.append({"id": rec.display_id(), "engagements": ";".join(result.engagement_numbers) or "none",
                      "champs": ";".join(result.champ_keys), "score": f"{result.score:.3f}",
                      "evidence": (result.aucun.justification + " " + result.aucun.preuve) if result.aucun else result.evidence})

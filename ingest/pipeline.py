@@ -117,6 +117,9 @@ class Ingester:
         self._pending: list[tuple[str, str, list[ox.Quad]]] = []   # (IRI, where, quads) of new deliberations
         self._failed: list[tuple[str, str]] = []
         self._conflicts: list[tuple[str, str, str]] = []
+        # the queued deliberations by number (DELIB_ID, PREF_ID; "" holds every queued IRI), for documents to find
+        # the row they complete before it is written
+        self._pending_numbers: dict[str, set[str]] = {}
         self._tagged = 0
         self._since_sync = 0
 
@@ -299,21 +302,25 @@ class Ingester:
         """The ingested deliberation a document completes: its own IRI when known, else the one whose DELIB_ID or
         PREF_ID is the document's number or a PREF_ID printed in its text (same collectivité; one match only)."""
         g = graph("deliberations")
-        if next(self.store.quads_for_pattern(minted(rec.iri_path()), None, None, g), None) is not None:
+        own = minted(rec.iri_path())
+        if own.value in self._pending_numbers.get("", set()) or \
+                next(self.store.quads_for_pattern(own, None, None, g), None) is not None:
             return None
         numbers = {n for n in (rec.delib_id, rec.pref_id) if n} | set(PREF_ID_RE.findall(rec.texte))
         found = set()
         for n in numbers:
+            found.update(self._pending_numbers.get(n, ()))
             for p in (ELI_ + "id_local", BSL + "prefId"):
-                for q in self.store.quads_for_pattern(None, ox.NamedNode(p), ox.Literal(n), g):
-                    if rec.siren is None or q.subject.value.startswith(minted(f"deliberation/{rec.siren}/").value):
-                        found.add(q.subject.value)
+                found.update(q.subject.value for q in self.store.quads_for_pattern(None, ox.NamedNode(p), ox.Literal(n), g))
+        if rec.siren:
+            found = {iri for iri in found if iri.startswith(minted(f"deliberation/{rec.siren}/").value)}
         return found.pop() if len(found) == 1 else None
 
     def flush(self) -> list[tuple[str, str]]:
         """Write the pending new deliberations: one transaction for the group (each deliberation is complete in
         it); if the group fails, each deliberation is retried alone so that only a bad one is lost."""
         pending, self._pending = self._pending, []
+        self._pending_numbers = {}
         if not pending:
             return []
         try:
@@ -334,11 +341,13 @@ class Ingester:
         A new deliberation is queued and written with the next group (flush); anything that reads or updates an
         existing deliberation flushes the queue first."""
         when = when or now_iso()
-        if rec.kind == "document" or any(iri == minted(rec.iri_path()).value for iri, _, _ in self._pending):
+        if minted(rec.iri_path()).value in self._pending_numbers.get("", set()):
             self._failed.extend(self.flush())
         if rec.kind == "document":
             target = self._completed_deliberation(rec)
             if target is not None:
+                if target in self._pending_numbers.get("", set()):
+                    self._failed.extend(self.flush())
                 rec.siren = target[len(base_iri()):].split("/")[1]
                 rec.delib_id = next(self.store.quads_for_pattern(ox.NamedNode(target), ox.NamedNode(ELI_ + "id_local"),
                                                                  None, graph("deliberations"))).object.value
@@ -382,6 +391,9 @@ class Ingester:
                                       when=when) if write_tags else []
         if status == "stored" and not existing_tags:
             self._pending.append((d.value, rec.source or rec.display_id(), list(new) + context + tag_quads))
+            for key in ("", rec.delib_id, rec.pref_id):   # "" → every pending IRI; numbers → their IRIs
+                if key is not None:
+                    self._pending_numbers.setdefault(key, set()).add(d.value)
             if len(self._pending) >= BATCH:
                 self._failed.extend(self.flush())
                 self._since_sync += BATCH
@@ -417,6 +429,7 @@ class Ingester:
         `IngestInterrupted`, whose summary says exactly what was written: nothing queued is written later."""
         summary = Summary()
         self._pending, self._failed, self._conflicts, self._tagged = [], [], [], 0
+        self._pending_numbers = {}
 
         def skip(where: str, reason: str) -> None:
             summary.skipped.append((where, reason))
@@ -457,7 +470,7 @@ class Ingester:
             lost = {iri for iri, _, _ in self._pending}
             summary.stored -= len(self._pending)
             summary.iris = [i for i in summary.iris if i not in lost]
-            self._pending = []
+            self._pending, self._pending_numbers = [], {}
             self._settle(summary)
             if isinstance(exc, Exception):
                 raise IngestInterrupted(summary, exc) from exc
@@ -491,6 +504,7 @@ def records_from_json(objs: Iterable[dict[str, Any]], source: str = "api") -> It
         if "siret" in mapped or "delib_id" in mapped:
             scdl = {
                 "COLL_NOM": mapped.get("coll_nom", ""), "COLL_SIRET": mapped.get("siret", ""),
+                "COLL_SIREN": mapped.get("siren", ""),
                 "DELIB_ID": mapped.get("delib_id", ""), "DELIB_DATE": mapped.get("date", ""),
                 "DELIB_MATIERE_CODE": mapped.get("matiere_code", ""), "DELIB_MATIERE_NOM": mapped.get("matiere_nom", ""),
                 "DELIB_OBJET": mapped.get("objet", ""), "texte": mapped.get("texte", ""),

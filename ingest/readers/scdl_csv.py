@@ -38,7 +38,10 @@ def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
     departure from the schema keeps the row and is recorded in ``record.findings``."""
     get = lambda c: ("" if row.get(c) is None else str(row.get(c))).strip()  # noqa: E731
     objet, texte, delib_id = get("DELIB_OBJET"), get("texte") or get("TEXTE"), get("DELIB_ID")
-    siren, findings = read_siret(get("COLL_SIRET"), get("COLL_NOM"))
+    if not get("COLL_SIRET") and re.fullmatch(r"\d{9}", get("COLL_SIREN")):   # a JSON record may give the SIREN
+        siren, findings = get("COLL_SIREN"), []
+    else:
+        siren, findings = read_siret(get("COLL_SIRET"), get("COLL_NOM"))
     errors = []
     if not delib_id:
         errors.append("DELIB_ID vide : la délibération ne peut pas être identifiée")
