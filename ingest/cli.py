@@ -4,7 +4,6 @@ with rich and returns an exit code (0 ok, 1 some input skipped / nothing to do, 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import sys
@@ -21,31 +20,13 @@ console = Console()
 err = Console(stderr=True)
 
 
-def default_rejects_path(store_path: str | Path) -> Path:
-    """rejets/ingest-<UTC time>.csv next to the store (var/store → var/rejets/ingest-20250317T101500Z.csv)."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return Path(store_path).resolve().parent / "rejets" / f"ingest-{stamp}.csv"
-
-
-def write_rejects(path: Path, skipped: list[tuple[str, str]]) -> None:
-    """One row per rejected input: fichier, ligne (empty for a whole file or a record), raison (French)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["fichier", "ligne", "raison"])
-        for where, reason in skipped:
-            file, _, line = where.rpartition(":")
-            if not (file and line.isdigit()):
-                file, line = where, ""
-            w.writerow([file, line, reason])
-
-
 def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, quiet: bool = False,
                    rejects: str | Path | None = None) -> int:
     """`boussole ingest [--store PATH] [--rejects FILE] INPUT…`: 0 all read, 1 some input rejected (listed in the
     rejects CSV), 2 usage or store error, or a run interrupted (what was written before is reported)."""
     from ingest.pipeline import Ingester, IngestInterrupted, Summary
     from ingest.readers import count_inputs, iter_inputs
+    from ingest.rejects import default_rejects_path, write_rejects
 
     if not inputs:
         err.print("[red]boussole ingest : donnez au moins un fichier ou dossier[/red]")

@@ -205,3 +205,63 @@ def test_an_interrupted_run_writes_exactly_what_it_reports_and_nothing_later(ing
     assert len(info.value.summary.iris) == 64
     later = ingester.ingest([Deliberation(objet="Autre", delib_id="J-1", siren="200042190", source="api[1]")])
     assert later.stored == 1 and count() == 65                  # nothing of the interrupted run came with it
+
+
+# --- #11.4 and #11.5: places and amounts with their roles ----------------------------------------------------
+
+LETTER = """COMMUNAUTÉ D'AGGLOMÉRATION DE LA PORTE DU HAINAUT
+Site minier d'Arenberg - Wallers-Arenberg
+Rue Michel Rondet - BP 59 - 59135 Wallers-Arenberg
+
+EXTRAIT DU REGISTRE DES DÉLIBÉRATIONS DU CONSEIL COMMUNAUTAIRE
+Séance du 17 mars 2025
+Délibération n° 2025-050
+
+Objet : Fonds de concours à la commune de Lourches pour la maison de santé
+
+Vu la délibération du conseil municipal de Trith-Saint-Léger du 3 février 2025 ;
+Considérant que la commune de Lourches porte la construction d'une maison de santé, pour un coût de 2 100 000 € HT ;
+Considérant qu'à l'instar de Raismes, la commune a obtenu une subvention de la Région de 400 000 € ;
+Considérant le budget primitif 2025 qui s'équilibre à 186 450 000 € ;
+
+DÉCIDE :
+Article 1 : attribue à la commune de Lourches un fonds de concours de 300 000 € ;
+Article 2 : sollicite une subvention de 120 000 € auprès de l'État ;
+Article 3 : approuve le plan de financement : Région 400 000 €, Communauté 300 000 € ;
+
+Fait à Wallers-Arenberg, le 17 mars 2025
+Pour extrait conforme,
+Le Président
+"""
+
+
+def test_roles_of_places_and_amounts_in_a_full_text(ingester):
+    rec = Deliberation(objet="", texte=LETTER, delib_id="2025-050", siren="200042190", date="2025-03-17",
+                       source="lettre.txt")
+    s = ingester.ingest([rec])
+    assert s.stored == 1
+    d = f"<{B}deliberation/200042190/2025-050>"
+    roles = {(r["t"].value, r["r"].value) for r in rows(ingester.store, f"""SELECT ?t ?r WHERE {{ {d} bsl:mention ?m .
+        ?m bsl:texteMention ?t ; bsl:roleMention ?r }}""")}
+    assert ("Wallers", "emetteur") in roles and ("Wallers", "concerne") not in roles          # letterhead, address, signature
+    assert ("Lourches", "concerne") in roles
+    assert ("Raismes", "cite") in roles and ("Trith-Saint-Léger", "cite") in roles        # comparison, visa
+    amounts = {(r["t"].value, r["r"].value) for r in rows(ingester.store, f"""SELECT ?t ?r WHERE {{ {d} bsl:mention ?m .
+        ?m bsl:categorie "MONTANT" ; bsl:texteMention ?t ; bsl:roleMention ?r }}""")}
+    assert ("2 100 000 €", "cout") in amounts and ("186 450 000 €", "cite") in amounts
+    assert ("120 000 €", "cite") in amounts and ("400 000 €", "cite") in amounts and ("300 000 €", "decision") in amounts
+    concerne = {r["c"].value for r in rows(ingester.store, f"SELECT ?c WHERE {{ {d} bsl:concerne ?c }}")}
+    cited = {r["c"].value for r in rows(ingester.store, f"SELECT ?c WHERE {{ {d} bsl:citeLieu ?c }}")}
+    assert concerne == {B + "commune/59361"}                                                 # Lourches only
+    assert B + "commune/59632" not in concerne | cited                                      # Wallers: the issuer
+    assert ask(ingester.store, f"ASK {{ {d} bsl:montantDecision 300000.0 ; bsl:coutOperation 2100000.0 }}")
+
+
+def test_rejects_file_neutralises_formulas(tmp_path):
+    from ingest.rejects import write_rejects
+
+    write_rejects(tmp_path / "r.csv", [("=HYPERLINK(\"x\")", "format non pris en charge"), ("a.csv:3", "DELIB_ID vide")])
+    with open(tmp_path / "r.csv", encoding="utf-8", newline="") as fh:
+        got = list(csv.reader(fh))
+    assert got == [["fichier", "ligne", "raison"], ["'=HYPERLINK(\"x\")", "", "format non pris en charge"],
+                   ["a.csv", "3", "DELIB_ID vide"]]
