@@ -83,6 +83,7 @@ PROPERTY_LABELS_INVERSE = {
     BSL + "zone": "valeurs d'indicateur",
     ELI + "passed_by": "délibérations adoptées",
     BSL + "concerne": "concerné par",
+    BSL + "citeLieu": "cité par",
     BSL + "organisation": "participations",
 }
 HIDDEN_INCOMING = {SKOS + "inScheme", PROV + "wasDerivedFrom"}
