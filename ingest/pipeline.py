@@ -377,10 +377,15 @@ class Ingester:
         new = {q for q in new_all if q.subject == d or q.subject.value.startswith(owned)}
         context = [q for q in new_all if q not in new] + snapshot   # matière, input, collectivité, version
         status = status or ("unchanged" if old == new else ("updated" if old else "stored"))
+        # the same content from one more input (a re-export): only its provenance is added, the content is unchanged
+        provenance_only = status == "updated" and all(
+            q.subject == d and q.predicate.value == PROV + "wasDerivedFrom" for q in old ^ new)
+        if provenance_only:
+            status = "unchanged"
         existing_tags = self._model_annotations(d)
         me = minted(self.agent).value
         write_tags = me not in existing_tags or status in ("updated", "versioned")
-        if status == "unchanged" and not write_tags:
+        if status == "unchanged" and not write_tags and not provenance_only:
             return status
         if status != "stored" or existing_tags:
             self._failed.extend(self.flush())
@@ -404,7 +409,7 @@ class Ingester:
             return status
         # replace in one SPARQL update: old deliberation quads, this model version's old proposals, supersede older versions
         parts = []
-        dels = [q for q in old if q not in new] if status in ("updated", "versioned") else []
+        dels = [q for q in old if q not in new] if status in ("updated", "versioned") or provenance_only else []
         if dels:
             parts.append("DELETE DATA { " + " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in dels) + " }")
         if write_tags:

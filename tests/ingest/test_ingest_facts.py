@@ -105,6 +105,12 @@ def test_ids_that_normalise_alike_stay_distinct_and_reruns_are_idempotent(ingest
     n = len(ingester.store)
     again = ingester.ingest(iter_inputs([f]))
     assert again.unchanged == 3 and len(ingester.store) == n
+    # the same rows in a new export (another file): content unchanged, the new input added to the provenance
+    export = tmp_path / "export-2.csv"
+    export.write_bytes(f.read_bytes() + b"\n")
+    reexport = ingester.ingest(iter_inputs([export]))
+    assert reexport.unchanged == 3 and reexport.updated == reexport.versioned == 0
+    assert ask(ingester.store, f"ASK {{ <{B}deliberation/200042190/2024~2F012> prov:wasDerivedFrom ?a, ?b FILTER(?a != ?b) }}")
 
 
 def test_two_collectivites_same_delib_id_never_merge(ingester):
