@@ -42,7 +42,10 @@ def read_date(raw: str, column: str) -> tuple[str | None, list[Finding]]:
         return None, [Finding("date-illisible", column, raw, f"{column} « {raw} » n'est pas une date du calendrier : date laissée vide")]
     iso = None
     m = ISO_LIKE_RE.match(raw)
-    if m:
+    if re.fullmatch(r"[2-7]\d{4}(?:[.,]0+)?", raw):   # a spreadsheet's serial day number (1899-12-30 + n)
+        serial = int(re.split(r"[.,]", raw)[0])
+        iso = (dt.date(1899, 12, 30) + dt.timedelta(days=serial)).isoformat()
+    elif m:
         iso = _date_or_none(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     else:
         m = FRENCH_DATE_RE.match(raw)

@@ -271,3 +271,18 @@ def test_rejects_file_neutralises_formulas(tmp_path):
         got = list(csv.reader(fh))
     assert got == [["fichier", "ligne", "raison"], ["'=HYPERLINK(\"x\")", "", "format non pris en charge"],
                    ["a.csv", "3", "DELIB_ID vide"]]
+
+
+@pytest.mark.parametrize("raw,iso,code", [
+    ("2025-03-17", "2025-03-17", None), ("17/03/2025", "2025-03-17", "date-reformatee"),
+    ("17/03/25", "2025-03-17", "date-reformatee"), ("2025-03-17T00:00:00", "2025-03-17", "date-reformatee"),
+    ("2025-03-17T00:00:00.000+01:00", "2025-03-17", "date-reformatee"), ("17.03.2025", "2025-03-17", "date-reformatee"),
+    ("17-03-2025", "2025-03-17", "date-reformatee"), ("2025/03/17", "2025-03-17", "date-reformatee"),
+    ("17 mars 2025", "2025-03-17", "date-reformatee"), ("45733", "2025-03-17", "date-reformatee"),
+    ("31/02/2025", None, "date-illisible"), ("bientôt", None, "date-illisible"), ("", None, None),
+])
+def test_common_date_forms(raw, iso, code):
+    from ingest.readers.values import read_date
+
+    got, findings = read_date(raw, "DELIB_DATE")
+    assert got == iso and [f.code for f in findings] == ([code] if code else [])
