@@ -493,9 +493,7 @@ class Ingester:
 
 
 def records_from_json(objs: Iterable[dict[str, Any]], source: str = "api") -> Iterator[Item]:
-    """JSON records (SCDL keys or snake_case) → Items; SCDL rules apply when a SIRET is given."""
-    import hashlib
-
+    """JSON records (SCDL keys or snake_case) → Items; read like an SCDL row (leniently) when a SIRET or DELIB_ID is given."""
     for i, obj in enumerate(objs, start=1):
         where = f"{source}[{i}]"
         if not isinstance(obj, dict):
@@ -559,7 +557,7 @@ def forget(store: ox.Store) -> None:
 
 def ingest_records(store: ox.Store, records: Iterable[dict[str, Any] | Deliberation], progress: Progress | None = None) -> Summary:
     """For the API (`POST /deliberations`): JSON records (dicts) or Deliberation objects. Not thread-safe: serialise
-    calls (one writer at a time)."""
+    calls (one writer at a time). Raises `IngestInterrupted` (with what was written) on an unexpected error."""
     items: list[Item | Deliberation] = []
     dicts = [r for r in records]
     json_objs = [r for r in dicts if not isinstance(r, Deliberation)]
@@ -569,5 +567,5 @@ def ingest_records(store: ox.Store, records: Iterable[dict[str, Any] | Deliberat
 
 
 def ingest_paths(store: ox.Store, paths: Iterable[str | Path], progress: Progress | None = None) -> Summary:
-    """For `boussole ingest`: SCDL CSV files, documents, folders."""
+    """For `boussole ingest`: SCDL CSV files, documents, folders. Raises `IngestInterrupted` like `ingest_records`."""
     return Ingester(store).ingest(iter_inputs(paths), progress)
