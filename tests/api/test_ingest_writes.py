@@ -49,3 +49,21 @@ def test_a_text_longer_than_spacy_max_length_does_not_fail_the_batch_nor_leave_p
     assert stored(server) == 65
     again = httpx.post(server.url + "/deliberations", json=batch, headers=AUTH, timeout=300)
     assert again.status_code == 200 and again.json()["unchanged"] == 64 and stored(server) == 65
+
+
+def test_a_messy_record_is_kept_with_its_findings_and_a_changed_one_is_a_new_version(server: Server) -> None:
+    messy = {"COLL_NOM": "Communauté d'Agglomération de La Porte du Hainaut", "COLL_SIRET": "200 042 190 00019",
+             "DELIB_ID": "LOT-2025/7", "DELIB_DATE": "17/03/2025", "DELIB_OBJET": "=Subvention au club de judo de Denain"}
+    first = httpx.post(server.url + "/deliberations", json=messy, headers=AUTH, timeout=120)
+    assert first.status_code == 201 and first.json()["findings"] >= 3, first.text
+    iri = first.json()["deliberations"][0]
+    assert iri.endswith("/deliberation/200042190/LOT-2025~2F7")
+    found = httpx.get(server.url + "/coherence/anomalies-donnees", params={"format": "json"}).json()["rows"]
+    codes = {r["code"] for r in found if r["deliberation"].endswith("LOT-2025~2F7")}
+    assert {"siret-normalise", "date-reformatee", "formule", "matiere-deduite"} <= codes
+    changed = httpx.post(server.url + "/deliberations", json={**messy, "DELIB_OBJET": "Subvention au club de judo"},
+                         headers=AUTH, timeout=120)
+    assert changed.status_code == 200 and changed.json()["versioned"] == 1
+    assert "judo de Denain" in changed.json()["conflicts"][0]["differences"]
+    history = httpx.get(server.url + "/coherence/historique-versions", params={"format": "json"}).json()["rows"]
+    assert [r["titre_precedent"] for r in history if r["deliberation"] == iri] == ["=Subvention au club de judo de Denain"]
