@@ -168,15 +168,18 @@ def test_a_text_over_spacy_max_length_is_read_in_pieces(ingester, data_dir):
     from ingest.nlp import base_model
 
     body = (data_dir / "textes" / "t05.txt").read_text(encoding="utf-8")
-    long_text = body + "\n" + ("x" * 999 + " ") * 1000
+    long_text = ("x" * 999 + " ") * 1000 + "\n" + body          # the real text in the last piece
     assert len(long_text) > base_model().max_length
     items = [Item(record=Deliberation(objet="Fonds de concours", texte=long_text, delib_id="L-1", siren="200042190",
                                       source="api[1]")),
              Item(record=Deliberation(objet="Plantation de haies", delib_id="L-2", siren="200042190", source="api[2]"))]
     s = ingester.ingest(items)
     assert s.stored == 2 and s.skipped == []
-    # the mentions of the first piece were found
+    # the mentions of the last piece were found, at their offsets in the whole text
     assert ask(ingester.store, f"ASK {{ <{B}deliberation/200042190/L-1> bsl:montantDecision 300000.0 }}")
+    found = rows(ingester.store, f"""SELECT ?t ?b ?e WHERE {{ <{B}deliberation/200042190/L-1> bsl:mention ?m .
+        ?m bsl:texteMention ?t ; bsl:debut ?b ; bsl:fin ?e ; bsl:designe <{B}commune/59361> }}""")
+    assert found and all(r["t"].value == "Lourches" and int(r["b"].value) > 1_000_000 for r in found)
 
 
 def test_a_record_the_nlp_cannot_process_is_skipped_with_its_reason(ingester, monkeypatch):
