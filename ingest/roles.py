@@ -37,6 +37,7 @@ DECISION, COUT = "decision", "cout"
 
 @dataclass(frozen=True)
 class Patterns:
+    letterhead: re.Pattern
     after_letterhead: re.Pattern
     objet: re.Pattern
     visa: re.Pattern
@@ -58,7 +59,7 @@ def patterns() -> Patterns:
         d = yaml.safe_load(fh)
     z, p, a = d["zones"], d["places"], d["amounts"]
     c = lambda x: re.compile(x, re.M)  # noqa: E731
-    return Patterns(c(z["after_letterhead"]), c(z["objet"]), c(z["visa"]), c(z["dispositif"]), c(z["signature"]),
+    return Patterns(c(z["letterhead"]), c(z["after_letterhead"]), c(z["objet"]), c(z["visa"]), c(z["dispositif"]), c(z["signature"]),
                     c(z["address"]), c(p["cited_before"]), c(a["other_funder_just_before"]),
                     c(a["own_share_just_before"]), c(a["cited_in_clause"]), c(a["decision"]), c(a["cost"]),
                     c(a["year_in_clause"]))
@@ -74,6 +75,11 @@ def _folded(text: str) -> str:
     return "".join(map(_fold_char, text))
 
 
+def _capitals(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
+
+
 class TextZones:
     """The zone of every offset of a text: entete, adresse, objet, visa, expose, dispositif, signature."""
 
@@ -86,6 +92,9 @@ class TextZones:
             pos += len(line) + 1
         # the letterhead: the lines before the first anchor (when it comes early), after a prepended objet
         first = next((i for i, (s, ln) in enumerate(lines[:15]) if s >= objet_prefix and p.after_letterhead.search(ln)), None)
+        if first is not None and not any(p.letterhead.search(ln) or _capitals(text[s:s + len(ln)])
+                                         for s, ln in lines[:first] if s >= objet_prefix):
+            first = None
         starts, zones = [], []
         zone = "expose"
         for i, (s, ln) in enumerate(lines):

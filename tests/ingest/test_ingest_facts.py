@@ -289,3 +289,13 @@ def test_common_date_forms(raw, iso, code):
 
     got, findings = read_date(raw, "DELIB_DATE")
     assert got == iso and [f.code for f in findings] == ([code] if code else [])
+
+
+def test_a_title_line_before_le_conseil_is_not_a_letterhead():
+    from ingest.roles import CONCERNE, EMETTEUR, TextZones, place_role
+
+    text = "Maison de santé de Lourches\nLe Conseil communautaire décide d'attribuer un fonds de concours."
+    assert place_role(TextZones(text), text.index("Lourches")) == CONCERNE
+    text = "COMMUNAUTÉ D'AGGLOMÉRATION\nSite minier - Wallers-Arenberg\nSéance du 3 mars 2025\nObjet : voirie à Denain"
+    z = TextZones(text)
+    assert place_role(z, text.index("Wallers")) == EMETTEUR and place_role(z, text.index("Denain")) == CONCERNE
