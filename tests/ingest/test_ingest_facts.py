@@ -299,3 +299,16 @@ def test_a_title_line_before_le_conseil_is_not_a_letterhead():
     text = "COMMUNAUTÉ D'AGGLOMÉRATION\nSite minier - Wallers-Arenberg\nSéance du 3 mars 2025\nObjet : voirie à Denain"
     z = TextZones(text)
     assert place_role(z, text.index("Wallers")) == EMETTEUR and place_role(z, text.index("Denain")) == CONCERNE
+
+
+def test_cli_ingest_of_a_folder_with_a_text_over_max_length_keeps_every_file(tmp_path, data_dir, capsys):
+    from ingest import cli
+
+    folder = tmp_path / "lot"
+    folder.mkdir()
+    body = (data_dir / "textes" / "t05.txt").read_text(encoding="utf-8")
+    (folder / "long.txt").write_text(body + "\n" + ("x" * 999 + " ") * 1000, encoding="utf-8")
+    (folder / "t06.txt").write_text((data_dir / "textes" / "t06.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli.ingest_command([str(folder)], tmp_path / "store", quiet=True, rejects=tmp_path / "rejets.csv") == 0
+    store = ox.Store.read_only(str(tmp_path / "store"))
+    assert len(rows(store, "SELECT ?d WHERE { ?d a bsl:Deliberation }")) == 2
