@@ -17,8 +17,9 @@ COUNT = ("SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a bsl:Deliberation ; eli:
 
 
 def record(i: int, **extra) -> dict:
-    return {"COLL_SIRET": "20004219000019", "DELIB_ID": f"LOT-{i}", "DELIB_DATE": "2025-03-17",
-            "DELIB_MATIERE_CODE": "8.3", "DELIB_OBJET": f"Réfection de la voirie communale, tranche {i}", **extra}
+    return {"COLL_NOM": "Communauté d'Agglomération de La Porte du Hainaut", "COLL_SIRET": "20004219000019",
+            "DELIB_ID": f"LOT-{i}", "DELIB_DATE": "2025-03-17", "DELIB_MATIERE_CODE": "8.3", "DELIB_MATIERE_NOM": "Voirie",
+            "DELIB_OBJET": f"Réfection de la voirie communale, tranche {i}", **extra}
 
 
 @pytest.fixture(scope="module")
