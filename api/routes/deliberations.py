@@ -57,8 +57,10 @@ async def post_deliberations(request: Request, backend: WritableBackend) -> Resp
 
     try:
         summary = await backend.write(lambda store: ingest_records(store, records))
-    except IngestInterrupted as exc:   # 500 that says exactly what was written before the error
-        return JSONResponse({"error": str(exc), **exc.summary.as_dict()}, status_code=500)
+    except IngestInterrupted as exc:   # a problem (RFC 9457) that says exactly what was written before the error
+        return JSONResponse({"type": "about:blank", "title": "Ingestion interrompue", "status": 500,
+                             "detail": str(exc), **exc.summary.as_dict()},
+                            status_code=500, media_type="application/problem+json")
     status = 201 if summary.stored else 200
     return JSONResponse(summary.as_dict(), status_code=status)
 
