@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 build: $(STAMP)
 	$(BIN)/boussole build --store $(STORE)
 
-# A sample of deliberations (an SCDL CSV with four invalid rows that are reported, full texts, a PDF and a
-# .docx): exit code 1 only means that some input was skipped, which the sample does on purpose.
+# A sample of deliberations (an SCDL CSV with four flawed rows, full texts, a PDF and a .docx): three flawed rows are
+# kept with their data-quality findings, one (no objet, no text) is rejected and listed in var/rejets/. Exit code 1
+# only means that some input was rejected, which the sample does on purpose; 2 is a store error or an interrupted run.
 SAMPLE := tests/data/deliberations/scdl-sample.csv tests/data/deliberations/textes tests/data/deliberations/sample.pdf tests/data/deliberations/sample.docx
 
 ingest-sample: build

@@ -196,17 +196,14 @@ def serve(
 
 
 @app.command()
-def ingest(
-    inputs: Annotated[
-        list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, .txt/.pdf/.docx files or folders.")
-    ],
-    store: StoreOption = DEFAULT_STORE,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
-) -> None:
+def ingest(inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, .txt/.pdf/.docx files or folders.")],
+           store: StoreOption = DEFAULT_STORE,
+           quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+           rejects: Annotated[Optional[Path], typer.Option("--rejects", help="CSV of the rejected inputs (fichier, ligne, raison); default: rejets/ingest-<UTC time>.csv next to the store.")] = None) -> None:
     """Ingest deliberations: read, extract entities, link them to the graph, tag them; re-running changes nothing."""
     from ingest.cli import ingest_command
 
-    raise typer.Exit(ingest_command(inputs, store, quiet=quiet))
+    raise typer.Exit(ingest_command(inputs, store, quiet=quiet, rejects=rejects))
 
 
 @app.command()

@@ -21,10 +21,13 @@ console = Console()
 err = Console(stderr=True)
 
 
-def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, quiet: bool = False) -> int:
-    """`boussole ingest [--store PATH] INPUT…`"""
-    from ingest.pipeline import Ingester
+def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, quiet: bool = False,
+                   rejects: str | Path | None = None) -> int:
+    """`boussole ingest [--store PATH] [--rejects FILE] INPUT…`: 0 all read, 1 some input rejected (listed in the
+    rejects CSV), 2 usage or store error, or a run interrupted (what was written before is reported)."""
+    from ingest.pipeline import Ingester, IngestInterrupted, Summary
     from ingest.readers import count_inputs, iter_inputs
+    from ingest.rejects import default_rejects_path, write_rejects
 
     if not inputs:
         err.print("[red]boussole ingest : donnez au moins un fichier ou dossier[/red]")
@@ -34,40 +37,41 @@ def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, qu
     except BoussoleError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
+    rejects_path = Path(rejects) if rejects else default_rejects_path(store_path)
     total = count_inputs(inputs)
     ing = Ingester(store)
-    done = [0]
-
-    def progress(n: int, where) -> None:
-        done[0] = n
-        bar.update(task, completed=n, description=str(where)[-50:])
-
-    disk_error = None
+    interrupted: IngestInterrupted | None = None
     with Progress(TextColumn("[bold]Ingestion"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err, disable=quiet) as bar:
         task = bar.add_task("", total=total or None)
         try:
-            summary = ing.ingest(iter_inputs(inputs), progress=progress)
-            store.flush()
-        except OSError as exc:  # the disk (full, gone): say so in French, with what was done, no traceback
-            disk_error = exc
-            summary = None
-    if disk_error is not None:
-        err.print(f"[red]Écriture impossible dans {store_path} : {_disk_reason(disk_error)}.[/red]")
-        if summary is None:
-            err.print(f"L'ingestion s'est arrêtée après {done[0]} entrée(s) sur {total}.")
-        err.print("Libérez de la place puis relancez la même commande : une ingestion relancée ne duplique rien "
-                  "et complète ce qui manque.")
-        if summary is None:
-            return 2
+            summary: Summary = ing.ingest(iter_inputs(inputs), progress=lambda n, where: bar.update(task, completed=n, description=str(where)[-50:]))
+        except IngestInterrupted as exc:
+            interrupted, summary = exc, exc.summary
+    try:
+        store.flush()
+    except OSError as exc:
+        err.print(f"[red]écriture du magasin impossible : {exc}[/red]")
     t = Table(title="Résumé de l'ingestion")
-    for column in ("lues", "enregistrées", "mises à jour", "inchangées", "ignorées"):
-        t.add_column(column, justify="right")
-    t.add_row(str(summary.read), str(summary.stored), str(summary.updated), str(summary.unchanged), str(len(summary.skipped)))
+    for c in ("lues", "enregistrées", "mises à jour", "nouvelles versions", "inchangées", "rejetées", "anomalies"):
+        t.add_column(c, justify="right")
+    t.add_row(str(summary.read), str(summary.stored), str(summary.updated), str(summary.versioned),
+              str(summary.unchanged), str(len(summary.skipped)), str(summary.findings))
     console.print(t)
     for where, reason in summary.skipped:
-        console.print(f"[yellow]ignorée[/yellow] {where} : {reason}")
-    if disk_error is not None:
+        console.print(f"[yellow]rejetée[/yellow] {where} : {reason}")
+    for where, iri, what in summary.conflicts:
+        console.print(f"[cyan]nouvelle version[/cyan] {where} → {iri} : {what}")
+    if summary.findings:
+        console.print(f"{summary.findings} anomalie(s) de données enregistrées sur les délibérations gardées : "
+                      "question de cohérence « anomalies-donnees »")
+    try:
+        write_rejects(rejects_path, summary.skipped)
+        console.print(f"rejets : {rejects_path}")
+    except OSError as exc:
+        err.print(f"[red]{rejects_path} : impossible d'écrire les rejets ({exc})[/red]")
+    if interrupted is not None:
+        err.print(f"[red]{interrupted}[/red]")
         return 2
     return 1 if summary.skipped else 0
 
@@ -105,7 +109,7 @@ def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Pat
                 skipped.append((it.where, it.reason))
 
     rows = []
-    for rec, _, result in ing.analyse(recs()):
+    for rec, _, result in ing.analyse(recs(), on_error=lambda rec, reason: skipped.append((rec.source or rec.display_id(), reason))):
         rows.append({"id": rec.display_id(), "engagements": ";".join(result.engagement_numbers) or "none",
                      "champs": ";".join(result.champ_keys), "score": f"{result.score:.3f}",
                      "evidence": (result.aucun.justification + " " + result.aucun.preuve) if result.aucun else result.evidence})

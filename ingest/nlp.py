@@ -221,7 +221,40 @@ def mentions(doc: Doc) -> list[Mention]:
     return out
 
 
+CHUNK_CHARS = 100_000   # far under spaCy's max_length (1 000 000): long texts are read in pieces of this size
+
+
+def split_text(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+    """(offset, piece) pieces of at most `size` characters, cut at a paragraph, line or sentence end when there is
+    one in the second half of the piece, so that an entity is rarely cut in two."""
+    start, n = 0, len(text)
+    while n - start > size:
+        window = text[start:start + size]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(". "))
+        cut = cut + 1 if cut >= size // 2 else size
+        yield start, text[start:start + cut]
+        start += cut
+    yield start, text[start:]
+
+
 def annotate(texts: Iterable[str], gv: GraphVocabulary, batch_size: int = 32) -> Iterator[list[Mention]]:
+    """The mentions of each text, in order. A text longer than CHUNK_CHARS is read in pieces (offsets are those of
+    the whole text), so no text is refused for its length and memory stays bounded."""
     nlp = get_nlp(gv)
-    for doc in nlp.pipe(texts, batch_size=batch_size):
-        yield mentions(doc)
+
+    def pieces() -> Iterator[tuple[str, tuple[int, bool]]]:
+        for text in texts:
+            parts = list(split_text(text))
+            for k, (offset, piece) in enumerate(parts):
+                yield piece, (offset, k == len(parts) - 1)
+
+    found: list[Mention] = []
+    for doc, (offset, last) in nlp.pipe(pieces(), batch_size=batch_size, as_tuples=True):
+        if offset:
+            found.extend(Mention(m.text, m.start + offset, m.end + offset, m.category, m.path, m.confidence, m.value,
+                                 m.source) for m in mentions(doc))
+        else:
+            found.extend(mentions(doc))
+        if last:
+            yield found
+            found = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,20 +21,33 @@ from ingest import TAGGER_NAME, TAGGER_VERSION
 from ingest.linking import GraphVocabulary, build_vocabulary
 from ingest.nlp import annotate
 from ingest.readers import Item, iter_inputs
+from ingest.readers.documents import PREF_ID_RE
 from ingest.readers.scdl_csv import validate
-from ingest.records import JSON_FIELDS, Deliberation
+from ingest.readers.values import read_date
+from ingest.records import JSON_FIELDS, Deliberation, Finding, normalise_text, source_kind
 from ingest.tagger import Tagger
 from ingest.to_rdf import agent_path, deliberation_quads, input_entity, model_annotations
-from kg.iris import BSL, OA, PROV, REPO_ROOT, base_iri, graph, minted
-from kg.iris import DCTERMS as DCTERMS_
-from kg.iris import ELI as ELI_
-from kg.iris import RDFS as RDFS_
-from kg.iris import SKOS as SKOS_
+from kg.iris import BSL, DCTERMS as DCTERMS_, ELI as ELI_, OA, PROV, RDF, RDFS as RDFS_, REPO_ROOT, SKOS as SKOS_, XSD, base_iri, graph, minted
 
 BATCH = 64
 MAX_IRIS = 10_000
 SYNC_EVERY = 2_048
 Progress = Callable[[int, str], None]   # (records done so far, where) → None
+RDF_TYPE = ox.NamedNode(RDF + "type")
+# links to the resources a deliberation owns (rewritten with it): its mentions and its data-quality findings
+OWNED_LINKS = {BSL + "mention", BSL + "anomalie"}
+# the metadata merged from several inputs, and those whose change by an input of the same kind is a new version
+MERGED_FIELDS = ["objet", "delib_id", "siren", "coll_nom", "date", "matiere_code", "matiere_nom", "budget_annee",
+                 "budget_nom", "pref_id", "pref_date", "vote_effectif", "vote_reel", "vote_pour", "vote_contre",
+                 "vote_abstention", "url"]
+VERSIONED_FIELDS = ["objet", "date", "matiere_code", "budget_annee", "budget_nom", "pref_id", "pref_date",
+                    "vote_effectif", "vote_reel", "vote_pour", "vote_contre", "vote_abstention", "url"]
+# what a kept version holds (the deliberation's own statements; mentions and tags are recomputed)
+SNAPSHOT_PROPS = {ELI_ + "title", ELI_ + "date_document", ELI_ + "id_local", ELI_ + "is_about", ELI_ + "passed_by",
+                  ELI_ + "type_document", BSL + "texte", BSL + "voteEffectif", BSL + "voteReel", BSL + "votePour",
+                  BSL + "voteContre", BSL + "voteAbstention", BSL + "budgetAnnee", BSL + "budgetNom", BSL + "prefId",
+                  BSL + "prefDate", RDFS_ + "seeAlso", BSL + "montantDecision", BSL + "coutOperation",
+                  PROV + "wasDerivedFrom"}
 
 
 @dataclass
@@ -42,14 +56,30 @@ class Summary:
     stored: int = 0          # new deliberations written
     updated: int = 0         # deliberations whose content changed (re-written; human tags kept)
     unchanged: int = 0       # already in the store with the same content
+    versioned: int = 0       # known deliberations read with a different content: a new version, the old one kept
     tagged: int = 0          # deliberations that received model tags from this model version
-    skipped: list[tuple[str, str]] = field(default_factory=list)   # (where, reason)
+    findings: int = 0        # data-quality findings recorded on the deliberations read (bsl:AnomalieDonnee)
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (where, reason): the rejects
+    conflicts: list[tuple[str, str, str]] = field(default_factory=list)   # (where, deliberation IRI, what differs)
     iris: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"read": self.read, "stored": self.stored, "updated": self.updated, "unchanged": self.unchanged,
-                "tagged": self.tagged, "skipped": [{"where": w, "reason": r} for w, r in self.skipped],
+                "versioned": self.versioned, "tagged": self.tagged, "findings": self.findings,
+                "skipped": [{"where": w, "reason": r} for w, r in self.skipped],
+                "conflicts": [{"where": w, "deliberation": d, "differences": r} for w, d, r in self.conflicts],
                 "deliberations": self.iris}
+
+
+class IngestInterrupted(Exception):
+    """An ingest stopped by an unexpected error: ``summary`` says exactly what was written before it (nothing
+    that was queued and not yet written is written later)."""
+
+    def __init__(self, summary: Summary, cause: BaseException):
+        super().__init__(f"ingestion interrompue ({type(cause).__name__}: {str(cause)[:200]}) ; "
+                         f"{summary.stored + summary.updated + summary.versioned} délibération(s) écrites avant l'erreur")
+        self.summary = summary
+        self.cause = cause
 
 
 def now_iso() -> str:
@@ -84,34 +114,58 @@ class Ingester:
         self.tagger = Tagger(self.gv)
         self.agent = agent_path(TAGGER_NAME, TAGGER_VERSION)
         self.agent_label = f"{TAGGER_NAME} {TAGGER_VERSION}"
-        self._pending: list[tuple[str, list[ox.Quad]]] = []
+        self._pending: list[tuple[str, str, list[ox.Quad]]] = []   # (IRI, where, quads) of new deliberations
         self._failed: list[tuple[str, str]] = []
+        self._conflicts: list[tuple[str, str, str]] = []
+        # the queued deliberations by number (DELIB_ID, PREF_ID; "" holds every queued IRI), for documents to find
+        # the row they complete before it is written
+        self._pending_numbers: dict[str, set[str]] = {}
         self._tagged = 0
         self._since_sync = 0
 
     # --- analysis (no write) ----------------------------------------------------------------------------------
-    def analyse(self, records: Iterable[Deliberation]) -> Iterator[tuple[Deliberation, list, Any]]:
+    def analyse(self, records: Iterable[Deliberation],
+                on_error: Callable[[Deliberation, str], None] | None = None) -> Iterator[tuple[Deliberation, list, Any]]:
+        """(record, mentions, tags) for each record; a record the NLP or the tagger cannot process is passed to
+        `on_error` with the reason (or raises, without `on_error`) and the others go on."""
         buf: list[Deliberation] = []
         for rec in records:
             buf.append(rec)
             if len(buf) >= BATCH:
-                yield from self._analyse_batch(buf)
+                yield from self._analyse_batch(buf, on_error)
                 buf = []
         if buf:
-            yield from self._analyse_batch(buf)
+            yield from self._analyse_batch(buf, on_error)
 
-    def _analyse_batch(self, recs: list[Deliberation]):
-        texts = [r.full_text for r in recs]
-        for rec, ments in zip(recs, annotate(texts, self.gv, batch_size=BATCH), strict=False):
-            result = self.tagger.tag(rec.objet, rec.texte, rec.matiere_code, ments)
+    def _analyse_batch(self, recs: list[Deliberation], on_error: Callable[[Deliberation, str], None] | None = None):
+        try:
+            analysed = list(zip(recs, annotate([r.full_text for r in recs], self.gv, batch_size=BATCH)))
+        except Exception as exc:  # noqa: BLE001 - one bad record: analyse them one by one to keep the others
+            if on_error is None:
+                raise
+            if len(recs) > 1:
+                for rec in recs:
+                    yield from self._analyse_batch([rec], on_error)
+                return
+            on_error(recs[0], f"analyse du texte impossible ({type(exc).__name__}: {str(exc)[:160]})")
+            return
+        for rec, ments in analysed:
+            try:
+                result = self.tagger.tag(rec.objet, rec.texte, rec.matiere_code, ments)
+            except Exception as exc:  # noqa: BLE001
+                if on_error is None:
+                    raise
+                on_error(rec, f"étiquetage impossible ({type(exc).__name__}: {str(exc)[:160]})")
+                continue
             yield rec, ments, result
 
     # --- writing ----------------------------------------------------------------------------------------------
     def _existing(self, d: ox.NamedNode) -> set[ox.Quad]:
+        """The quads the deliberation owns: its own, its mentions' and its findings' (rewritten with it)."""
         g = graph("deliberations")
         out = set(self.store.quads_for_pattern(d, None, None, g))
         for q in list(out):
-            if q.predicate.value == BSL + "mention":
+            if q.predicate.value in OWNED_LINKS:
                 out.update(self.store.quads_for_pattern(q.object, None, None, g))
         return out
 
@@ -131,18 +185,15 @@ class Ingester:
         if not old:
             return None
         by: dict[str, list] = {}
+        props: dict[ox.Term, dict[str, ox.Term]] = {}
         for q in old:
             if q.subject == d:
                 by.setdefault(q.predicate.value, []).append(q.object)
-        def one(p):
-            return (by.get(p) or [None])[0]
-
-        def val(p):
-            return one(p).value if one(p) is not None else None
-
-        def num(p):
-            return int(val(p)) if val(p) is not None else None
-
+            else:
+                props.setdefault(q.subject, {})[q.predicate.value] = q.object
+        one = lambda p: (by.get(p) or [None])[0]  # noqa: E731
+        val = lambda p: one(p).value if one(p) is not None else None  # noqa: E731
+        num = lambda p: int(val(p)) if val(p) is not None else None  # noqa: E731
         rel = d.value[len(base_iri()):].split("/")
         rec = Deliberation(objet=val(ELI_ + "title") or "", texte=val(BSL + "texte") or "",
                            delib_id=val(ELI_ + "id_local"), siren=rel[1] if len(rel) == 3 else None,
@@ -166,71 +217,175 @@ class Ingester:
         inputs = []
         for src in by.get(PROV + "wasDerivedFrom", []):
             title = next((q.object.value for q in old if q.subject == src and q.predicate.value == DCTERMS_ + "title"), "")
+            if not title:
+                title = next((q.object.value for q in self.store.quads_for_pattern(
+                    src, ox.NamedNode(DCTERMS_ + "title"), None, graph("deliberations"))), "")
             inputs.append((src.value, title))
         rec.extra["inputs"] = inputs
+        findings = []
+        for node in by.get(BSL + "anomalie", []):
+            p = props.get(node, {})
+            if BSL + "codeAnomalie" in p and PROV + "wasDerivedFrom" in p:
+                findings.append((p[PROV + "wasDerivedFrom"].value, Finding(
+                    p[BSL + "codeAnomalie"].value, p.get(BSL + "champSource", ox.Literal("")).value,
+                    p.get(BSL + "valeurBrute", ox.Literal("")).value, p.get(RDFS_ + "comment", ox.Literal("")).value)))
+        rec.extra["findings"] = findings
+        rec.extra["versions"] = sorted(v.value for v in by.get(PROV + "wasRevisionOf", []))
         return rec
 
     @staticmethod
-    def _merge(new: Deliberation, old: Deliberation) -> Deliberation:
+    def _differences(new: Deliberation, old: Deliberation) -> list[str]:
+        """What a new input of a known deliberation changes in what an input of the same kind said before (an SCDL
+        row or JSON record against another, a document against another): a new version. A row completing a
+        document, or a document a row, is not a difference."""
+        mine = input_entity(new).value
+        same_kind = [iri for iri, title in old.extra.get("inputs", []) if iri != mine and source_kind(title) == new.kind]
+        if not same_kind:
+            return []
+        out = []
+        if new.kind == "ligne":
+            for f in VERSIONED_FIELDS:
+                a, b = getattr(new, f), getattr(old, f)
+                if a not in (None, "") and b not in (None, "") and normalise_text(str(a)) != normalise_text(str(b)):
+                    out.append(f"{f} : « {str(b)[:80]} » → « {str(a)[:80]} »")
+        if new.texte and old.texte and normalise_text(new.texte) != normalise_text(old.texte):
+            out.append("texte modifié")
+        return out
+
+    @staticmethod
+    def _merge(new: Deliberation, old: Deliberation, replaced_kind: str | None = None) -> Deliberation:
         """Same deliberation from another input: SCDL metadata wins over a document's header, a document's text
-        over none; both inputs are kept in prov:wasDerivedFrom. The result does not depend on the order."""
-        new_scdl = "#L" in new.source
-        old_scdl = any("#L" in iri for iri, _ in old.extra.get("inputs", []))
-        meta = ["objet", "delib_id", "siren", "coll_nom", "date", "matiere_code", "matiere_nom", "budget_annee",
-                "budget_nom", "pref_id", "pref_date", "vote_effectif", "vote_reel", "vote_pour", "vote_contre",
-                "vote_abstention", "url"]
-        first, second = (new, old) if (new_scdl or not old_scdl) else (old, new)
+        over none; both inputs are kept in prov:wasDerivedFrom. The result does not depend on the order. With
+        `replaced_kind` (a new version), the old inputs of that kind give way to the new one."""
+        inputs = [(i, t) for i, t in old.extra.get("inputs", []) if source_kind(t) != replaced_kind]
+        new_scdl = new.kind == "ligne"
+        old_scdl = any(source_kind(t) == "ligne" for _, t in inputs)
+        first, second = (new, old) if (new_scdl or not old_scdl or replaced_kind) else (old, new)
         merged = Deliberation(objet="")
-        for f in meta:
+        for f in MERGED_FIELDS:
             v = getattr(first, f)
             setattr(merged, f, v if v not in (None, "") else getattr(second, f))
         merged.texte = new.texte or old.texte
         merged.source, merged.source_hash, merged.label_id = new.source, new.source_hash, new.label_id
-        merged.extra["inputs"] = [(i, t) for i, t in old.extra.get("inputs", [])]
+        mine, kept = input_entity(new).value, {i for i, _ in inputs}
+        merged.extra["inputs"] = [(i, t) for i, t in inputs if i != mine]
+        merged.extra["versions"] = list(old.extra.get("versions", []))
+        merged.findings = list(new.findings)
+        merged.extra["findings"] = [(i, f) for i, f in old.extra.get("findings", []) if i != mine and i in kept]
         return merged
+
+    @staticmethod
+    def _drop_solved_findings(rec: Deliberation) -> None:
+        """A document's « no date » finding is no longer true once its SCDL row gave the date (and so on)."""
+        solved = {"date-absente": rec.date, "numero-absent": rec.delib_id, "collectivite-absente": rec.siren,
+                  "matiere-absente": rec.matiere_code}
+        rec.findings = [f for f in rec.findings if not solved.get(f.code)]
+        rec.extra["findings"] = [(i, f) for i, f in rec.extra.get("findings", []) if not solved.get(f.code)]
+
+    def _snapshot(self, d: ox.NamedNode, old: set[ox.Quad], when: str) -> tuple[str, list[ox.Quad]]:
+        """The stored state of `d`, kept as a version (PROV) before a new version replaces it."""
+        g = graph("deliberations")
+        data = sorted((q for q in old if q.subject == d and q.predicate.value in SNAPSHOT_PROPS), key=str)
+        v = ox.NamedNode(d.value + "/version/" + hashlib.sha256("\n".join(map(str, data)).encode()).hexdigest()[:16])
+        quads = [ox.Quad(v, q.predicate, q.object, g) for q in data]
+        quads += [ox.Quad(v, RDF_TYPE, ox.NamedNode(BSL + "VersionDeliberation"), g),
+                  ox.Quad(v, RDF_TYPE, ox.NamedNode(PROV + "Entity"), g),
+                  ox.Quad(v, ox.NamedNode(DCTERMS_ + "isVersionOf"), d, g),
+                  ox.Quad(v, ox.NamedNode(PROV + "invalidatedAtTime"), ox.Literal(when, datatype=ox.NamedNode(XSD + "dateTime")), g)]
+        return v.value, quads
+
+    def _version_inputs(self, versions: list[str]) -> set[str]:
+        g, p = graph("deliberations"), ox.NamedNode(PROV + "wasDerivedFrom")
+        return {q.object.value for v in versions for q in self.store.quads_for_pattern(ox.NamedNode(v), p, None, g)}
+
+    def _completed_deliberation(self, rec: Deliberation) -> str | None:
+        """The ingested deliberation a document completes: its own IRI when known, else the one whose DELIB_ID or
+        PREF_ID is the document's number or a PREF_ID printed in its text (same collectivité; one match only)."""
+        g = graph("deliberations")
+        own = minted(rec.iri_path())
+        if own.value in self._pending_numbers.get("", set()) or \
+                next(self.store.quads_for_pattern(own, None, None, g), None) is not None:
+            return None
+        numbers = {n for n in (rec.delib_id, rec.pref_id) if n} | set(PREF_ID_RE.findall(rec.texte))
+        found = set()
+        for n in numbers:
+            found.update(self._pending_numbers.get(n, ()))
+            for p in (ELI_ + "id_local", BSL + "prefId"):
+                found.update(q.subject.value for q in self.store.quads_for_pattern(None, ox.NamedNode(p), ox.Literal(n), g))
+        if rec.siren:
+            found = {iri for iri in found if iri.startswith(minted(f"deliberation/{rec.siren}/").value)}
+        return found.pop() if len(found) == 1 else None
 
     def flush(self) -> list[tuple[str, str]]:
         """Write the pending new deliberations: one transaction for the group (each deliberation is complete in
         it); if the group fails, each deliberation is retried alone so that only a bad one is lost."""
         pending, self._pending = self._pending, []
+        self._pending_numbers = {}
         if not pending:
             return []
         try:
-            self.store.extend([q for _, qs in pending for q in qs])
+            self.store.extend([q for _, _, qs in pending for q in qs])
             return []
         except Exception:
             failed = []
-            for iri, qs in pending:
+            for _, where, qs in pending:
                 try:
                     self.store.extend(qs)
-                except Exception as exc:  # a failed write is reported per record; the others go on
-                    failed.append((iri, f"écriture impossible : {exc}"))
+                except Exception as exc:  # noqa: BLE001
+                    failed.append((where, f"écriture impossible : {exc}"))
             return failed
 
     def write(self, rec: Deliberation, ments, result, when: str | None = None) -> str:
-        """Write one deliberation and its model tags; returns stored | updated | unchanged.
+        """Write one deliberation and its model tags; returns stored | updated | versioned | unchanged.
 
         A new deliberation is queued and written with the next group (flush); anything that reads or updates an
         existing deliberation flushes the queue first."""
-        d = minted(rec.iri_path())
-        if any(iri == d.value for iri, _ in self._pending):
+        when = when or now_iso()
+        if minted(rec.iri_path()).value in self._pending_numbers.get("", set()):
             self._failed.extend(self.flush())
+        if rec.kind == "document":
+            target = self._completed_deliberation(rec)
+            if target is not None:
+                if target in self._pending_numbers.get("", set()):
+                    self._failed.extend(self.flush())
+                rec.siren = target[len(base_iri()):].split("/")[1]
+                rec.delib_id = next(self.store.quads_for_pattern(ox.NamedNode(target), ox.NamedNode(ELI_ + "id_local"),
+                                                                 None, graph("deliberations"))).object.value
+        d = minted(rec.iri_path())
         old = self._existing(d)
         stored = self._stored_record(d, old)
-        if stored is not None and any(iri != input_entity(rec).value for iri, _ in stored.extra["inputs"]):
-            merged = self._merge(rec, stored)
+        snapshot: list[ox.Quad] = []
+        status = None
+        if stored is not None:
+            mine = input_entity(rec).value
+            current_inputs = {i for i, _ in stored.extra["inputs"]}
+            if mine not in current_inputs and mine in self._version_inputs(stored.extra["versions"]):
+                return "unchanged"   # an input of an earlier version, read again: the history already holds it
+            diffs = self._differences(rec, stored)
+            if diffs:
+                v, snapshot = self._snapshot(d, old, when)
+                stored.extra["versions"] = sorted(set(stored.extra["versions"]) | {v})
+                self._conflicts.append((rec.source or rec.display_id(), d.value, "; ".join(diffs)))
+                status = "versioned"
+            merged = self._merge(rec, stored, rec.kind if diffs else None)
             if merged.full_text != rec.full_text or merged.matiere_code != rec.matiere_code:
                 [(_, ments, result)] = list(self._analyse_batch([merged]))
             rec = merged
+        self._drop_solved_findings(rec)
         new_all = deliberation_quads(rec, ments, self.gv)
-        mention_prefix = d.value + "/mention/"
-        new = {q for q in new_all if q.subject == d or q.subject.value.startswith(mention_prefix)}
-        context = [q for q in new_all if q not in new]   # matière, input entity, collectivité: shared, idempotent
-        status = "unchanged" if old == new else ("updated" if old else "stored")
+        owned = tuple(d.value + f"/{k}/" for k in ("mention", "anomalie"))
+        new = {q for q in new_all if q.subject == d or q.subject.value.startswith(owned)}
+        context = [q for q in new_all if q not in new] + snapshot   # matière, input, collectivité, version
+        status = status or ("unchanged" if old == new else ("updated" if old else "stored"))
+        # the same content from one more input (a re-export): only its provenance is added, the content is unchanged
+        provenance_only = status == "updated" and all(
+            q.subject == d and q.predicate.value == PROV + "wasDerivedFrom" for q in old ^ new)
+        if provenance_only:
+            status = "unchanged"
         existing_tags = self._model_annotations(d)
         me = minted(self.agent).value
-        write_tags = me not in existing_tags or status == "updated"
-        if status == "unchanged" and not write_tags:
+        write_tags = me not in existing_tags or status in ("updated", "versioned")
+        if status == "unchanged" and not write_tags and not provenance_only:
             return status
         if status != "stored" or existing_tags:
             self._failed.extend(self.flush())
@@ -238,11 +393,14 @@ class Ingester:
         if write_tags:
             self._tagged += 1
         tag_quads = model_annotations(rec, result, agent=self.agent, agent_label=self.agent_label,
-                                      when=when or now_iso()) if write_tags else []
+                                      when=when) if write_tags else []
         if status == "stored" and not existing_tags:
-            self._pending.append((d.value, list(new) + context + tag_quads))
+            self._pending.append((d.value, rec.source or rec.display_id(), list(new) + context + tag_quads))
+            for key in ("", rec.delib_id, rec.pref_id):   # "" → every pending IRI; numbers → their IRIs
+                if key is not None:
+                    self._pending_numbers.setdefault(key, set()).add(d.value)
             if len(self._pending) >= BATCH:
-                self.flush()
+                self._failed.extend(self.flush())
                 self._since_sync += BATCH
                 if self._since_sync >= SYNC_EVERY:
                     # persist RocksDB's write buffers: keeps the memory of long ingests flat
@@ -251,7 +409,7 @@ class Ingester:
             return status
         # replace in one SPARQL update: old deliberation quads, this model version's old proposals, supersede older versions
         parts = []
-        dels = [q for q in old if q not in new] if status == "updated" else []
+        dels = [q for q in old if q not in new] if status in ("updated", "versioned") or provenance_only else []
         if dels:
             parts.append("DELETE DATA { " + " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in dels) + " }")
         if write_tags:
@@ -271,51 +429,71 @@ class Ingester:
 
     def ingest(self, items: Iterable[Item | Deliberation], progress: Progress | None = None,
                when: str | None = None) -> Summary:
+        """Read, analyse and write every item. A bad record (rejected by its reader, not analysable, not writable)
+        is skipped with its reason and the others go on. An unexpected error stops the run with
+        `IngestInterrupted`, whose summary says exactly what was written: nothing queued is written later."""
         summary = Summary()
+        self._pending, self._failed, self._conflicts, self._tagged = [], [], [], 0
+        self._pending_numbers = {}
+
+        def skip(where: str, reason: str) -> None:
+            summary.skipped.append((where, reason))
+            if progress:
+                progress(summary.read + len(summary.skipped), where)
 
         def records() -> Iterator[Deliberation]:
             for it in items:
                 if isinstance(it, Deliberation):
                     summary.read += 1
                     yield it
-                    continue
-                if it.ok:
+                elif it.ok:
                     summary.read += 1
                     yield it.record
                 else:
-                    summary.skipped.append((it.where, it.reason))
-                    if progress:
-                        progress(summary.read + len(summary.skipped), it.where)
+                    skip(it.where, it.reason)
 
-        for rec, ments, result in self.analyse(records()):
-            try:
-                status = self.write(rec, ments, result, when=when)
-            except Exception as exc:   # a store error on one record must not lose the others
-                summary.skipped.append((rec.source or rec.display_id(), f"écriture impossible : {exc}"))
-                continue
-            if status == "stored":
-                summary.stored += 1
-            elif status == "updated":
-                summary.updated += 1
-            else:
-                summary.unchanged += 1
-            if len(summary.iris) < MAX_IRIS:   # bounded: a 100 000-row ingest keeps flat memory
-                summary.iris.append(minted(rec.iri_path()).value)
-            if progress:
-                progress(summary.read + len(summary.skipped), rec.source or rec.display_id())
-        self._failed.extend(self.flush())
-        summary.tagged, self._tagged = self._tagged, 0
-        for iri, reason in self._failed:
-            summary.skipped.append((iri, reason))
-            summary.stored -= 1
-        self._failed = []
+        def not_analysed(rec: Deliberation, reason: str) -> None:
+            summary.read -= 1
+            skip(rec.source or rec.display_id(), reason)
+
+        try:
+            for rec, ments, result in self.analyse(records(), on_error=not_analysed):
+                try:
+                    status = self.write(rec, ments, result, when=when)
+                except Exception as exc:   # a store error on one record must not lose the others
+                    skip(rec.source or rec.display_id(), f"écriture impossible : {exc}")
+                    continue
+                setattr(summary, status, getattr(summary, status) + 1)
+                summary.findings += len(rec.findings)
+                if len(summary.iris) < MAX_IRIS:   # bounded: a 100 000-row ingest keeps flat memory
+                    summary.iris.append(minted(rec.iri_path()).value)
+                if progress:
+                    progress(summary.read + len(summary.skipped), rec.source or rec.display_id())
+            self._failed.extend(self.flush())
+        except BaseException as exc:
+            # what is queued is not written, now or by a later run: the summary reports what was written
+            lost = {iri for iri, _, _ in self._pending}
+            summary.stored -= len(self._pending)
+            summary.iris = [i for i in summary.iris if i not in lost]
+            self._pending, self._pending_numbers = [], {}
+            self._settle(summary)
+            if isinstance(exc, Exception):
+                raise IngestInterrupted(summary, exc) from exc
+            raise
+        self._settle(summary)
         return summary
+
+    def _settle(self, summary: Summary) -> None:
+        summary.tagged, self._tagged = self._tagged, 0
+        for where, reason in self._failed:
+            summary.skipped.append((where, reason))
+            summary.stored -= 1
+        summary.conflicts.extend(self._conflicts)
+        self._failed, self._conflicts = [], []
 
 
 def records_from_json(objs: Iterable[dict[str, Any]], source: str = "api") -> Iterator[Item]:
-    """JSON records (SCDL keys or snake_case) → Items; SCDL rules apply when a SIRET is given."""
-    import hashlib
-
+    """JSON records (SCDL keys or snake_case) → Items; read like an SCDL row (leniently) when a SIRET or DELIB_ID is given."""
     for i, obj in enumerate(objs, start=1):
         where = f"{source}[{i}]"
         if not isinstance(obj, dict):
@@ -329,6 +507,7 @@ def records_from_json(objs: Iterable[dict[str, Any]], source: str = "api") -> It
         if "siret" in mapped or "delib_id" in mapped:
             scdl = {
                 "COLL_NOM": mapped.get("coll_nom", ""), "COLL_SIRET": mapped.get("siret", ""),
+                "COLL_SIREN": mapped.get("siren", ""),
                 "DELIB_ID": mapped.get("delib_id", ""), "DELIB_DATE": mapped.get("date", ""),
                 "DELIB_MATIERE_CODE": mapped.get("matiere_code", ""), "DELIB_MATIERE_NOM": mapped.get("matiere_nom", ""),
                 "DELIB_OBJET": mapped.get("objet", ""), "texte": mapped.get("texte", ""),
@@ -352,11 +531,7 @@ def records_from_json(objs: Iterable[dict[str, Any]], source: str = "api") -> It
                                date=mapped.get("date"), matiere_code=mapped.get("matiere_code"),
                                coll_nom=mapped.get("coll_nom"))
             if rec.date:
-                try:
-                    dt.date.fromisoformat(str(rec.date))
-                except ValueError:
-                    yield Item(where=where, reason=f"date « {rec.date} » invalide (AAAA-MM-JJ)")
-                    continue
+                rec.date, rec.findings = read_date(str(rec.date), "date")
             if not rec.objet:
                 rec.objet = rec.texte.strip().split("\n", 1)[0][:300]
         rec.source = where
@@ -382,7 +557,7 @@ def forget(store: ox.Store) -> None:
 
 def ingest_records(store: ox.Store, records: Iterable[dict[str, Any] | Deliberation], progress: Progress | None = None) -> Summary:
     """For the API (`POST /deliberations`): JSON records (dicts) or Deliberation objects. Not thread-safe: serialise
-    calls (one writer at a time)."""
+    calls (one writer at a time). Raises `IngestInterrupted` (with what was written) on an unexpected error."""
     items: list[Item | Deliberation] = []
     dicts = [r for r in records]
     json_objs = [r for r in dicts if not isinstance(r, Deliberation)]
@@ -392,5 +567,5 @@ def ingest_records(store: ox.Store, records: Iterable[dict[str, Any] | Deliberat
 
 
 def ingest_paths(store: ox.Store, paths: Iterable[str | Path], progress: Progress | None = None) -> Summary:
-    """For `boussole ingest`: SCDL CSV files, documents, folders."""
+    """For `boussole ingest`: SCDL CSV files, documents, folders. Raises `IngestInterrupted` like `ingest_records`."""
     return Ingester(store).ingest(iter_inputs(paths), progress)

@@ -18,9 +18,27 @@ def normalise_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def encode_local_id(raw: str) -> str:
+    """An injective IRI segment for a raw local id: ``[A-Za-z0-9._-]`` kept as is (so ``2024-012`` keeps its IRI),
+    every other character as ``~`` and the hex of its UTF-8 bytes (``2024/012`` → ``2024~2F012``, ``2024 012`` →
+    ``2024~20012``, ``~`` → ``~7E``). ``~`` is unreserved: servers do not decode it, so the IRI survives HTTP."""
+    return "".join(c if re.fullmatch(r"[A-Za-z0-9._-]", c) else "".join(f"~{b:02X}" for b in c.encode("utf-8"))
+                   for c in raw)
+
+
 def slug(text: str) -> str:
     text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A data-quality finding on an input that was kept (bsl:AnomalieDonnee): what was wrong and what was done."""
+
+    code: str        # stable code, e.g. "date-reformatee" (docs/conventions.md lists them)
+    field: str       # the input field (SCDL column name), e.g. "DELIB_DATE"
+    raw: str         # the value as read ("" when the field was empty)
+    message: str     # a French sentence for staff: the defect and what Boussole did with it
 
 
 @dataclass
@@ -48,7 +66,13 @@ class Deliberation:
     source: str = ""                     # where it was read: "file.csv#L12", "dossier/x.pdf", "api"
     source_hash: str = ""                # sha256 (hex16) of the input file or record, for provenance
     label_id: str = ""                   # the id shown to users (`boussole tag`): DELIB_ID or file stem
+    findings: list[Finding] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """What the input is: "ligne" (an SCDL CSV row or a JSON record: metadata) or "document" (a file's text)."""
+        return source_kind(self.source)
 
     @property
     def full_text(self) -> str:
@@ -62,10 +86,8 @@ class Deliberation:
 
     def iri_path(self) -> str:
         """deliberation/<SIREN>/<DELIB_ID> when both are known, else deliberation/sha256-<hex16 of the text>."""
-        if self.siren and self.delib_id:
-            local = re.sub(r"[^A-Za-z0-9._-]+", "-", self.delib_id.strip()).strip("-")
-            if local:
-                return f"deliberation/{self.siren}/{local}"
+        if self.siren and self.delib_id and self.delib_id.strip():
+            return f"deliberation/{self.siren}/{encode_local_id(self.delib_id.strip())}"
         return f"deliberation/sha256-{self.content_hash()}"
 
     def display_id(self) -> str:
@@ -73,6 +95,11 @@ class Deliberation:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def source_kind(source: str) -> str:
+    """ "ligne" for an SCDL row (``file.csv#L12``) or an API record (``api[3]``), else "document"."""
+    return "ligne" if ("#L" in source or source.startswith("api[") or not source) else "document"
 
 
 JSON_FIELDS = {

@@ -14,7 +14,8 @@ from ingest.linking import person_path
 from ingest.tagger import Tag
 from ingest.to_rdf import annotation_quads
 from kg.errors import BoussoleError
-from kg.iris import BSL, DCTERMS, ELI, OA, PROV, base_iri, graph
+from kg.iris import BSL, DCTERMS, ELI, OA, PROV, RDF, base_iri, graph
+from ingest.to_rdf import annotation_quads
 
 LOW_SCORE = 0.5
 NEAR_TIE = 0.15
@@ -76,8 +77,10 @@ def resolve(store: ox.Store, ref: str) -> str:
         return hits[0]
     if len(hits) > 1:
         raise BoussoleError(f"« {ref} » désigne {len(hits)} délibérations ({', '.join(hits[:3])}…) : donnez l'IRI")
+    deliberation = ox.NamedNode(BSL + "Deliberation")
     src = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(PROV + "wasDerivedFrom"), None, graph("deliberations"))
-                  if any(t.object.value in (ref, f"{ref}.txt", f"{ref}.pdf", f"{ref}.docx")
+                  if next(store.quads_for_pattern(q.subject, ox.NamedNode(RDF + "type"), deliberation, graph("deliberations")), None)  # not a version or finding
+                  and any(t.object.value in (ref, f"{ref}.txt", f"{ref}.pdf", f"{ref}.docx")
                          for t in store.quads_for_pattern(q.object, ox.NamedNode(DCTERMS + "title"), None, graph("deliberations")))})
     if len(src) == 1:
         return src[0]

@@ -9,13 +9,13 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from ingest.linking import GraphVocabulary, actes_yaml, collectivite_path
 from ingest.nlp import Mention
-from ingest.records import Deliberation
+from ingest.records import Deliberation, Finding
+from ingest.roles import CITE, CONCERNE, PLACE_CATEGORIES, TextZones, amount_role, decision_amount, operation_cost, place_role
 from ingest.tagger import Tag, TagResult
 from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, PROV, RDF, RDFS, SKOS, XSD, graph, minted
 
 A = NamedNode(RDF + "type")
 T_DEC = NamedNode("http://publications.europa.eu/resource/authority/resource-type/DEC")
-LINK_CATEGORIES_CONCERNE = {"COMMUNE", "QPV", "TERRITOIRE"}
 STORED_CATEGORIES = {"COMMUNE", "QPV", "TERRITOIRE", "ORG", "PROGRAMME", "CONTRAT", "PROJET", "CHAMP", "ENGAGEMENT",
                      "MONTANT", "DATE", "ARTICLE", "LOC"}
 
@@ -121,8 +121,24 @@ def deliberation_quads(rec: Deliberation, mentions: list[Mention], gv: GraphVoca
         add(src, A, NamedNode(PROV + "Entity"))
         add(src, NamedNode(DCTERMS + "title"), Literal(title))
 
+    for iri, f in finding_inputs(rec):
+        node = NamedNode(d.value + "/anomalie/" + hashlib.sha256(f"{f.code}\n{f.field}\n{f.raw}".encode()).hexdigest()[:12])
+        add(d, bsl("anomalie"), node)
+        add(node, A, bsl("AnomalieDonnee"))
+        add(node, bsl("codeAnomalie"), Literal(f.code))
+        add(node, bsl("champSource"), Literal(f.field))
+        add(node, bsl("valeurBrute"), Literal(f.raw))
+        add(node, NamedNode(RDFS + "comment"), fr(f.message))
+        add(node, NamedNode(PROV + "wasDerivedFrom"), NamedNode(iri))
+    for v in rec.extra.get("versions", []):
+        add(d, NamedNode(PROV + "wasRevisionOf"), NamedNode(v))
+
     text = rec.full_text
-    amounts, concerne = set(), set()
+    objet_prefix = len(rec.objet) + 2 if rec.texte and text != rec.texte else 0
+    zones = TextZones(text, objet_prefix)
+    year = int(rec.date[:4]) if rec.date else None
+    amounts: list[tuple[Decimal, str]] = []
+    concerne, cites = set(), set()
     for m in mentions:
         if m.category not in STORED_CATEGORIES:
             continue
@@ -135,21 +151,41 @@ def deliberation_quads(rec: Deliberation, mentions: list[Mention], gv: GraphVoca
         add(mn, bsl("categorie"), Literal(m.category))
         add(mn, bsl("debut"), integer(m.start))
         add(mn, bsl("fin"), integer(m.end))
+        role = None
+        if m.category in PLACE_CATEGORIES:
+            role = place_role(zones, m.start)
         if m.path:
             add(mn, bsl("designe"), minted(m.path))
             add(mn, bsl("confiance"), dec(m.confidence or 0))
-            if m.category in LINK_CATEGORIES_CONCERNE and (m.confidence or 0) >= 0.6:
+            if role == CONCERNE and (m.confidence or 0) >= 0.6:
                 concerne.add(m.path)
+            elif role == CITE and (m.confidence or 0) >= 0.6:
+                cites.add(m.path)
         if m.value and m.category == "MONTANT":
+            role = amount_role(zones, m.start, year)
             add(mn, NamedNode(PROV + "value"), dec(m.value))
-            amounts.add(Decimal(m.value))
+            amounts.append((Decimal(m.value), role))
         elif m.value and m.category == "DATE":
             add(mn, NamedNode(PROV + "value"), date(m.value))
-    for a in sorted(amounts):
-        add(d, bsl("montant"), dec(a))
+        if role:
+            add(mn, bsl("roleMention"), Literal(role))
+    montant, cout = decision_amount(amounts), operation_cost(amounts)
+    if montant is not None:
+        add(d, bsl("montantDecision"), dec(montant))
+    if cout is not None:
+        add(d, bsl("coutOperation"), dec(cout))
     for p in sorted(concerne):
         add(d, bsl("concerne"), minted(p))
+    for p in sorted(cites - concerne):
+        add(d, bsl("citeLieu"), minted(p))
     return q
+
+
+def finding_inputs(rec: Deliberation) -> list[tuple[str, Finding]]:
+    """(input IRI, finding) of this record's findings and of the findings other inputs of it left (merged)."""
+    out = {(input_entity(rec).value, f) for f in rec.findings}
+    out.update((iri, f) for iri, f in rec.extra.get("findings", []))
+    return sorted(out, key=lambda x: (x[0], x[1].code, x[1].field, x[1].raw))
 
 
 def agent_path(name: str, version: str) -> str:

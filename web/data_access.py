@@ -83,6 +83,7 @@ PROPERTY_LABELS_INVERSE = {
     BSL + "zone": "valeurs d'indicateur",
     ELI + "passed_by": "délibérations adoptées",
     BSL + "concerne": "concerné par",
+    BSL + "citeLieu": "cité par",
     BSL + "organisation": "participations",
 }
 HIDDEN_INCOMING = {SKOS + "inScheme", PROV + "wasDerivedFrom"}
@@ -541,7 +542,7 @@ def dashboard(store: ox.Store) -> dict:
 
     # 1. deliberations and amounts per engagement and per year (a deliberation counts once per engagement)
     per_eng: dict[str | None, set] = defaultdict(set)
-    amount: dict[str, set[tuple[str, float]]] = defaultdict(set)  # (deliberation, amount): each amount it cites once
+    amount: dict[str, set[tuple[str, float]]] = defaultdict(set)  # (deliberation, its bsl:montantDecision)
     per_eng_year: dict[tuple, set] = defaultdict(set)
     years: set[int] = set()
     for r in rows:

@@ -53,9 +53,14 @@ async def post_deliberations(request: Request, backend: WritableBackend) -> Resp
         raise InvalidRequest("envoyez un objet JSON ou une liste non vide d'objets")
     if len(records) > MAX_RECORDS:
         raise PayloadTooLarge(f"au plus {MAX_RECORDS} enregistrements par requête")
-    from ingest.pipeline import ingest_records
+    from ingest.pipeline import IngestInterrupted, ingest_records
 
-    summary = await backend.write(lambda store: ingest_records(store, records))
+    try:
+        summary = await backend.write(lambda store: ingest_records(store, records))
+    except IngestInterrupted as exc:   # a problem (RFC 9457) that says exactly what was written before the error
+        return JSONResponse({"type": "about:blank", "title": "Ingestion interrompue", "status": 500,
+                             "detail": str(exc), **exc.summary.as_dict()},
+                            status_code=500, media_type="application/problem+json")
     status = 201 if summary.stored else 200
     return JSONResponse(summary.as_dict(), status_code=status)
 

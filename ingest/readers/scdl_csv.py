@@ -2,102 +2,93 @@
 
 Columns (schema.data.gouv.fr, scdl/deliberations): COLL_NOM, COLL_SIRET, DELIB_ID, DELIB_DATE, DELIB_MATIERE_CODE,
 DELIB_MATIERE_NOM, DELIB_OBJET, BUDGET_ANNEE, BUDGET_NOM, PREF_ID, PREF_DATE, VOTE_EFFECTIF, VOTE_REEL, VOTE_POUR,
-VOTE_CONTRE, VOTE_ABSTENTION, DELIB_URL. A row that breaks a rule is reported with its line and reason; the other
-rows go in.
+VOTE_CONTRE, VOTE_ABSTENTION, DELIB_URL. Lenient reading, strict reporting: a row is rejected (with its line and
+reason) only when it cannot be identified or has no content; any other defect keeps the row with a finding
+(``ingest.readers.values``). Encodings: UTF-8 (with or without BOM) or cp1252; separators ';' or ','; any line end.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import re
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from ingest.readers import Item
-from ingest.records import Deliberation
+from ingest.readers.values import check_votes, formula_findings, read_count, read_date, read_matiere, read_siret
+from ingest.records import Deliberation, Finding, normalise_text
 
 COLUMNS = [
     "COLL_NOM", "COLL_SIRET", "DELIB_ID", "DELIB_DATE", "DELIB_MATIERE_CODE", "DELIB_MATIERE_NOM", "DELIB_OBJET",
     "BUDGET_ANNEE", "BUDGET_NOM", "PREF_ID", "PREF_DATE", "VOTE_EFFECTIF", "VOTE_REEL", "VOTE_POUR", "VOTE_CONTRE",
     "VOTE_ABSTENTION", "DELIB_URL",
 ]
-REQUIRED = ["COLL_NOM", "COLL_SIRET", "DELIB_ID", "DELIB_DATE", "DELIB_MATIERE_CODE", "DELIB_MATIERE_NOM", "DELIB_OBJET"]
+IDENTITY = ["DELIB_ID"]
 VOTES = ["VOTE_EFFECTIF", "VOTE_REEL", "VOTE_POUR", "VOTE_CONTRE", "VOTE_ABSTENTION"]
-SIRET_RE = re.compile(r"^\d{14}$")
-MATIERE_RE = re.compile(r"^[1-9]\d?(\.[1-9]\d?){0,3}$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _date(value: str, column: str, errors: list[str]) -> str | None:
-    if not value:
-        return None
-    if not DATE_RE.match(value):
-        errors.append(f"{column} « {value} » n'est pas une date AAAA-MM-JJ")
-        return None
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        errors.append(f"{column} « {value} » n'est pas une date valide")
-        return None
-    return value
-
-
-def _int(value: str, column: str, errors: list[str]) -> int | None:
-    if value == "":
-        return None
-    if not re.fullmatch(r"\d+", value):
-        errors.append(f"{column} « {value} » n'est pas un entier positif")
-        return None
-    return int(value)
+TEXT_COLUMNS = ["COLL_NOM", "DELIB_OBJET", "DELIB_MATIERE_NOM", "BUDGET_NOM"]
 
 
 def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
-    """Check one SCDL row (or JSON record with SCDL keys) against the schema; return the record or the reasons."""
-    def get(c: str) -> str:
-        return ("" if row.get(c) is None else str(row.get(c))).strip()
+    """Read one SCDL row (or JSON record with SCDL keys) leniently.
 
-    errors: list[str] = []
-    for c in REQUIRED:
-        if not get(c):
-            errors.append(f"{c} obligatoire et vide")
-    siret = get("COLL_SIRET").replace(" ", "")
-    if siret and not SIRET_RE.match(siret):
-        errors.append(f"COLL_SIRET « {siret} » doit compter 14 chiffres")
-    date = _date(get("DELIB_DATE"), "DELIB_DATE", errors)
-    pref_date = _date(get("PREF_DATE"), "PREF_DATE", errors)
-    code = get("DELIB_MATIERE_CODE")
-    if code and not MATIERE_RE.match(code):
-        errors.append(f"DELIB_MATIERE_CODE « {code} » n'est pas un code de la nomenclature ACTES (ex. 7.5)")
+    The row is rejected (None and the reasons, in French) only when it cannot be identified (no DELIB_ID, or no
+    collectivité: neither a SIRET nor a known COLL_NOM) or has no content (no objet and no text). Every other
+    departure from the schema keeps the row and is recorded in ``record.findings``."""
+    get = lambda c: ("" if row.get(c) is None else str(row.get(c))).strip()  # noqa: E731
+    objet, texte, delib_id = get("DELIB_OBJET"), get("texte") or get("TEXTE"), get("DELIB_ID")
+    if not get("COLL_SIRET") and re.fullmatch(r"\d{9}", get("COLL_SIREN")):   # a JSON record may give the SIREN
+        siren, findings = get("COLL_SIREN"), []
+    else:
+        siren, findings = read_siret(get("COLL_SIRET"), get("COLL_NOM"))
+    errors = []
+    if not delib_id:
+        errors.append("DELIB_ID vide : la délibération ne peut pas être identifiée")
+    if siren is None:
+        raw = get("COLL_SIRET")
+        errors.append(f"COLL_SIRET {'vide' if not raw else f'« {raw} » illisible'} et COLL_NOM « {get('COLL_NOM')} » "
+                      "inconnu : la collectivité ne peut pas être identifiée")
+    if not objet and not texte:
+        errors.append("DELIB_OBJET vide et aucun texte : la délibération n'a pas de contenu")
+    if errors:
+        return None, errors
+    if not objet:
+        objet = normalise_text(texte.split("\n", 1)[0])[:300]
+        findings.append(Finding("objet-deduit", "DELIB_OBJET", "", f"DELIB_OBJET vide : objet pris au début du texte (« {objet[:60]} »)"))
+    findings += formula_findings({c: get(c) for c in TEXT_COLUMNS if get(c)})
+    date, f = read_date(get("DELIB_DATE"), "DELIB_DATE")
+    findings += f
+    if not get("DELIB_DATE"):
+        findings.append(Finding("date-absente", "DELIB_DATE", "", "DELIB_DATE vide : la délibération n'est dans aucune période"))
+    pref_date, f = read_date(get("PREF_DATE"), "PREF_DATE")
+    findings += f
+    code, nom, f = read_matiere(get("DELIB_MATIERE_CODE"), get("DELIB_MATIERE_NOM"), objet)
+    findings += f
     annee = get("BUDGET_ANNEE")
     budget_annee = None
     if annee:
-        if not re.fullmatch(r"\d{4}", annee):
-            errors.append(f"BUDGET_ANNEE « {annee} » doit être une année sur 4 chiffres")
-        else:
+        if re.fullmatch(r"\d{4}", annee):
             budget_annee = int(annee)
-    votes = {c: _int(get(c), c, errors) for c in VOTES}
-    eff = votes["VOTE_EFFECTIF"]
-    if eff is not None:
-        cast = sum(v for k, v in votes.items() if k in ("VOTE_POUR", "VOTE_CONTRE", "VOTE_ABSTENTION") and v is not None)
-        if cast > eff:
-            errors.append(f"VOTE_POUR + VOTE_CONTRE + VOTE_ABSTENTION ({cast}) dépasse VOTE_EFFECTIF ({eff})")
-        if votes["VOTE_REEL"] is not None and votes["VOTE_REEL"] > eff:
-            errors.append(f"VOTE_REEL ({votes['VOTE_REEL']}) dépasse VOTE_EFFECTIF ({eff})")
+        else:
+            findings.append(Finding("annee-budget-invalide", "BUDGET_ANNEE", annee,
+                                    f"BUDGET_ANNEE « {annee} » n'est pas une année sur 4 chiffres : valeur ignorée"))
+    votes: dict[str, int | None] = {}
+    for c in VOTES:
+        votes[c], f = read_count(get(c), c)
+        findings += f
+    findings += check_votes(votes)
     url = get("DELIB_URL")
     if url and not re.match(r"^https?://\S+$", url):
-        errors.append(f"DELIB_URL « {url} » n'est pas une URL http(s)")
-    if errors:
-        return None, errors
+        findings.append(Finding("url-invalide", "DELIB_URL", url, f"DELIB_URL « {url} » n'est pas une URL http(s) : lien ignoré"))
+        url = ""
     rec = Deliberation(
-        objet=get("DELIB_OBJET"), delib_id=get("DELIB_ID"), siren=siret[:9], coll_nom=get("COLL_NOM"), date=date,
-        matiere_code=code, matiere_nom=get("DELIB_MATIERE_NOM"), budget_annee=budget_annee,
+        objet=objet, delib_id=delib_id, siren=siren, coll_nom=get("COLL_NOM") or None, date=date,
+        matiere_code=code, matiere_nom=nom, budget_annee=budget_annee,
         budget_nom=get("BUDGET_NOM") or None, pref_id=get("PREF_ID") or None, pref_date=pref_date,
-        vote_effectif=eff, vote_reel=votes["VOTE_REEL"], vote_pour=votes["VOTE_POUR"],
+        vote_effectif=votes["VOTE_EFFECTIF"], vote_reel=votes["VOTE_REEL"], vote_pour=votes["VOTE_POUR"],
         vote_contre=votes["VOTE_CONTRE"], vote_abstention=votes["VOTE_ABSTENTION"], url=url or None,
-        texte=get("texte") or get("TEXTE"),
+        texte=texte, findings=findings,
     )
     rec.label_id = rec.delib_id or ""
     return rec, []
@@ -135,17 +126,20 @@ def read_scdl_csv(path: Path) -> Iterator[Item]:
 
 def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
     try:
-        header = [h.strip().upper() for h in next(reader)]
+        header = [h.strip().lstrip("\ufeff").strip().upper() for h in next(reader)]
     except StopIteration:
         yield Item(where=str(path), reason="fichier CSV vide")
         return
     except csv.Error as exc:
         yield Item(where=f"{path}:1", reason=f"CSV illisible : {exc}")
         return
-    missing = [c for c in REQUIRED if c not in header]
+    missing = [c for c in ("DELIB_ID", "DELIB_OBJET") if c not in header]
+    if "COLL_SIRET" not in header and "COLL_NOM" not in header:
+        missing.append("COLL_SIRET (ou COLL_NOM)")
     if missing:
-        yield Item(where=f"{path}:1", reason="en-tête SCDL incomplet, colonnes manquantes : " + ", ".join(missing))
+        yield Item(where=f"{path}:1", reason="en-tête SCDL sans les colonnes qui identifient une délibération : " + ", ".join(missing))
         return
+    absent = [c for c in COLUMNS if c not in header]
     while True:
         line = reader.line_num + 1
         try:
@@ -157,13 +151,24 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
             continue
         if not any(v.strip() for v in values):
             continue
-        if len(values) != len(header):
-            yield Item(where=f"{path}:{line}", reason=f"{len(values)} valeurs pour {len(header)} colonnes")
-            continue
-        rec, errors = validate(dict(zip(header, values, strict=False)))
+        extra: list[Finding] = []
+        if len(values) > len(header):
+            if any(v.strip() for v in values[len(header):]):
+                yield Item(where=f"{path}:{line}", reason=f"{len(values)} valeurs pour {len(header)} colonnes : un « ; » "
+                           "ou une « , » non protégé décale les colonnes, la ligne ne peut pas être lue sûrement")
+                continue
+            values = values[:len(header)]
+        elif len(values) < len(header):
+            extra.append(Finding("colonnes-manquantes", header[len(values)], "",
+                                 f"{len(values)} valeurs pour {len(header)} colonnes : les dernières sont lues vides"))
+            values = values + [""] * (len(header) - len(values))
+        rec, errors = validate(dict(zip(header, values)))
         if rec is None:
             yield Item(where=f"{path}:{line}", reason="; ".join(errors))
             continue
+        if absent:
+            extra.append(Finding("colonnes-absentes", absent[0], "", "colonnes absentes de l'en-tête : " + ", ".join(absent)))
+        rec.findings[:0] = extra
         rec.source = f"{path.name}#L{line}"
         rec.source_hash = file_hash
         yield Item(record=rec, where=f"{path}:{line}")

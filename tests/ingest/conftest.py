@@ -38,7 +38,7 @@ def ingester(store, session_ingester) -> Ingester:
     ing = Ingester.__new__(Ingester)
     ing.__dict__.update(session_ingester.__dict__)
     ing.store = store
-    ing._pending, ing._failed = [], []
+    ing._pending, ing._failed, ing._conflicts, ing._pending_numbers = [], [], [], {}
     return ing
 
 

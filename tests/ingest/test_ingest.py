@@ -34,20 +34,27 @@ def rows(store: ox.Store, q: str) -> list:
 
 # --- readers --------------------------------------------------------------------------------------------------
 
-def test_scdl_validation_reports_bad_rows_and_stores_the_others(ingester, data_dir):
+def test_scdl_lenient_reading_keeps_flawed_rows_with_findings(ingester, data_dir):
+    """#11.2: only the row that cannot be identified or has no content is rejected; the others are kept, each defect
+    recorded as a bsl:AnomalieDonnee on the deliberation."""
     items = list(read_scdl_csv(data_dir / "scdl-sample.csv"))
     bad = {it.where.rsplit(":", 1)[1]: it.reason for it in items if not it.ok}
-    assert set(bad) == {"7", "9", "10", "12"}
-    assert "DELIB_DATE" in bad["7"] and "AAAA-MM-JJ" in bad["7"]
-    assert "COLL_SIRET" in bad["9"] and "DELIB_OBJET" in bad["9"]
-    assert "VOTE_EFFECTIF" in bad["10"]
-    assert "DELIB_MATIERE_CODE" in bad["12"]
+    assert set(bad) == {"9"} and "DELIB_OBJET" in bad["9"] and "contenu" in bad["9"]
+    codes = {it.where.rsplit(":", 1)[1]: {f.code for f in it.record.findings} for it in items if it.ok}
+    assert codes["7"] == {"date-reformatee"} and codes["10"] == {"votes-incoherents"}
+    assert codes["12"] == {"matiere-invalide", "matiere-deduite"} and codes["2"] == set()
+    row7 = next(it.record for it in items if it.where.endswith(":7"))
+    assert row7.date == "2024-05-13"
     summary = ingester.ingest(iter_inputs([data_dir / "scdl-sample.csv"]))
-    assert summary.read == 8 and summary.stored == 8 and len(summary.skipped) == 4
+    assert summary.read == 11 and summary.stored == 11 and len(summary.skipped) == 1 and summary.findings == 4
     assert ask(ingester.store, f"ASK {{ <{B}deliberation/200042190/2024-012> a bsl:Deliberation ; "
                                f"eli:passed_by <{B}epci/200042190> ; bsl:votePour 71 }}")
     # a commune's deliberation is passed by the commune (SIREN of Denain → commune/59172)
     assert ask(ingester.store, f"ASK {{ <{B}deliberation/215901729/D-2024-41> eli:passed_by <{B}commune/59172> }}")
+    assert ask(ingester.store, f"""ASK {{ <{B}deliberation/200042190/2024-079> eli:date_document "2024-05-13"^^xsd:date ;
+        bsl:anomalie ?a . ?a a bsl:AnomalieDonnee ; bsl:codeAnomalie "date-reformatee" ; bsl:champSource "DELIB_DATE" ;
+        bsl:valeurBrute "13/05/2024" ; rdfs:comment ?m ; prov:wasDerivedFrom ?src . FILTER(LANG(?m) = "fr") }}""")
+    assert ask(ingester.store, f"ASK {{ <{B}deliberation/200042190/2024-112> eli:is_about <{B}matiere-actes/5-3> }}")
 
 
 def test_documents_txt_pdf_docx(data_dir):
@@ -87,9 +94,9 @@ def test_reingest_changes_nothing(ingester, data_dir):
     s1 = ingester.ingest(iter_inputs(inputs))
     n1 = count(ingester.store)
     s2 = ingester.ingest(iter_inputs(inputs))
-    # 7 SCDL rows are deliberations whose full text is also given (same DELIB_ID): merged, not duplicated
-    assert s1.read == s2.read == 21 + 8 + 2 and s1.stored == 24 and s1.updated == 7
-    assert s2.unchanged == 31 and s2.stored == s2.updated == 0
+    # 9 SCDL rows are deliberations whose full text is also given (same DELIB_ID): merged, not duplicated
+    assert s1.read == s2.read == 21 + 11 + 2 and s1.stored == 25 and s1.updated == 9
+    assert s2.unchanged == 34 and s2.stored == s2.updated == s2.versioned == 0
     assert count(ingester.store) == n1
 
 
@@ -163,7 +170,7 @@ def test_rdf_of_a_deliberation(ingester, data_dir):
     assert ask(s, f"""ASK {{ GRAPH <{graph('deliberations').value}> {{
         {d} a bsl:Deliberation ; eli:title ?t ; eli:date_document "2024-02-12"^^xsd:date ; eli:id_local "2024-012" ;
            eli:passed_by <{B}epci/200042190> ; eli:is_about <{B}matiere-actes/8-7> ; bsl:texte ?x ;
-           bsl:montant 1260000.0 ; bsl:concerne <{B}commune/59172> ; prov:wasDerivedFrom ?src .
+           bsl:montantDecision 630000.0 ; bsl:coutOperation 1260000.0 ; bsl:concerne <{B}commune/59172> ; prov:wasDerivedFrom ?src .
         <{B}matiere-actes/8-7> a bsl:MatiereActes ; skos:notation "8.7" ; skos:broader <{B}matiere-actes/8> .
         {d} bsl:mention ?m . ?m a bsl:Mention ; bsl:designe <{B}organisation/etat> ; bsl:texteMention ?mt ;
            bsl:categorie "ORG" ; bsl:debut ?b ; bsl:fin ?f ; bsl:confiance ?c . }} }}""")
@@ -247,7 +254,7 @@ def test_cli_ingest_tag_review_eval(tmp_path, data_dir, capsys):
     store = tmp_path / "store"
     assert cli.ingest_command([str(data_dir / "scdl-sample.csv"), str(data_dir / "sample.pdf")], store, quiet=True) == 1
     out = capsys.readouterr().out
-    assert "Résumé" in out and "scdl-sample.csv:7" in out
+    assert "Résumé" in out and "scdl-sample.csv:9" in out
     assert cli.review_list(store) == 0
     assert cli.review_correct("2024-012", engagement="2", champ="2-4", reason="piste cyclable", author="Léa", store_path=store) == 0
     assert "humain" in capsys.readouterr().out

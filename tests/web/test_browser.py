@@ -72,11 +72,10 @@ def test_dashboard_charts_show_the_numbers_of_the_graph(page, web_store):
     # and the fixture's known answer, before any review: D1+D2 → 1, D3 (reviewed) → 2, D1+D5 → 3, D4 → none
     assert [int(shown[k]) for k in ("Engagement 1", "Engagement 2", "Engagement 3", "Aucun engagement")] == [2, 1, 2, 1]
 
-    # amounts per engagement = SPARQL sum of the amounts the same deliberations cite
+    # amounts per engagement = SPARQL sum of the same deliberations' bsl:montantDecision (the one amount rule)
     amounts = {r["e"]: float(r["m"]) for r in rows(web_store, """SELECT ?e (SUM(?m) AS ?m) WHERE {
-        { SELECT DISTINCT ?d ?e WHERE {""" + CURRENT + """ { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b
-        bsl:engagement ?e } } }
-        ?d bsl:montant ?m } GROUP BY ?e""")}
+        { SELECT DISTINCT ?d ?e WHERE {""" + CURRENT + """ { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e } } }
+        ?d bsl:montantDecision ?m } GROUP BY ?e""")}
     money = chart_values(page, "chart-montants")
     assert float(money["Engagement 1"]) == amounts[base_iri() + "engagement/1"] == 370000.0
     assert page.locator("#chart-montants text.valeur[data-key='Engagement 1']").text_content() == "370\u202f000\u00a0€"
