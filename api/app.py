@@ -14,13 +14,17 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.staticfiles import StaticFiles
 
 import web
+from web import errors as web_errors
+from web import pages as web_pages
+from web.graph import BackendGraph
+from web.rendering import page as render_page
 from api import coherence_routes, conneg, deliberation_routes, graph_store, linked_data, service_description
 from api.backends import make_backend
 from api.query_runner import QueryError, QueryRequest
@@ -114,8 +118,9 @@ class MetricsMiddleware:
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _error(status: int, message: str, headers: dict | None = None) -> Response:
-    return PlainTextResponse(message + "\n", status_code=status, headers=headers or {})
+def _error(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+    """An error as the client reads it: a French page for browsers, problem+json for programs."""
+    return web_errors.error_response(request, status, message, headers or None)
 
 
 def read_examples(folder: Path) -> list[dict]:
@@ -141,7 +146,6 @@ def create_app(settings: Settings) -> FastAPI:
     backend = make_backend(settings)
     stats = service_description.Stats(backend)
     metrics = Metrics()
-    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
 
     @asynccontextmanager
     async def lifespan(app):
@@ -166,19 +170,20 @@ def create_app(settings: Settings) -> FastAPI:
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.include_router(coherence_routes.router(env))
+    app.include_router(coherence_routes.router())
     app.include_router(deliberation_routes.router())
-    if backend.kind == "embedded":  # the pages read a pyoxigraph store; before the "/" route below, so they own it
-        web.mount(app, store_provider=backend.current_store, write_token=lambda: settings.write_token,
-                  writer=backend.write, query_page="/ui", sources_dir=settings.sources_dir)
+    embedded = backend.kind == "embedded"  # the pages read the embedded store directly, a remote one through the port
+    web.mount(app, store_provider=backend.current_store if embedded else (lambda: BackendGraph(backend)),
+              write_token=lambda: settings.write_token, writer=backend.write if embedded else None, query_page="/ui",
+              sources_dir=settings.sources_dir, generation=lambda: backend.generation)
 
     def root(request: Request) -> str:
         if settings.public_url:
             return settings.public_url.rstrip("/")
         return f"{request.url.scheme}://{request.url.netloc}"
 
-    def page(name: str, **ctx) -> HTMLResponse:
-        return HTMLResponse(env.get_template(name).render(**ctx), headers={"Vary": "Accept"})
+    def page(request: Request, name: str, **ctx) -> Response:
+        return render_page(request, name, headers={"Vary": "Accept"}, **ctx)
 
     def rdf_response(triples: list[ox.Triple], media: str, head: bool = False) -> Response:
         fmt = conneg.GRAPH_FORMATS[media]
@@ -195,20 +200,21 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(ProtocolError)
     async def _protocol_error(request, exc: ProtocolError):
-        return _error(exc.status, exc.message, exc.headers)
+        return _error(request, exc.status, exc.message, exc.headers)
 
     @app.exception_handler(QueryError)
     async def _query_error(request, exc: QueryError):
         headers = {"Retry-After": "5"} if exc.status == 503 else {}
-        return _error(exc.status, exc.message, headers)
+        return _error(request, exc.status, exc.message, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request, exc: Exception):
-        return _error(500, f"internal error: {type(exc).__name__}: {exc}")
+        web_errors.log.exception("unexpected error on %s", request.url.path)
+        return _error(request, 500, "Erreur interne du service : elle est consignée dans son journal.")
 
     @app.exception_handler(ScanError)
     async def _scan_error(request, exc: ScanError):
-        return _error(exc.status, str(exc))
+        return _error(request, exc.status, str(exc))
 
     # -------------------------------------------------------------------------------------- SPARQL protocol
 
@@ -309,17 +315,16 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/dataset")
     async def dataset(request: Request):
-        media = conneg.negotiate(request.headers.get("accept"), RDF_OFFERS + ["text/html"])
+        accept = conneg.accept_from_format(request.query_params.get("format"), request.headers.get("accept"))
+        media = conneg.negotiate(accept, RDF_OFFERS + ["text/html"])
         if media is None:
             raise ProtocolError(406, "offered: " + ", ".join(RDF_OFFERS))
         triples = service_description.dcat_description(settings, root(request), await stats.get())
         if media == "text/html":
             ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={
                 **prefixes(settings.base_iri), "dcat": service_description.DCAT, "void": service_description.VOID})
-            return HTMLResponse(
-                env.from_string('{% extends "base.html" %}{% block main %}<h1>Jeu de données</h1>'
-                                '<p><a href="/dataset?format=ttl">Turtle</a> · <a href="/dump.nq">N-Quads</a> · '
-                                '<a href="/dump.trig">TriG</a></p><pre class="doc">{{ ttl }}</pre>{% endblock %}').render(ttl=ttl.decode()))
+            return page(request, "dataset.html", title="Jeu de données — Boussole", ttl=ttl.decode(),
+                        ariane=[("Données ouvertes", None)])
         return rdf_response(triples, media)
 
     # -------------------------------------------------------------------------------------- linked data
@@ -349,16 +354,16 @@ def create_app(settings: Settings) -> FastAPI:
             if m:
                 doc = linked_data.source_document_view(settings, m.group(1))
                 if doc is not None:
-                    return page("source.html", v=doc, iri=iri, resource=None)
-            view = await linked_data.resource_view(backend, settings, iri)
-            if view is None:
-                return HTMLResponse(env.from_string(
-                    '{% extends "base.html" %}{% block main %}<h1>Ressource inconnue</h1><p class="iri">{{ iri }}</p>'
-                    '<p>Aucun triplet ne mentionne cette IRI.</p>{% endblock %}').render(iri=iri), status_code=404)
-            return page("resource.html", v=view)
+                    return page(request, "source.html", title=f"Source {doc['name']} — Boussole", v=doc, iri=iri,
+                                ariane=[("Document source", None), (doc["file"], None)])
+            return await run_in_threadpool(web_pages.fiche_page, request, path)
         out, incoming, _ = await linked_data.describe_quads(backend, iri)
         if not out and not incoming:
-            return _error(404, f"no triple mentions <{iri}>")
+            return _error(request, 404, f"no triple mentions <{iri}>")
+        if media == "application/ld+json":
+            doc = linked_data.compact_json_ld(out, incoming, settings, root(request) + "/context.jsonld")
+            body = b"" if request.method == "HEAD" else json.dumps(doc, ensure_ascii=False, indent=1).encode()
+            return Response(body, media_type=conneg.content_type(media), headers={"Vary": "Accept"})
         fmt = conneg.GRAPH_FORMATS[media]
         body = b"" if request.method == "HEAD" else linked_data.rdf_document(out, incoming, fmt, settings)
         return Response(body, media_type=conneg.content_type(media), headers={"Vary": "Accept"})
@@ -371,10 +376,11 @@ def create_app(settings: Settings) -> FastAPI:
         if media is None:
             raise ProtocolError(406, "offered: text/html, " + ", ".join(RDF_OFFERS))
         if media == "text/html":
-            return page("ontology.html", v=linked_data.ontology_view(settings))
+            return page(request, "ontology.html", title="Ontologie Boussole", v=linked_data.ontology_view(settings),
+                        ariane=[("Ontologie", None)])
         path = settings.ontology_file
         if not path.is_file():
-            return _error(404, "the ontology file is missing")
+            return _error(request, 404, "the ontology file is missing")
         if media == "text/turtle":
             return Response(path.read_bytes(), media_type=conneg.content_type(media), headers={"Vary": "Accept"})
         triples = [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
@@ -388,7 +394,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     def ui_page(request: Request):
         return page(
-            "yasgui.html",
+            request, "query_ui.html", title="Requêtes SPARQL — Boussole", ariane=[("Requêtes SPARQL", None)],
             prefixes_json=json.dumps(prefixes(settings.base_iri)).replace("</", "<\\/"),
             examples_json=json.dumps(read_examples(settings.queries_dir)).replace("</", "<\\/"),
         )
@@ -400,10 +406,6 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/ui/examples.json")
     async def examples(request: Request):
         return JSONResponse(read_examples(settings.queries_dir))
-
-    @app.get("/")
-    async def home(request: Request):
-        return page("index.html", root=root(request))
 
     @app.get("/favicon.ico")
     async def favicon():

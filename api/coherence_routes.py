@@ -5,14 +5,11 @@ SHACL report, over whichever backend serves the store. Parameters are validated 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment
+from fastapi.responses import JSONResponse
 
 from api import conneg
 from api.query_runner import QueryError
@@ -20,16 +17,19 @@ from kg.errors import BoussoleError
 from kg.iris import base_iri
 from kg.sources import SHAPES_FILE
 from queries import catalogue
+from web import exports
+from web.rendering import page
 
 RESERVED = {"format"}
-FORMATS = {"json": "application/json", "csv": "text/csv", "html": "text/html"}
+FORMATS = {"json": "application/json", "csv": "text/csv", "html": "text/html", "csv-fr": "text/csv",
+           "xlsx": exports.FORMATS["xlsx"][0]}
 
 
 def _format(request: Request) -> str:
     asked = request.query_params.get("format")
     if asked:
         if asked not in FORMATS:
-            raise QueryError(400, f"format={asked}: choose json, csv or html")
+            raise QueryError(400, f"format={asked}: choose json, csv, csv-fr, xlsx or html")
         return asked
     chosen = conneg.negotiate(request.headers.get("accept"), list(FORMATS.values()))
     if chosen is None:
@@ -41,14 +41,15 @@ def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str | None:
     return None if term is None else term.value
 
 
-def router(env: Environment) -> APIRouter:
+def router() -> APIRouter:
     routes = APIRouter()
 
     @routes.get("/coherence")
     async def list_questions(request: Request):
         questions = [q.as_dict() for q in catalogue.load()]
         if _format(request) == "html":
-            return HTMLResponse(env.get_template("coherence_list.html").render(questions=questions))
+            return page(request, "coherence_list.html", title="Questions de cohérence — Boussole", questions=questions,
+                        ariane=[("Questions de cohérence", None)])
         return JSONResponse(questions)
 
     @routes.get("/coherence/{question_id}")
@@ -70,22 +71,22 @@ def router(env: Environment) -> APIRouter:
         columns = list(rows[0]) if rows else question.column_names
         values = [{c: _value(row.get(c)) for c in columns} for row in rows]
         params = {str(v)[1:]: t.value for v, t in bindings.items()}
+        table = exports.Table(question.id, question.title_fr,
+                              [exports.Column(c, c, exports.kind_of([row.get(c) for row in rows])) for c in columns],
+                              values)
         if fmt == "json":
-            return JSONResponse({"question": question.as_dict(), "params": params, "columns": columns, "rows": values})
-        if fmt == "csv":
-            out = io.StringIO()
-            writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-            writer.writeheader()
-            writer.writerows({c: (v if v is not None else "") for c, v in row.items()} for row in values)
-            return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'inline; filename="{question.id}.csv"'})
+            typed = [dict(zip(columns, line)) for line in exports.typed_rows(table)]
+            return JSONResponse({"question": question.as_dict(), "params": params, "columns": columns, "rows": typed})
+        if fmt in ("csv", "csv-fr", "xlsx"):
+            return exports.response(table, fmt)
         base = base_iri()
         iris = {v for row in values for v in row.values() if v and v.startswith(base)}
         labels = await backend.labels(iris, ["http://www.w3.org/2004/02/skos/core#prefLabel",
                                              "http://data.europa.eu/eli/ontology#title"]) if iris else {}
-        return HTMLResponse(env.get_template("coherence.html").render(
-            q=question.as_dict(), columns=columns, rows=values, values=params, base=base, labels=labels,
-            query_string=urlencode(raw)))
+        return page(request, "coherence.html", title=f"{question.title_fr} — Boussole", q=question.as_dict(),
+                    columns=columns, rows=values, values=params, base=base, labels=labels, query_string=urlencode(raw),
+                    exports={f: f"/coherence/{question.id}?" + urlencode({**raw, "format": f}) for f in exports.FORMATS},
+                    ariane=[("Questions de cohérence", "/coherence"), (question.title_fr, None)])
 
     @routes.get("/validate")
     async def validate(request: Request):

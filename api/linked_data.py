@@ -265,7 +265,118 @@ def json_ld_context(settings: Settings) -> dict:
         "definition": {"@id": "skos:definition", "@container": "@language"},
         "wasDerivedFrom": {"@id": "prov:wasDerivedFrom", "@type": "@id"},
     })
+    for name, spec in READABLE_TERMS.items():  # the ontology's own terms win a name clash
+        ctx.setdefault(name, spec)
     return {"@context": ctx}
+
+
+# readable keys for the properties of the other vocabularies the graph uses (their local names)
+READABLE_TERMS: dict[str, dict] = {
+    "title": {"@id": "eli:title", "@container": "@language"},
+    "dateDocument": {"@id": "eli:date_document", "@type": "xsd:date"},
+    "idLocal": {"@id": "eli:id_local"},
+    "passedBy": {"@id": "eli:passed_by", "@type": "@id"},
+    "isAbout": {"@id": "eli:is_about", "@type": "@id"},
+    "typeDocument": {"@id": "eli:type_document", "@type": "@id"},
+    "hasTarget": {"@id": "oa:hasTarget", "@type": "@id"},
+    "hasBody": {"@id": "oa:hasBody", "@type": "@id"},
+    "wasAttributedTo": {"@id": "prov:wasAttributedTo", "@type": "@id"},
+    "generatedAtTime": {"@id": "prov:generatedAtTime", "@type": "xsd:dateTime"},
+    "broader": {"@id": "skos:broader", "@type": "@id"},
+    "inScheme": {"@id": "skos:inScheme", "@type": "@id"},
+    "note": {"@id": "skos:note", "@container": "@language"},
+    "dcTitle": {"@id": "dcterms:title"},
+    "description": {"@id": "dcterms:description", "@container": "@language"},
+    "memberOf": {"@id": "org:memberOf", "@type": "@id"},
+    "name": {"@id": "foaf:name"},
+    "comment": {"@id": "rdfs:comment", "@container": "@language"},
+    "label": {"@id": "rdfs:label", "@container": "@language"},
+}
+
+
+class Compactor:
+    """Triples as compact JSON-LD under :func:`json_ld_context`: readable keys, IRIs under the base relative to
+    ``@base``, CURIEs for the other vocabularies, and values in the shortest form that expands back to the same
+    term (a value object wherever the key's coercion would change the term)."""
+
+    def __init__(self, settings: Settings):
+        ctx = json_ld_context(settings)["@context"]
+        self.base = settings.base_iri
+        self.prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.startswith("http")}
+        self.terms: dict[str, tuple[str, dict]] = {}
+        self.classes: dict[str, str] = {}
+        for name, spec in ctx.items():
+            if name.startswith("@") or name in self.prefixes:
+                continue
+            if isinstance(spec, dict):
+                self.terms[self.expand(spec["@id"])] = (name, spec)
+            elif isinstance(spec, str) and spec != "@type":
+                self.classes[self.expand(spec)] = name
+
+    def expand(self, curie_or_iri: str) -> str:
+        prefix, _, local = curie_or_iri.partition(":")
+        return self.prefixes[prefix] + local if prefix in self.prefixes and not local.startswith("//") else curie_or_iri
+
+    def curie(self, iri: str) -> str:
+        for p, ns in self.prefixes.items():
+            if p != "id" and iri.startswith(ns) and len(iri) > len(ns) and "/" not in iri[len(ns):]:
+                return f"{p}:{iri[len(ns):]}"
+        return iri
+
+    def ref(self, iri: str) -> str:
+        """A node reference: relative to ``@base`` under the base, else a CURIE, else the IRI."""
+        if iri.startswith(self.base) and len(iri) > len(self.base) and ":" not in iri[len(self.base):].split("/")[0]:
+            return iri[len(self.base):]
+        return self.curie(iri)
+
+    def value(self, term, spec: dict):
+        if isinstance(term, ox.NamedNode):
+            return self.ref(term.value) if spec.get("@type") == "@id" else {"@id": self.ref(term.value)}
+        if isinstance(term, ox.BlankNode):
+            return {"@id": f"_:{term.value}"}
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        dt = self.curie(term.datatype.value)
+        if spec.get("@type") == dt:
+            return term.value
+        if dt == "xsd:string" and "@type" not in spec and "@container" not in spec:
+            return term.value
+        if dt == "xsd:string":
+            return {"@value": term.value}
+        return {"@value": term.value, "@type": dt}
+
+    def node(self, subject, triples: list[ox.Triple]) -> dict:
+        out: dict = {"@id": self.ref(subject.value) if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"}
+        for t in triples:
+            p = t.predicate.value
+            if p == RDF + "type" and isinstance(t.object, ox.NamedNode):
+                out.setdefault("type", []).append(self.classes.get(t.object.value) or self.curie(t.object.value))
+                continue
+            name, spec = self.terms.get(p, (self.curie(p), {}))
+            if spec.get("@container") == "@language" and isinstance(t.object, ox.Literal) and t.object.language:
+                out.setdefault(name, {}).setdefault(t.object.language, []).append(t.object.value)
+                continue
+            if spec.get("@container") == "@language":  # a value the language map cannot hold: a full key
+                name, spec = p, {}
+            out.setdefault(name, []).append(self.value(t.object, spec))
+        for key, values in out.items():
+            if isinstance(values, list) and len(values) == 1:
+                out[key] = values[0]
+            elif isinstance(values, dict) and key != "@id":
+                out[key] = {lang: v[0] if len(v) == 1 else v for lang, v in values.items()}
+        return out
+
+
+def compact_json_ld(out: list[ox.Quad], incoming: list[ox.Quad], settings: Settings, context_url: str) -> dict:
+    """The description of a resource (what ``rdf_document`` serialises) as compact JSON-LD using the published
+    context ``context_url``: one node per subject, the resource first."""
+    triples = list(dict.fromkeys([q.triple for q in out] + [q.triple for q in incoming]))
+    by_subject: dict = {}
+    for t in triples:
+        by_subject.setdefault(t.subject, []).append(t)
+    compactor = Compactor(settings)
+    nodes = [compactor.node(s, ts) for s, ts in by_subject.items()]
+    return {"@context": context_url, "@graph": nodes}
 
 
 def ontology_view(settings: Settings) -> dict:

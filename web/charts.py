@@ -107,6 +107,15 @@ def share_chart(chart_id: str, share: list[dict], *, title: str) -> Markup:
     return Markup("".join(parts))
 
 
+def idh_text(commune: dict) -> str:
+    """The IDH of a commune: its value, or the range the source gives for a group of communes (« 0,18–0,28 »)."""
+    if commune.get("idh") is not None:
+        return f'{commune["idh"]:.3f}'.replace(".", ",")
+    if commune.get("idh_min") is not None and commune.get("idh_max") is not None:
+        return f'{commune["idh_min"]:.2f}–{commune["idh_max"]:.2f}'.replace(".", ",")
+    return "—"
+
+
 def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup:
     """Sorted bars of deliberations under engagement 1 per commune, with QPV / poches / IDH in columns."""
     if not communes:
@@ -129,7 +138,7 @@ def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup
         cls = "commune prioritaire" if prioritaire else "commune"
         if prioritaire and not c["deliberations"]:
             cls += " sans-effort"
-        idh = "—" if c["idh"] is None else f'{c["idh"]:.3f}'.replace(".", ",")
+        idh = idh_text(c)
         parts.append(
             f'<g class="{cls}" data-commune="{escape(c["label"])}">'
             + (f'<rect x="0" y="{y}" width="{width}" height="{row_h}" fill="#fff4e0"/>' if prioritaire else "")
