@@ -361,7 +361,7 @@ def create_app(settings: Settings) -> FastAPI:
         if not out and not incoming:
             return _error(request, 404, f"no triple mentions <{iri}>")
         if media == "application/ld+json":
-            doc = linked_data.compact_json_ld(out, incoming, settings, root(request) + "/context.jsonld")
+            doc = linked_data.compact_json_ld(out, incoming, settings)
             body = b"" if request.method == "HEAD" else json.dumps(doc, ensure_ascii=False, indent=1).encode()
             return Response(body, media_type=conneg.content_type(media), headers={"Vary": "Accept"})
         fmt = conneg.GRAPH_FORMATS[media]

@@ -10,6 +10,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     cors_origins = ["*"]          # [] turns CORS off
     federation_allow_list = []    # e.g. ["https://query.wikidata.org/sparql"]; empty = SERVICE/LOAD refused
     public_url = "https://boussole.example.org"   # when behind a proxy
+    contact_email = "donnees@example.org"          # contact point of the DCAT description (/dataset)
     remote_query = "http://127.0.0.1:7878/query"  # remote SPARQL store instead of the embedded one
     remote_update = "http://127.0.0.1:7878/update"
     remote_store = "http://127.0.0.1:7878/store"
@@ -53,6 +54,7 @@ class Settings:
     ontology_file: Path = REPO_ROOT / "ontology" / "boussole.ttl"
     sources_dir: Path = REPO_ROOT / "kg" / "sources"
     base_iri: str = field(default_factory=base_iri)
+    contact_email: str | None = None  # the contact point of the DCAT description (/dataset), if the CAPH gives one
 
     @property
     def writable(self) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.iris import BSL, PROV, RDF
+from kg.iris import BSL, PROV, RDF, base_iri
 from kg.sources import excerpt_lines
 from web.deliberations import current_tags, review_items
 from web.graph import Graph, fiche_url, local_name, path_of, select, val
@@ -18,6 +18,27 @@ from web.labels import PROPERTY_LABELS_INVERSE, Labels, href_of, labels
 
 DEFAULT_SOURCES_DIR = Path(__file__).resolve().parent.parent / "kg" / "sources"
 HIDDEN_INCOMING = {"http://www.w3.org/2004/02/skos/core#inScheme", PROV + "wasDerivedFrom"}
+
+
+EXCERPT_IRI = re.compile(r"^source/([A-Za-z0-9_-]+)#L(\d+)-L(\d+)$")
+
+
+def source_file(sources_dir: Path, name: str) -> Path | None:
+    """The file of the source document ``name`` (``000`` → ``kg/sources/000_….txt``), if there is one."""
+    if not Path(sources_dir).is_dir() or not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        return None
+    for pattern in (f"{name}_*.txt", f"{name}*.txt", f"{name}*.csv", f"{name}*"):
+        found = sorted(Path(sources_dir).glob(pattern))
+        if found:
+            return found[0]
+    return None
+
+
+def _excerpt_file(sources_dir: Path, iri: str) -> tuple[str, int, int] | None:
+    """(file, first line, last line) of an excerpt IRI ``source/<document>#L<a>-L<b>`` whose file is found."""
+    m = EXCERPT_IRI.match(iri[len(base_iri()):]) if iri.startswith(base_iri()) else None
+    found = source_file(sources_dir, m.group(1)) if m else None
+    return (found.name, int(m.group(2)), int(m.group(3))) if found else None
 
 
 @lru_cache(maxsize=16)
@@ -75,19 +96,25 @@ def resource(source: ox.Store | Graph, node: ox.NamedNode, sources_dir: Path = D
     idx = idx or labels(source)
     iri = node.value
     hidden_out = {PROV + "wasDerivedFrom"}
-    props = _group([r for r in out_rows if r["p"].value not in hidden_out], "p", "o", idx)
+    props = _group([r for r in out_rows if r["p"].value not in hidden_out and not isinstance(r["o"], ox.BlankNode)],
+                   "p", "o", idx)
+    _add_blank_nodes(props, select(source, "blank_nodes", s=node), idx)
     incoming = _group([r for r in in_rows if r["p"].value not in HIDDEN_INCOMING], "p", "s", idx, inverse=True)
     types = sorted({local_name(r["o"].value) for r in out_rows if r["p"].value == RDF + "type"})
+    type_links = [{"text": idx.of(r["o"].value), "href": "/def#" + r["o"].value[len(BSL):]} for r in out_rows
+                  if r["p"].value == RDF + "type" and r["o"].value.startswith(BSL)]
     type_labels = [idx.of(r["o"].value) for r in out_rows if r["p"].value == RDF + "type"
                    and r["o"].value.startswith(BSL)] or [idx.of(r["o"].value) for r in out_rows if r["p"].value == RDF + "type"]
     sources = []
     for row in select(source, "sources", s=node):
         debut = int(row["debut"].value) if row["debut"] is not None else None
         fin = int(row["fin"].value) if row["fin"] is not None else None
-        excerpt = source_excerpt(sources_dir, val(row["fichier"]), debut, fin)
+        fichier = val(row["fichier"])
+        if fichier is None and (named := _excerpt_file(sources_dir, row["extrait"].value)):
+            fichier, debut, fin = named
         sources.append({"extrait": row["extrait"].value, "document": val(row["document"]), "titre": val(row["titre"]),
-                        "fichier": val(row["fichier"]), "debut": debut, "fin": fin, **excerpt,
-                        "href": href_of(row["extrait"].value),
+                        "fichier": fichier, "debut": debut, "fin": fin,
+                        **source_excerpt(sources_dir, fichier, debut, fin), "href": href_of(row["extrait"].value),
                         "document_href": fiche_url(row["document"].value) if row["document"] is not None else None})
     provenance = [idx.link(r["o"]) for r in out_rows if r["p"].value == PROV + "wasDerivedFrom"
                   and not any(s["extrait"] == r["o"].value for s in sources)]
@@ -103,7 +130,7 @@ def resource(source: ox.Store | Graph, node: ox.NamedNode, sources_dir: Path = D
     contributions.sort(key=lambda c: (c["sens"], c["fondement"] or "", c["cible"]["text"], c["contributeur"]["text"]))
     item = {
         "iri": iri, "path": path_of(iri), "label": idx.of(iri), "numero": idx.numero.get(iri), "types": types,
-        "type_labels": type_labels, "properties": props, "incoming": incoming, "sources": sources,
+        "type_labels": type_labels, "type_links": type_links, "properties": props, "incoming": incoming, "sources": sources,
         "provenance": provenance, "contributions": contributions, "alt": sorted(idx.alt.get(iri, ())),
         "parts": [{"href": href_of(r["s"].value), "id": r["s"].value.split("#", 1)[1], "text": val(r["titre"]) or "",
                    "derived": [idx.link(r["derive"])] if r["derive"] is not None else []} for r in parts],
@@ -115,6 +142,22 @@ def resource(source: ox.Store | Graph, node: ox.NamedNode, sources_dir: Path = D
     if {"Engagement", "ChampIntervention"} & set(types):
         item["deliberations"] = attached_deliberations(source, iri, idx)
     return item
+
+
+def _add_blank_nodes(props: list[dict], rows: list[dict], idx: Labels) -> None:
+    """Blank nodes shown as what they say (their own properties), under the property that holds them."""
+    described: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        described[r["p0"].value][r["b"].value].append({"name": idx.of(r["p"].value), "value": idx.link(r["o"])})
+    for prop, nodes in described.items():
+        group = next((g for g in props if g["property"] == prop), None)
+        if group is None:
+            group = {"property": prop, "name": idx.of(prop), "values": [], "total": 0,
+                     "cle": re.sub(r"[^a-z0-9]+", "-", local_name(prop).lower()).strip("-")}
+            props.append(group)
+        for lines in nodes.values():
+            group["values"].append({"text": "", "href": None, "iri": None, "description": lines})
+            group["total"] += 1
 
 
 def _contributions_summary(contributions: list[dict]) -> list[dict]:

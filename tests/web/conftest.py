@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from starlette.requests import Request
 
 from kg.iris import base_iri, graph
 
@@ -57,6 +58,7 @@ def server(web_store: ox.Store):
     from fastapi import FastAPI
 
     import web
+    import web.pages
 
     app = FastAPI()
     writes: list[float] = []
@@ -66,6 +68,11 @@ def server(web_store: ox.Store):
         return result
 
     web.mount(app, store_provider=lambda: web_store, write_token=TOKEN, writer=writer)
+
+    @app.get("/id/{path:path}")
+    def resource_page(request: Request, path: str):
+        """What api/app.py answers a browser on /id/… (the linked-data formats are the API's, tested there)."""
+        return web.pages.fiche_page(request, path)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
