@@ -25,8 +25,9 @@ def _a(href: str | None, inner: str) -> str:
 
 
 def _svg_open(chart_id: str, title: str, width: float, height: float) -> str:
-    """The opening of an accessible, responsive chart: ``<svg role=img>`` labelled by its ``<title>``."""
-    return (f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
+    """The opening of an accessible, responsive chart: ``<svg role=group>`` labelled by its ``<title>`` (a group,
+    not an image, because its bars link to the pages of what they count)."""
+    return (f'<svg id="{chart_id}" class="chart" role="group" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet">'
             f'<title id="{chart_id}-t">{escape(title)}</title>')
 

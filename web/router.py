@@ -105,6 +105,8 @@ def _bearer_ok(request: Request) -> bool:
 
 
 def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
+    if template == "login.html":
+        ctx.setdefault("ariane", [("Connexion des réviseurs", None)])
     return page(request, template, status, **ctx)
 
 
@@ -163,6 +165,7 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
     back = "/review?" + urlencode({k: v for k, v in params.items() if v} | ({"page": page} if page > 1 else {}))
     counts = {s: sum(1 for it in items if it["status"] == s) for s in ("a-revoir", "revue", "sans-etiquette")}
     return render(request, "review.html", title="Revue des délibérations — Boussole", items=shown, total=len(filtered),
+                  ariane=[("Revue des délibérations", None)],
                   page=page, pages=max(1, -(-len(filtered) // per_page)), engagements=engs, communes=communes,
                   params=params, statuses=STATUSES, back=back, counts=counts, message=message[:200], erreur=erreur[:300],
                   query_string=urlencode({k: v for k, v in params.items() if v}))
