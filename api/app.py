@@ -18,7 +18,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.staticfiles import StaticFiles
 
 import web
 from web import errors as web_errors
@@ -33,7 +32,6 @@ from api.sparql_protocol import ProtocolError, bearer_ok, read_operation
 from api.sparql_scan import ScanError, check_remote_access
 from kg.iris import prefixes
 
-HERE = Path(__file__).resolve().parent
 RDF_OFFERS = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -51,7 +49,7 @@ class Metrics:
 
     @staticmethod
     def route(path: str) -> str:
-        for prefix in ("/sparql", "/store", "/id/", "/def", "/static", "/ui", "/dump", "/dataset", "/health", "/metrics", "/context"):
+        for prefix in ("/sparql", "/store", "/id/", "/def", "/assets", "/ui", "/dump", "/dataset", "/health", "/metrics", "/context"):
             if path.startswith(prefix):
                 return prefix.rstrip("/")
         return "/" if path == "/" else "other"
@@ -169,7 +167,6 @@ def create_app(settings: Settings) -> FastAPI:
             max_age=3600,
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(coherence_routes.router())
     app.include_router(deliberation_routes.router())
     embedded = backend.kind == "embedded"  # the pages read the embedded store directly, a remote one through the port

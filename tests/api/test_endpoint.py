@@ -224,9 +224,9 @@ def test_browser_gets_the_query_ui(ro_server):
         r = c.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
         assert r.status_code == 200 and "yasgui.min.js" in r.text
         assert '"bsl": "https://boussole.agglo-porteduhainaut.fr/def#"' in r.text
-        js = c.get("/static/yasgui/yasgui.min.js")
+        js = c.get("/assets/yasgui/yasgui.min.js")
         assert js.status_code == 200 and len(js.content) > 500_000
-        assert c.get("/static/yasgui/yasgui.min.css").status_code == 200
+        assert c.get("/assets/yasgui/yasgui.min.css").status_code == 200
         assert isinstance(c.get("/ui/examples.json").json(), list)
 
 
