@@ -102,7 +102,12 @@ class Labels:
             return PROPERTY_LABELS[iri]
         if iri in VALUE_LABELS:
             return VALUE_LABELS[iri]
-        p = path_of(iri.split("#", 1)[0])
+        whole = iri.split("#", 1)[0]
+        if "/mention/" in whole or ("#" in iri and whole in self.label):
+            parent = whole.split("/mention/", 1)[0]
+            if parent in self.label:
+                return f"Mention dans « {self.label[parent]} »"
+        p = path_of(whole)
         if p:
             parts = p.split("/")
             kind = next((KIND_LABELS[x] for x in reversed(parts) if x in KIND_LABELS), None)
