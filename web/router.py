@@ -186,10 +186,13 @@ def _need_writer(request: Request) -> str | Response:
 async def _write(request: Request, job: Callable[[ox.Store], Any]) -> Any:
     """Run a decision through the configured single writer (or in a thread on the current store)."""
     cfg = _cfg(request)
+    store = _store(request)
+    if cfg.writer is None and not isinstance(store, ox.Store):
+        raise BoussoleError("Les décisions de revue s'enregistrent dans le store embarqué ; ce service lit un store distant.")
     try:
         if cfg.writer is not None:
             return await cfg.writer(job)
-        return await run_in_threadpool(job, _store(request))
+        return await run_in_threadpool(job, store)
     finally:
         cfg.writes += 1  # labels, review items and the search index are recomputed
 

@@ -57,3 +57,15 @@ def test_linked_data_over_remote(remote_server, oxigraph_server):
         sd = c.get("/sparql", headers={"Accept": "text/turtle"})
         assert sd.status_code == 200 and b"void:triples" in sd.content
         assert c.get("/health").json()["backend"] == "remote"
+
+
+def test_pages_read_a_remote_store_through_the_backend(remote_server, oxigraph_server):
+    """The French pages are mounted over --remote too: they read through the Backend port (reviews stay read-only)."""
+    test_linked_data_over_remote(remote_server, oxigraph_server)  # loads the fixture into the remote store
+    with remote_server.client() as c:
+        for url in ("/", "/dashboard", "/deliberations", "/communes", "/contrats", "/constats", "/recherche?q=engagement"):
+            r = c.get(url, headers={"Accept": "text/html"})
+            assert r.status_code == 200, (url, r.text[:300])
+            assert 'footer class="pied"' in r.text
+        found = c.get("/recherche", params={"q": "numéro un"}, headers={"Accept": "text/html"})
+        assert 'href="/id/engagement/1"' in found.text
