@@ -69,3 +69,34 @@ def test_pages_read_a_remote_store_through_the_backend(remote_server, oxigraph_s
             assert 'footer class="pied"' in r.text
         found = c.get("/recherche", params={"q": "numéro un"}, headers={"Accept": "text/html"})
         assert 'href="/id/engagement/1"' in found.text
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?o WHERE { ?s <http://example.org/p> ?o }",
+    "select ?o where { ?s <http://example.org/p> ?o }",
+    "SELECT ?o { ?s <http://example.org/p> ?o }",
+    "SELECT ?o\nWHERE\n{\n  ?s <http://example.org/p> ?o # a comment with WHERE {\n}",
+])
+def test_remote_select_binds_parameters_whatever_the_spelling(query, oxigraph_server):
+    """RemoteBackend.select pre-binds its parameters however the WHERE clause is written (it once replaced the
+    exact text ``WHERE {`` and silently dropped them otherwise)."""
+    import asyncio
+
+    from api.backends import RemoteBackend
+    from api.settings import Settings
+
+    graph = "http://example.org/bind-test"
+    body = b"<http://example.org/a> <http://example.org/p> \"a\" .\n<http://example.org/b> <http://example.org/p> \"b\" .\n"
+    r = httpx.put(oxigraph_server + "/store", params={"graph": graph}, content=body,
+                  headers={"Content-Type": "application/n-triples"})
+    assert r.status_code in (201, 204)
+
+    async def run() -> list[dict]:
+        backend = RemoteBackend(Settings(remote_query=oxigraph_server + "/query"))
+        await backend.start()
+        try:
+            return await backend.select(query, {ox.Variable("s"): ox.NamedNode("http://example.org/a")})
+        finally:
+            await backend.close()
+
+    assert [row["o"].value for row in asyncio.run(run())] == ["a"]
