@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 
+import mimeparse
+
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,30 +31,14 @@ HINTS = {
 }
 
 
-def _quality(accept: str, wanted: str) -> float:
-    """The q-value ``accept`` gives to ``wanted`` (exact type, or ``type/*``; ``*/*`` is not counted)."""
-    best = 0.0
-    for part in accept.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        q = 1.0
-        for f in fields[1:]:
-            if f.startswith("q="):
-                try:
-                    q = float(f[2:])
-                except ValueError:
-                    q = 0.0
-        if media == wanted or (media.endswith("/*") and media != "*/*" and wanted.startswith(media[:-1])):
-            best = max(best, q)
-    return best
-
-
 def wants_html(request: Request) -> bool:
-    """A browser: ``text/html`` is acceptable and not less preferred than JSON."""
-    accept = request.headers.get("accept", "")
-    html = max(_quality(accept, "text/html"), _quality(accept, "application/xhtml+xml"))
-    data = max(_quality(accept, "application/json"), _quality(accept, "application/problem+json"))
-    return html > 0 and html >= data
+    """A browser: its Accept header prefers ``text/html`` (python-mimeparse; ``*/*`` alone means a program)."""
+    accept = request.headers.get("accept") or "*/*"
+    try:
+        best = mimeparse.best_match(["text/html", "application/json", "application/problem+json"], accept)
+    except ValueError:
+        return False
+    return best == "text/html"
 
 
 def error_response(request: Request, status: int, message: str, headers: dict | None = None,
