@@ -8,7 +8,6 @@ import json
 import logging
 
 import mimeparse
-
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
