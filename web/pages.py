@@ -115,11 +115,37 @@ def fiche_page(request: Request, path: str) -> Response:
             ctx["deliberations_page"] = paginate(item["deliberations"], page_no if voir == "deliberations" else 1)
     if "Commune" in types:
         ctx["commune"] = _commune(request, item["iri"], page_no if voir == "deliberations" else 1)
+    if (fmt := _fmt(request)) and (table := _fiche_table(item, request.query_params.get("tableau", ""))):
+        return exports.response(table, fmt)
     title = f"{item['label']} — Boussole"
     kind = item["type_labels"][0] if item["type_labels"] else "Ressource"
-    return page(request, "fiche.html", title=title, item=item, voir=voir, ariane=[(kind, None), (item["label"], None)],
-                headers={"Link": f'</context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"', "Vary": "Accept"},
+    exports_links = {name: {f: f"/id/{path}?" + urlencode({"tableau": name, "format": f}) for f in exports.FORMATS}
+                     for name in ("contributions", "deliberations")}
+    return page(request, "fiche.html", title=title, item=item, voir=voir, exports=exports_links, ariane=[(kind, None), (item["label"], None)],
+                headers={"Link": f'</id/{path}.jsonld>; rel="alternate"; type="application/ld+json"', "Vary": "Accept"},
                 **ctx)
+
+
+def _fiche_table(item: dict, name: str) -> Table | None:
+    """A table of a resource's page, for export: its contributions or the deliberations attached to it."""
+    slug = (item["path"] or "ressource").replace("/", "-")
+    if name == "contributions" and item["contributions"]:
+        rows = [{"contributeur": c["contributeur"]["text"], "cible": c["cible"]["text"], "sens": c["sens"],
+                 "fondement": c["fondement"], "citation": c["citation"] or c["justification"],
+                 "adresse": c["contributeur"]["iri"] if c["sens"] == "servi par" else c["cible"]["iri"]}
+                for c in item["contributions"]]
+        return Table(f"{slug}-contributions", f"Contributions — {item['label']}", [
+            Column("contributeur", "Contributeur"), Column("cible", "Sert"), Column("sens", "Sens"),
+            Column("fondement", "Fondement"), Column("citation", "Citation ou justification"),
+            Column("adresse", "Adresse de l'autre extrémité (IRI)", "url")], rows)
+    if name == "deliberations" and item.get("deliberations"):
+        rows = [{"titre": d["text"], "annee": d["annee"], "montant": d["montant"], "via": ", ".join(d["via"]),
+                 "revue": "validée" if d["revue"] else "proposée par le modèle", "href": d["href"]}
+                for d in item["deliberations"]]
+        return Table(f"{slug}-deliberations", f"Délibérations rattachées — {item['label']}", [
+            Column("titre", "Délibération"), Column("annee", "Année", "int"), Column("montant", "Montant (€)", "money"),
+            Column("via", "Par le champ"), Column("revue", "Revue")], rows)
+    return None
 
 
 def _commune(request: Request, iri: str, page_no: int) -> dict:
