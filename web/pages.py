@@ -265,14 +265,14 @@ def deliberations_index(request: Request, annee: str = "", engagement: str = "",
     items = review_items_of(request)
     champs = {c["path"]: c for e in engs for c in e["champs"]}
     eng_paths = {e["path"]: e for e in engs}
-    champ_eng = {c["iri"]: e["iri"] for e in engs for c in e["champs"]}
+    eng_of = {e["iri"]: e["iri"] for e in engs} | {c["iri"]: e["iri"] for e in engs for c in e["champs"]}
     commune_node = node_for_path(commune) if re.fullmatch(r"commune/\d[0-9AB]\d{3}", commune) else None
     in_commune = commune_deliberations(source, commune_node) if commune_node else None
     rows = []
     for it in items:
         year = (it["date"] or "")[:4]
         bodies = {t["corps_iri"] for t in it["current"]}
-        engs_of = {b if b in {e["iri"] for e in engs} else champ_eng.get(b) for b in bodies}
+        engs_of = {eng_of.get(b) for b in bodies}
         if annee and year != annee:
             continue
         if engagement in eng_paths and eng_paths[engagement]["iri"] not in engs_of:
