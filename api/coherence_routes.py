@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from api import conneg
 from api.query_runner import QueryError
@@ -18,6 +19,7 @@ from kg.iris import base_iri
 from kg.sources import SHAPES_FILE
 from queries import catalogue
 from web import exports
+from web.context import label_index
 from web.rendering import page
 
 RESERVED = {"format"}
@@ -81,8 +83,8 @@ def router() -> APIRouter:
             return exports.response(table, fmt)
         base = base_iri()
         iris = {v for row in values for v in row.values() if v and v.startswith(base)}
-        labels = await backend.labels(iris, ["http://www.w3.org/2004/02/skos/core#prefLabel",
-                                             "http://data.europa.eu/eli/ontology#title"]) if iris else {}
+        index = await run_in_threadpool(label_index, request) if iris else None  # the pages' labels, once per generation
+        labels = {iri: index.of(iri) for iri in iris} if index else {}
         return page(request, "coherence.html", title=f"{question.title_fr} — Boussole", q=question.as_dict(),
                     columns=columns, rows=values, values=params, base=base, labels=labels, query_string=urlencode(raw),
                     exports={f: f"/coherence/{question.id}?" + urlencode({**raw, "format": f}) for f in exports.FORMATS},
