@@ -285,7 +285,8 @@ def deliberations_index(request: Request, annee: str = "", engagement: str = "",
             continue
         rows.append({"numero": it["numero"], "titre": it["titre"], "date": it["date"], "href": it["href"],
                      "montant": it["montant"], "statut": STATUTS[it["status"]],
-                     "rattachement": ", ".join(t["corps"]["text"] for t in it["current"]),
+                     "rattachement": ", ".join(" ".join(filter(None, (t["corps"].get("numero"), t["corps"]["text"])))
+                                               for t in it["current"]),
                      "score": it["score"], "adresse": it["iri"]})
     table = Table("deliberations", "Délibérations", [
         Column("numero", "Numéro"), Column("date", "Date"), Column("titre", "Objet", link=True),
