@@ -8,7 +8,7 @@ import pyoxigraph as ox
 
 from api.backends import Backend
 from api.settings import Settings
-from kg.iris import BSL, RDF, RDFS, SKOS, prefixes
+from kg.iris import BSL, RDF, RDFS, SKOS, compact, prefixes
 from kg.sources import source_lines
 from web.fiches import source_file
 
@@ -21,6 +21,8 @@ MAX_IN = 500
 
 
 def curie(iri: str, settings: Settings) -> str:
+    if iri.startswith(settings.base_iri):  # the name that pastes back into a query (engagement:1)
+        return compact(iri, settings.base_iri)
     for p, ns in prefixes(settings.base_iri).items():
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{p}:{iri[len(ns):]}"

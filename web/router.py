@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kg.errors import BoussoleError
 from web import errors, pages
+from web.barometre_routes import router as barometre_router
 from web.context import WebConfig, Writer, config as _cfg, graph as _store, label_index
 from web.deliberations import attach_mentions, commune_deliberations, filter_items, highlight
 from web.fiches import DEFAULT_SOURCES_DIR
@@ -66,6 +67,7 @@ def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store | Graph],
                                        generation=generation or (lambda: 0), reviewer=reviewer)
     app.include_router(router)
     app.include_router(pages.router)
+    app.include_router(barometre_router)
     app.mount(STATIC_PATH, StaticFiles(directory=str(HERE / "static")), name="boussole-web-assets")
     errors.install(app)
 

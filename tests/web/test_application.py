@@ -29,7 +29,8 @@ PAGE_TYPES = {
     "tableau-de-bord": "/dashboard", "deliberations": "/deliberations", "contrats": "/contrats",
     "communes": "/communes", "constats": "/constats", "revue": "/review?statut=", "connexion": "/connexion",
     "mentions-legales": "/mentions-legales", "accessibilite": "/accessibilite", "erreur-404": "/pas-de-page-ici",
-    "requete-graphique": "/dashboard/requete/current_tags",
+    "requete-graphique": "/dashboard/requete/current_tags", "barometre": "/barometre",
+    "barometre-commune": "/barometre/commune/59172",
 }
 
 
@@ -44,7 +45,7 @@ def test_every_page_type_shares_the_layout_and_passes_axe(page, name):
     assert page.locator("html").get_attribute("lang") == "fr"
     # one layout: header with the search box, main navigation, footer with the legal notice and the statement
     assert page.locator("header.bandeau form[role=search] input#recherche-q").count() == 1
-    assert page.locator("nav[aria-label='Navigation principale'] a").count() == 9
+    assert page.locator("nav[aria-label='Navigation principale'] a").count() == 10
     assert page.locator("footer a[href='/mentions-legales']").inner_text() == "Mentions légales"
     assert page.locator("footer a[href='/accessibilite']").inner_text() == "Accessibilité : partiellement conforme"
     if name != "accueil":
