@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.iris import base_iri
+from kg.iris import base_iri, query_prefixes
 from queries import catalogue
 from web.deliberations import commune_deliberations, current_tags
 from web.graph import fiche_url, local_name, path_of, select, val
@@ -73,7 +73,10 @@ def _targets(store: ox.Store) -> dict[tuple[str, str], dict]:
 
 
 def _full(text: str) -> str:
-    return base_iri() + text[3:] if text.startswith("id:") else text
+    """The IRI of a name printed by ``kg.iris.compact`` (``indicateur:velo``, ``champ:2-4\\/orientation\\/1``)."""
+    prefix, sep, local = text.partition(":")
+    namespace = query_prefixes().get(prefix) if sep else None
+    return namespace + local.replace("\\", "") if namespace else text.strip("<>")
 
 
 @dataclass
