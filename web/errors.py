@@ -60,9 +60,18 @@ def error_page(request: Request, status: int, message: str, titre: str | None = 
     return error_response(request, status, message, titre=titre)
 
 
+def hook(request: Request, status: int, title: str, detail: str, headers: dict[str, str]) -> Response:
+    """The body maker :mod:`api.errors` calls (``app.state.error_response``): a page for browsers."""
+    return error_response(request, status, detail, headers or None, titre=title)
+
+
 def install(app: FastAPI) -> None:
-    """Route the framework's own errors (unknown path, wrong method, invalid parameters) through
-    :func:`error_response`."""
+    """Errors of the pages' app. Under the service, :mod:`api.errors` owns the table from errors to statuses and
+    calls ``app.state.error_response``: the pages only replace that body maker. Mounted alone (tests, other apps),
+    the framework's own errors (unknown path, wrong method, invalid parameters) are routed here too."""
+    if hasattr(app.state, "error_response"):
+        app.state.error_response = hook
+        return
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
