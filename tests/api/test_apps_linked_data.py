@@ -61,7 +61,7 @@ def test_errors_for_programs_are_problem_json(ro_server):
         browser = c.get("/id/nothing/here", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
         unknown = c.get("/no-such-route")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
-    assert missing.json()["title"] == "Page introuvable" and BASE + "nothing/here" in missing.json()["detail"]
+    assert missing.json()["title"] == "Ressource introuvable" and BASE + "nothing/here" in missing.json()["detail"]
     assert browser.status_code == 404 and browser.headers["content-type"].startswith("text/html")
     assert "Ressource inconnue" in browser.text
     assert unknown.status_code == 404 and unknown.json()["status"] == 404
