@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette.staticfiles import StaticFiles
 
 import web
 from api import errors, service_description
@@ -22,8 +20,7 @@ from api.metrics import Metrics, MetricsMiddleware
 from api.routes import coherence, deliberations, dumps, graph_store, linked_data, service, sparql
 from api.settings import Settings
 from kg import iris
-
-HERE = Path(__file__).resolve().parent
+from web.graph import BackendGraph
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -56,12 +53,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.state.token_guesses = Attempts(settings.login_attempts_per_minute)
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(coherence.router)
     app.include_router(deliberations.router)
-    if isinstance(backend, EmbeddedBackend):  # the pages read a pyoxigraph store; before "/", so they own it
-        web.mount(app, store_provider=backend.current_store, write_token=lambda: settings.write_token,
-                  writer=backend.write, query_page="/ui", sources_dir=settings.sources_dir, runner=backend.call)
+    embedded = isinstance(backend, EmbeddedBackend)  # the pages read the embedded store, a remote one through the port
+    web.mount(app, store_provider=backend.current_store if embedded else (lambda: BackendGraph(backend)),
+              write_token=lambda: settings.write_token, writer=backend.write if embedded else None, query_page="/ui",
+              sources_dir=settings.sources_dir, generation=lambda: backend.generation)
     for area in (sparql, graph_store, dumps, linked_data, service):
         app.include_router(area.router)
     return app

@@ -14,7 +14,6 @@ import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -24,9 +23,21 @@ from api import conneg, sparql_scan
 from api.query_runner import QueryRequest, QueryResult, WorkerPool
 from api.settings import Settings
 from api.store_owner import StoreOwner
-from kg.errors import (BoussoleError, DiskFull, Forbidden, InvalidQuery, InvalidRequest, NotAcceptable, NotFound,
-                       StoreError, Timeout, UpstreamError)
+from kg.errors import (
+    BoussoleError,
+    DiskFull,
+    Forbidden,
+    InvalidQuery,
+    InvalidRequest,
+    NotAcceptable,
+    NotFound,
+    NotSupported,
+    Timeout,
+    Unavailable,
+    UpstreamError,
+)
 from kg.iris import prefixes, query_prefixes
+from kg.querying import solutions
 
 log = logging.getLogger("boussole.store")
 

@@ -1,56 +1,23 @@
-"""Dereferencing minted IRIs: ``/id/<path>`` as HTML for people, Turtle / JSON-LD / N-Triples / RDF/XML for programs."""
+"""Dereferencing minted IRIs for programs: ``/id/<path>`` as Turtle, compact JSON-LD, N-Triples or RDF/XML (people
+get the resource's page, :func:`web.pages.fiche_page`), the JSON-LD context and the ontology's page.
+"""
 
 from __future__ import annotations
-
-import html
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from api.backends import Backend
 from api.settings import Settings
-from kg.iris import BSL, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, compact, prefixes
-from kg.sources import excerpt_lines, source_lines
+from kg.iris import BSL, RDF, RDFS, SKOS, compact, prefixes
+from kg.sources import source_lines
+from web.fiches import source_file
 
-LABEL_PREDICATES = [SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", FOAF + "name", SKOS + "altLabel"]
 EXTENSIONS = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".nt": "application/n-triples",
               ".rdf": "application/rdf+xml", ".html": "text/html"}
 LD_OFFERS = ["text/html", "text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml",
              "application/xhtml+xml", "application/json"]
-EXCERPT = re.compile(r"^source/([^#/]+)#L(\d+)-L(\d+)$")
 MAX_OUT = 5000
 MAX_IN = 500
-MAX_EXCERPT_LINES = 40
-
-
-@dataclass
-class Value:
-    html: str
-    sort: str
-
-
-@dataclass
-class Excerpt:
-    iri: str
-    href: str
-    document: str
-    start: int
-    end: int
-    lines: list[tuple[int, str]] = field(default_factory=list)
-    truncated: bool = False
-
-
-def local_href(iri: str, settings: Settings) -> str | None:
-    base = settings.base_iri
-    if iri.startswith(base):
-        return "/id/" + iri[len(base):]
-    if iri.startswith(BSL):
-        return "/def#" + iri[len(BSL):]
-    if iri == BSL.rstrip("#"):
-        return "/def"
-    return None
 
 
 def curie(iri: str, settings: Settings) -> str:
@@ -60,65 +27,6 @@ def curie(iri: str, settings: Settings) -> str:
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{p}:{iri[len(ns):]}"
     return iri
-
-
-def source_file(settings: Settings, name: str) -> Path | None:
-    if not settings.sources_dir.is_dir() or not re.fullmatch(r"[A-Za-z0-9_-]+", name):
-        return None
-    for pattern in (f"{name}_*.txt", f"{name}*.txt", f"{name}*.csv", f"{name}*"):
-        found = sorted(settings.sources_dir.glob(pattern))
-        if found:
-            return found[0]
-    return None
-
-
-def excerpt(settings: Settings, iri: str) -> Excerpt | None:
-    if not iri.startswith(settings.base_iri):
-        return None
-    m = EXCERPT.match(iri[len(settings.base_iri):])
-    if not m:
-        return None
-    name, start, end = m.group(1), int(m.group(2)), int(m.group(3))
-    ex = Excerpt(iri, local_href(iri, settings) or iri, name, start, end)
-    path = source_file(settings, name)
-    if path is not None:
-        ex.lines, left_out = excerpt_lines(path, start, end, MAX_EXCERPT_LINES)
-        ex.truncated = left_out > 0
-        ex.document = path.name
-    return ex
-
-
-class Renderer:
-    def __init__(self, settings: Settings, labels: dict[str, str]):
-        self.settings = settings
-        self.labels = labels
-
-    def term(self, t) -> Value:
-        s = self.settings
-        if isinstance(t, ox.NamedNode):
-            iri = t.value
-            label = self.labels.get(iri)
-            shown = html.escape(label or curie(iri, s))
-            href = local_href(iri, s) or iri
-            title = html.escape(iri)
-            extra = "" if label is None else f' <span class="curie">{html.escape(curie(iri, s))}</span>'
-            return Value(f'<a href="{html.escape(href)}" title="{title}">{shown}</a>{extra}', (label or iri).lower())
-        if isinstance(t, ox.BlankNode):
-            return Value(f'<span class="bnode">_:{html.escape(t.value)}</span>', "_:" + t.value)
-        if isinstance(t, ox.Literal):
-            text = html.escape(t.value).replace("\n", "<br>")
-            if t.language:
-                suffix = f'<span class="lang">@{html.escape(t.language)}</span>'
-            elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-                suffix = f'<span class="datatype">^^{html.escape(curie(t.datatype.value, s))}</span>'
-            else:
-                suffix = ""
-            return Value(f'<span class="literal">{text}</span>{suffix}', t.value.lower())
-        return Value(html.escape(str(t)), str(t))
-
-
-async def labels_for(backend: Backend, iris: set[str]) -> dict[str, str]:
-    return await backend.labels(set(iris), LABEL_PREDICATES)
 
 
 async def describe_quads(backend: Backend, iri: str) -> tuple[list[ox.Quad], list[ox.Quad], int]:
@@ -149,77 +57,8 @@ def rdf_document(out: list[ox.Quad], incoming: list[ox.Quad], fmt: ox.RdfFormat,
     return ox.serialize(triples, format=fmt, prefixes=prefixes(settings.base_iri)) or b""
 
 
-async def resource_view(backend: Backend, settings: Settings, iri: str) -> dict | None:
-    out, incoming, total_in = await describe_quads(backend, iri)
-    if not out and not incoming:
-        return None
-    node = ox.NamedNode(iri)
-    iris = {iri}
-    for q in out:
-        iris.add(q.predicate.value)
-        if isinstance(q.object, ox.NamedNode):
-            iris.add(q.object.value)
-    for q in incoming:
-        iris.add(q.subject.value if isinstance(q.subject, ox.NamedNode) else "")
-        iris.add(q.predicate.value)
-    iris.discard("")
-    labels = await labels_for(backend, iris)
-    r = Renderer(settings, labels)
-    main = [q for q in out if q.subject == node]
-    types = [r.term(q.object).html for q in main if q.predicate.value == RDF + "type"]
-    props: dict[str, dict] = {}
-    graphs: set[str] = set()
-    for q in main:
-        if isinstance(q.graph_name, ox.NamedNode):
-            graphs.add(q.graph_name.value)
-        p = q.predicate.value
-        entry = props.setdefault(p, {"predicate": r.term(q.predicate).html, "values": [], "key": curie(p, settings)})
-        v = r.term(q.object)
-        if isinstance(q.object, ox.BlankNode):
-            inner = [x for x in out if x.subject == q.object]
-            rows = "".join(f"<li>{r.term(x.predicate).html} {r.term(x.object).html}</li>" for x in inner)
-            v = Value(f'<ul class="bnode-desc">{rows}</ul>' if rows else v.html, v.sort)
-        if v.html not in [x.html for x in entry["values"]]:
-            entry["values"].append(v)
-    for entry in props.values():
-        entry["values"].sort(key=lambda v: v.sort)
-    order = {SKOS + "prefLabel": 0, RDF + "type": 1, SKOS + "altLabel": 2, SKOS + "definition": 3}
-    properties = sorted(props.items(), key=lambda kv: (order.get(kv[0], 10), kv[1]["key"]))
-    inc: dict[str, dict] = {}
-    for q in incoming:
-        p = q.predicate.value
-        entry = inc.setdefault(p, {"predicate": r.term(q.predicate).html, "values": []})
-        v = r.term(q.subject)
-        if v.html not in [x.html for x in entry["values"]]:
-            entry["values"].append(v)
-    for entry in inc.values():
-        entry["values"].sort(key=lambda v: v.sort)
-    excerpts = []
-    for q in main:
-        if q.predicate.value == PROV + "wasDerivedFrom" and isinstance(q.object, ox.NamedNode):
-            ex = excerpt(settings, q.object.value)
-            if ex:
-                excerpts.append(ex)
-    excerpts.sort(key=lambda e: (e.document, e.start))
-    base = settings.base_iri
-    path = iri[len(base):] if iri.startswith(base) else iri
-    return {
-        "iri": iri,
-        "path": path,
-        "label": labels.get(iri) or curie(iri, settings),
-        "types": types,
-        "properties": [v for _, v in properties],
-        "incoming": sorted(inc.values(), key=lambda e: e["predicate"]),
-        "incoming_total": total_in,
-        "incoming_shown": len(incoming),
-        "excerpts": excerpts,
-        "graphs": sorted(graphs),
-        "alternates": [(ext, media) for ext, media in EXTENSIONS.items() if ext != ".html"],
-    }
-
-
 def source_document_view(settings: Settings, name: str) -> dict | None:
-    path = source_file(settings, name)
+    path = source_file(settings.sources_dir, name)
     if path is None:
         return None
     return {"name": name, "file": path.name, "lines": list(enumerate(source_lines(path), start=1))}
@@ -267,7 +106,119 @@ def json_ld_context(settings: Settings) -> dict:
         "definition": {"@id": "skos:definition", "@container": "@language"},
         "wasDerivedFrom": {"@id": "prov:wasDerivedFrom", "@type": "@id"},
     })
+    for name, spec in READABLE_TERMS.items():  # the ontology's own terms win a name clash
+        ctx.setdefault(name, spec)
     return {"@context": ctx}
+
+
+# readable keys for the properties of the other vocabularies the graph uses (their local names)
+READABLE_TERMS: dict[str, dict] = {
+    "title": {"@id": "eli:title", "@container": "@language"},
+    "dateDocument": {"@id": "eli:date_document", "@type": "xsd:date"},
+    "idLocal": {"@id": "eli:id_local"},
+    "passedBy": {"@id": "eli:passed_by", "@type": "@id"},
+    "isAbout": {"@id": "eli:is_about", "@type": "@id"},
+    "typeDocument": {"@id": "eli:type_document", "@type": "@id"},
+    "hasTarget": {"@id": "oa:hasTarget", "@type": "@id"},
+    "hasBody": {"@id": "oa:hasBody", "@type": "@id"},
+    "wasAttributedTo": {"@id": "prov:wasAttributedTo", "@type": "@id"},
+    "generatedAtTime": {"@id": "prov:generatedAtTime", "@type": "xsd:dateTime"},
+    "broader": {"@id": "skos:broader", "@type": "@id"},
+    "inScheme": {"@id": "skos:inScheme", "@type": "@id"},
+    "note": {"@id": "skos:note", "@container": "@language"},
+    "dcTitle": {"@id": "dcterms:title"},
+    "description": {"@id": "dcterms:description", "@container": "@language"},
+    "memberOf": {"@id": "org:memberOf", "@type": "@id"},
+    "name": {"@id": "foaf:name"},
+    "comment": {"@id": "rdfs:comment", "@container": "@language"},
+    "label": {"@id": "rdfs:label", "@container": "@language"},
+}
+
+
+class Compactor:
+    """Triples as compact JSON-LD under :func:`json_ld_context`: readable keys, IRIs under the base relative to
+    ``@base``, CURIEs for the other vocabularies, and values in the shortest form that expands back to the same
+    term (a value object wherever the key's coercion would change the term)."""
+
+    def __init__(self, settings: Settings):
+        ctx = json_ld_context(settings)["@context"]
+        self.base = settings.base_iri
+        self.prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.startswith("http")}
+        self.terms: dict[str, tuple[str, dict]] = {}
+        self.classes: dict[str, str] = {}
+        for name, spec in ctx.items():
+            if name.startswith("@") or name in self.prefixes:
+                continue
+            if isinstance(spec, dict):
+                self.terms[self.expand(spec["@id"])] = (name, spec)
+            elif isinstance(spec, str) and spec != "@type":
+                self.classes[self.expand(spec)] = name
+
+    def expand(self, curie_or_iri: str) -> str:
+        prefix, _, local = curie_or_iri.partition(":")
+        return self.prefixes[prefix] + local if prefix in self.prefixes and not local.startswith("//") else curie_or_iri
+
+    def curie(self, iri: str) -> str:
+        for p, ns in self.prefixes.items():
+            if p != "id" and iri.startswith(ns) and len(iri) > len(ns) and "/" not in iri[len(ns):]:
+                return f"{p}:{iri[len(ns):]}"
+        return iri
+
+    def ref(self, iri: str) -> str:
+        """A node reference: relative to ``@base`` under the base, else a CURIE, else the IRI."""
+        if iri.startswith(self.base) and len(iri) > len(self.base) and ":" not in iri[len(self.base):].split("/")[0]:
+            return iri[len(self.base):]
+        return self.curie(iri)
+
+    def value(self, term, spec: dict):
+        if isinstance(term, ox.NamedNode):
+            return self.ref(term.value) if spec.get("@type") == "@id" else {"@id": self.ref(term.value)}
+        if isinstance(term, ox.BlankNode):
+            return {"@id": f"_:{term.value}"}
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        dt = self.curie(term.datatype.value)
+        if spec.get("@type") == dt:
+            return term.value
+        if dt == "xsd:string" and "@type" not in spec and "@container" not in spec:
+            return term.value
+        if dt == "xsd:string":
+            return {"@value": term.value}
+        return {"@value": term.value, "@type": dt}
+
+    def node(self, subject, triples: list[ox.Triple]) -> dict:
+        out: dict = {"@id": self.ref(subject.value) if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"}
+        for t in triples:
+            p = t.predicate.value
+            if p == RDF + "type" and isinstance(t.object, ox.NamedNode):
+                out.setdefault("type", []).append(self.classes.get(t.object.value) or self.curie(t.object.value))
+                continue
+            name, spec = self.terms.get(p, (self.curie(p), {}))
+            if spec.get("@container") == "@language" and isinstance(t.object, ox.Literal) and t.object.language:
+                out.setdefault(name, {}).setdefault(t.object.language, []).append(t.object.value)
+                continue
+            if spec.get("@container") == "@language":  # a value the language map cannot hold: a full key
+                name, spec = p, {}
+            out.setdefault(name, []).append(self.value(t.object, spec))
+        for key, values in out.items():
+            if isinstance(values, list) and len(values) == 1:
+                out[key] = values[0]
+            elif isinstance(values, dict) and key != "@id":
+                out[key] = {lang: v[0] if len(v) == 1 else v for lang, v in values.items()}
+        return out
+
+
+def compact_json_ld(out: list[ox.Quad], incoming: list[ox.Quad], settings: Settings) -> dict:
+    """The description of a resource (what ``rdf_document`` serialises) as compact JSON-LD: one node per subject,
+    the resource first, under the published context (``/context.jsonld``) given inline, so that any JSON-LD
+    processor reads it without fetching anything."""
+    triples = list(dict.fromkeys([q.triple for q in out] + [q.triple for q in incoming]))
+    by_subject: dict = {}
+    for t in triples:
+        by_subject.setdefault(t.subject, []).append(t)
+    compactor = Compactor(settings)
+    nodes = [compactor.node(s, ts) for s, ts in by_subject.items()]
+    return {"@context": json_ld_context(settings)["@context"], "@graph": nodes}
 
 
 def ontology_view(settings: Settings) -> dict:

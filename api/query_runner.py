@@ -38,12 +38,21 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any, cast
 
 from tenacity import AsyncRetrying, stop_after_attempt, wait_incrementing
 
 from api import conneg
-from kg.errors import (Forbidden, InvalidQuery, NotAcceptable, ResourceLimit, StoreError, Timeout,
-                       TooManyRequests, Unavailable)
+from kg.errors import (
+    Forbidden,
+    InvalidQuery,
+    NotAcceptable,
+    ResourceLimit,
+    StoreError,
+    Timeout,
+    TooManyRequests,
+    Unavailable,
+)
 
 log = logging.getLogger("boussole.query")
 

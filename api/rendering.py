@@ -1,27 +1,24 @@
-"""The service's own HTML (query UI, resource and ontology pages) and RDF documents of small graphs."""
+"""The service's pages (query UI, ontology, DCAT, sources, coherence questions), rendered in the one layout of
+:mod:`web.rendering`, and RDF documents of small graphs."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from api import conneg, service_description
 from api.settings import Settings
 from kg.iris import prefixes
+from web import rendering
 
-HERE = Path(__file__).resolve().parent
 RDF_OFFERS = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
 
-templates = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
-
-
-def page(name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
-    return HTMLResponse(templates.get_template(name).render(**ctx), status_code=status_code,
-                        headers={"Vary": "Accept"})
+def page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    """``web/templates/<name>`` in the layout (header, breadcrumb ``ariane``, footer)."""
+    return rendering.page(request, name, status_code, headers={"Vary": "Accept"}, **ctx)
 
 
 def rdf_response(settings: Settings, triples: list[ox.Triple], media: str, head: bool = False) -> Response:

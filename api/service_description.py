@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pyoxigraph as ox
+import yaml
 
 from api.backends import Backend
 from api.settings import Settings
@@ -80,6 +82,7 @@ class Stats:
         )
         subjects = await b.select("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
         total = await b.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        latest = await b.select("SELECT (MAX(?t) AS ?m) WHERE { ?s <http://www.w3.org/ns/prov#generatedAtTime> ?t }")
         g_classes: dict[str, list] = {}
         for r in per_graph:
             g_classes.setdefault(r["g"].value, []).append((r["c"].value, int(r["n"].value)))
@@ -90,6 +93,7 @@ class Stats:
             "classes": [(r["c"].value, int(r["n"].value)) for r in classes if isinstance(r["c"], ox.NamedNode)],
             "properties": [(r["p"].value, int(r["n"].value)) for r in props],
             "graph_classes": g_classes,
+            "modified": latest[0]["m"].value[:10] if latest and latest[0].get("m") is not None else None,
         }
 
 
@@ -193,13 +197,55 @@ def service_description(settings: Settings, endpoint: str, stats: dict) -> list[
     return t
 
 
+DCAT_FILE = Path(__file__).resolve().parent / "dcat.yaml"
+FOAF = "http://xmlns.com/foaf/0.1/"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+
+
 def dcat_description(settings: Settings, root: str, stats: dict) -> list[ox.Triple]:
+    """DCAT-AP: a catalogue, the dataset, its distributions (dumps, SPARQL service) with licence, publisher, contact
+    point and dates, as data.gouv.fr harvests them. Publication facts come from ``api/dcat.yaml``."""
+    meta = yaml.safe_load(DCAT_FILE.read_text(encoding="utf-8"))
     t: list[ox.Triple] = []
 
     def add(s, p, o):
         t.append(ox.Triple(s, _n(p) if isinstance(p, str) else p, o))
 
     ds = _n(root + "/dataset")
+    catalogue = _n(root + "/dataset#catalogue")
+    publisher = _n(settings.base_iri + "epci/" + meta["publisher"]["siren"])
+    contact = _n(root + "/dataset#contact")
+    licence = _n(meta["licence"]["uri"])
+    issued = _lit(meta["issued"], "date")
+    modified = _lit(stats.get("modified") or meta["issued"], "date")
+
+    add(catalogue, RDF_TYPE, _n(DCAT + "Catalog"))
+    add(catalogue, DCT + "title", _lit(meta["catalogue"]["title"], lang="fr"))
+    add(catalogue, DCT + "description", _lit(meta["catalogue"]["description"], lang="fr"))
+    add(catalogue, DCT + "publisher", publisher)
+    add(catalogue, DCT + "license", licence)
+    add(catalogue, DCT + "issued", issued)
+    add(catalogue, DCT + "modified", modified)
+    add(catalogue, DCT + "language", _n("http://publications.europa.eu/resource/authority/language/FRA"))
+    add(catalogue, FOAF + "homepage", _n(meta["catalogue"]["homepage"]))
+    add(catalogue, DCAT + "dataset", ds)
+
+    add(publisher, RDF_TYPE, _n(FOAF + "Agent"))
+    add(publisher, RDF_TYPE, _n(FOAF + "Organization"))
+    add(publisher, FOAF + "name", _lit(meta["publisher"]["name"], lang="fr"))
+    add(publisher, DCT + "type", _n(meta["publisher"]["type"]))
+    add(publisher, DCT + "identifier", _lit(meta["publisher"]["siren"]))
+
+    add(contact, RDF_TYPE, _n(VCARD + "Organization"))
+    add(contact, VCARD + "fn", _lit(meta["contact"]["name"], lang="fr"))
+    add(contact, VCARD + "hasURL", _n(meta["contact"]["url"]))
+    if settings.contact_email:
+        add(contact, VCARD + "hasEmail", _n("mailto:" + settings.contact_email))
+
+    add(licence, RDF_TYPE, _n(DCT + "LicenseDocument"))
+    add(licence, DCT + "title", _lit(meta["licence"]["title"], lang="fr"))
+
     add(ds, RDF_TYPE, _n(DCAT + "Dataset"))
     add(ds, RDF_TYPE, _n(VOID + "Dataset"))
     add(
@@ -217,34 +263,54 @@ def dcat_description(settings: Settings, root: str, stats: dict) -> list[ox.Trip
             lang="fr",
         ),
     )
-    add(ds, DCT + "publisher", _n(settings.base_iri + "epci/200042190"))
+    add(ds, DCT + "identifier", _lit(root + "/dataset"))
+    add(ds, DCT + "publisher", publisher)
+    add(ds, DCAT + "contactPoint", contact)
+    add(ds, DCT + "license", licence)
+    add(ds, DCT + "issued", issued)
+    add(ds, DCT + "modified", modified)
+    add(ds, DCAT + "landingPage", _n(root + "/"))
+    add(ds, DCT + "spatial", _n(meta["spatial"]))
+    add(ds, DCT + "accrualPeriodicity", _n(meta["accrual_periodicity"]))
+    for theme in meta["themes"]:
+        add(ds, DCAT + "theme", _n(theme))
     add(ds, DCT + "language", _n("http://publications.europa.eu/resource/authority/language/FRA"))
-    add(ds, DCAT + "keyword", _lit("projet de territoire", lang="fr"))
-    add(ds, DCAT + "keyword", _lit("SPARQL", lang="fr"))
+    for word in meta["keywords"]:
+        add(ds, DCAT + "keyword", _lit(word, lang="fr"))
     add(ds, VOID + "uriSpace", _lit(settings.base_iri))
     add(ds, VOID + "triples", _lit(stats["triples"], "integer"))
     add(ds, VOID + "sparqlEndpoint", _n(root + "/sparql"))
     add(ds, DCT + "conformsTo", _n(root + "/def"))
-    for name, media, label in (
-        ("dump.nq", "application/n-quads", "Export complet (N-Quads)"),
-        ("dump.trig", "application/trig", "Export complet (TriG)"),
+    for name, media, kind, label in (
+        ("dump.nq", "application/n-quads", "RDF_N_QUADS", "Export complet (N-Quads)"),
+        ("dump.trig", "application/trig", "RDF_TRIG", "Export complet (TriG)"),
     ):
         dist = _n(f"{root}/dataset#{name}")
         add(ds, DCAT + "distribution", dist)
         add(dist, RDF_TYPE, _n(DCAT + "Distribution"))
         add(dist, DCT + "title", _lit(label, lang="fr"))
+        add(dist, DCAT + "accessURL", _n(f"{root}/{name}"))
         add(dist, DCAT + "downloadURL", _n(f"{root}/{name}"))
         add(dist, DCAT + "mediaType", _n(f"https://www.iana.org/assignments/media-types/{media}"))
+        add(dist, DCT + "format", _n(FILE_TYPE + kind))
+        add(dist, DCT + "license", licence)
+        add(dist, DCT + "issued", issued)
+        add(dist, DCT + "modified", modified)
     svc = _n(root + "/sparql")
-    add(ds, DCAT + "distribution", _n(f"{root}/dataset#sparql"))
-    add(_n(f"{root}/dataset#sparql"), RDF_TYPE, _n(DCAT + "Distribution"))
-    add(_n(f"{root}/dataset#sparql"), DCAT + "accessService", svc)
-    add(_n(f"{root}/dataset#sparql"), DCAT + "accessURL", svc)
+    sparql_dist = _n(f"{root}/dataset#sparql")
+    add(ds, DCAT + "distribution", sparql_dist)
+    add(sparql_dist, RDF_TYPE, _n(DCAT + "Distribution"))
+    add(sparql_dist, DCT + "title", _lit("Point d'accès SPARQL 1.1", lang="fr"))
+    add(sparql_dist, DCAT + "accessService", svc)
+    add(sparql_dist, DCAT + "accessURL", svc)
+    add(sparql_dist, DCT + "license", licence)
+    add(sparql_dist, DCT + "format", _n(FILE_TYPE + "SPARQLQ"))
     add(svc, RDF_TYPE, _n(DCAT + "DataService"))
     add(svc, DCT + "title", _lit("Point d'accès SPARQL 1.1", lang="fr"))
     add(svc, DCAT + "endpointURL", svc)
     add(svc, DCAT + "endpointDescription", svc)
     add(svc, DCAT + "servesDataset", ds)
+    add(svc, DCT + "license", licence)
     add(svc, DCT + "conformsTo", _n("https://www.w3.org/TR/sparql11-protocol/"))
     for g, n in stats["graphs"]:
         add(ds, DCT + "hasPart", _n(g))

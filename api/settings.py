@@ -10,6 +10,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     cors_origins = ["*"]          # [] turns CORS off
     federation_allow_list = []    # e.g. ["https://query.wikidata.org/sparql"]; empty = SERVICE/LOAD refused
     public_url = "https://boussole.example.org"   # when behind a proxy
+    contact_email = "donnees@example.org"          # contact point of the DCAT description (/dataset)
     remote_query = "http://127.0.0.1:7878/query"  # remote SPARQL store instead of the embedded one
     remote_update = "http://127.0.0.1:7878/update"
     remote_store = "http://127.0.0.1:7878/store"
@@ -71,6 +72,7 @@ class Settings:
     header_timeout: float = 10.0  # seconds to receive a request's headers (slow clients are disconnected)
     keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept
     login_attempts_per_minute: int = 10  # wrong tokens per client and minute before 429
+    contact_email: str | None = None  # the contact point of the DCAT description (/dataset), if the CAPH gives one
 
     @property
     def writable(self) -> bool:

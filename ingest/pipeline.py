@@ -27,7 +27,11 @@ from ingest.readers.values import read_date
 from ingest.records import JSON_FIELDS, Deliberation, Finding, normalise_text, source_kind
 from ingest.tagger import Tagger
 from ingest.to_rdf import agent_path, deliberation_quads, input_entity, model_annotations
-from kg.iris import BSL, DCTERMS as DCTERMS_, ELI as ELI_, OA, PROV, RDF, RDFS as RDFS_, REPO_ROOT, SKOS as SKOS_, XSD, base_iri, graph, minted
+from kg.iris import BSL, OA, PROV, RDF, REPO_ROOT, XSD, base_iri, graph, minted
+from kg.iris import DCTERMS as DCTERMS_
+from kg.iris import ELI as ELI_
+from kg.iris import RDFS as RDFS_
+from kg.iris import SKOS as SKOS_
 
 BATCH = 64
 MAX_IRIS = 10_000

@@ -15,7 +15,6 @@ from ingest.tagger import Tag
 from ingest.to_rdf import annotation_quads
 from kg.errors import BoussoleError
 from kg.iris import BSL, DCTERMS, ELI, OA, PROV, RDF, base_iri, graph
-from ingest.to_rdf import annotation_quads
 
 LOW_SCORE = 0.5
 NEAR_TIE = 0.15

@@ -10,7 +10,16 @@ from pyoxigraph import Literal, NamedNode, Quad
 from ingest.linking import GraphVocabulary, actes_yaml, collectivite_path
 from ingest.nlp import Mention
 from ingest.records import Deliberation, Finding
-from ingest.roles import CITE, CONCERNE, PLACE_CATEGORIES, TextZones, amount_role, decision_amount, operation_cost, place_role
+from ingest.roles import (
+    CITE,
+    CONCERNE,
+    PLACE_CATEGORIES,
+    TextZones,
+    amount_role,
+    decision_amount,
+    operation_cost,
+    place_role,
+)
 from ingest.tagger import Tag, TagResult
 from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, PROV, RDF, RDFS, SKOS, XSD, graph, minted
 

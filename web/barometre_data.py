@@ -16,7 +16,10 @@ import pyoxigraph as ox
 from kg.iris import base_iri
 from queries import catalogue
 from web import charts
-from web import data_access as da
+from web import graph as da
+from web.deliberations import commune_deliberations, current_tags
+from web.graph import fiche_url, local_name, path_of, select, val
+from web.territoire import tree
 
 CAPH = "epci/200042190"
 IMPORTED = "/jeu/barometre"
@@ -40,13 +43,13 @@ def _series(store: ox.Store) -> dict[str, dict[str, Series]]:
     """indicator IRI → zone IRI → its series."""
     raw: dict[tuple[str, str], dict[str, tuple[bool, float, str]]] = defaultdict(dict)
     labels: dict[str, str] = {}
-    for r in da.select(store, "barometre_observations"):
+    for r in select(store, "barometre_observations"):
         key = (r["indicateur"].value, r["zone"].value)
         period, imported = r["periode"].value, r["jeu"].value.endswith(IMPORTED)
-        labels[r["zone"].value] = da.val(r["zoneLabel"]) or da.path_of(r["zone"].value) or r["zone"].value
+        labels[r["zone"].value] = val(r["zoneLabel"]) or path_of(r["zone"].value) or r["zone"].value
         known = raw[key].get(period)
         if known is None or (imported and not known[0]):
-            raw[key][period] = (imported, float(r["valeur"].value), da.val(r["sourceDonnees"]) or "")
+            raw[key][period] = (imported, float(r["valeur"].value), val(r["sourceDonnees"]) or "")
     out: dict[str, dict[str, Series]] = defaultdict(dict)
     for (ind, zone), by_period in raw.items():
         s = Series(zone, labels[zone])
@@ -89,15 +92,15 @@ class Indicator:
 
     @property
     def href(self) -> str | None:
-        return da.fiche_url(self.iri)
+        return fiche_url(self.iri)
 
 
 def _indicators(store: ox.Store) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
-    for r in da.select(store, "barometre_indicateurs"):
+    for r in select(store, "barometre_indicateurs"):
         iri = r["indicateur"].value
-        ind = out.setdefault(iri, Indicator(iri, da.val(r["label"]) or da.local_name(iri), da.val(r["type"]) or "",
-                                            da.val(r["unite"]) or "", da.val(r["sens"]) or ""))
+        ind = out.setdefault(iri, Indicator(iri, val(r["label"]) or local_name(iri), val(r["type"]) or "",
+                                            val(r["unite"]) or "", val(r["sens"]) or ""))
         if r["mesure"] is not None:
             ind.measures.add(r["mesure"].value)
         if r["cible"] is not None:
@@ -123,8 +126,8 @@ def _card(ind: Indicator, series: dict[str, Series], targets: dict, chart_id: st
                                    title=f"{ind.label} — {chosen.zone_label} : valeurs par période",
                                    target=(target["horizon"], target["valeur"]) if target else None)
     return {"iri": ind.iri, "href": ind.href, "label": ind.label, "kind": ind.kind, "unit": ind.unit,
-            "direction": ind.direction, "id": da.local_name(ind.iri),
-            "zone": chosen.zone_label if chosen else None, "zone_href": da.fiche_url(chosen.zone) if chosen else None,
+            "direction": ind.direction, "id": local_name(ind.iri),
+            "zone": chosen.zone_label if chosen else None, "zone_href": fiche_url(chosen.zone) if chosen else None,
             "latest": chosen.latest if chosen else None, "count": len(chosen.points) if chosen else 0,
             "sources": sorted(set(chosen.sources)) if chosen else [],
             "other_zones": max(0, len(by_zone) - (1 if chosen else 0)), "chart": chart, "target": target}
@@ -145,9 +148,9 @@ def _money(store: ox.Store) -> dict[str, dict]:
 
 def overview(store: ox.Store) -> dict:
     """The /barometre page: for each engagement and champ, its indicators, deliberations and money."""
-    roots = da.tree(store)
+    roots = tree(store)
     indicators, series, targets = _measures(store)
-    tags = da.current_tags(store)
+    tags = current_tags(store)
     delibs: dict[str, set[str]] = defaultdict(set)
     amounts: dict[str, dict[str, float]] = defaultdict(dict)
     for t in tags:
@@ -186,13 +189,13 @@ def overview(store: ox.Store) -> dict:
 
 
 def periods(store: ox.Store) -> list[dict]:
-    return [{"iri": r["periode"].value, "slug": da.local_name(r["periode"].value), "label": da.val(r["label"]),
-             "debut": r["debut"].value, "fin": r["fin"].value} for r in da.select(store, "barometre_periodes")]
+    return [{"iri": r["periode"].value, "slug": local_name(r["periode"].value), "label": val(r["label"]),
+             "debut": r["debut"].value, "fin": r["fin"].value} for r in select(store, "barometre_periodes")]
 
 
 def communes(store: ox.Store) -> list[dict]:
     out: dict[str, dict] = {}
-    for r in da.select(store, "barometre_communes"):
+    for r in select(store, "barometre_communes"):
         c = out.setdefault(r["commune"].value, {"iri": r["commune"].value, "label": r["label"].value,
                                                 "code": r["code"].value, "qpv": []})
         if r["qpv"] is not None:
@@ -212,18 +215,18 @@ def commune(store: ox.Store, code: str) -> dict | None:
         for ind in sorted(indicators.values(), key=lambda i: i.label):
             if zone in series.get(ind.iri, {}):
                 cards.append(_card(ind, series, targets, f"tendance-{next(counter)}", zone=zone))
-    concerned = da.commune_deliberations(store, ox.NamedNode(found["iri"]))
+    concerned = commune_deliberations(store, ox.NamedNode(found["iri"]))
     per_engagement: dict[str, set[str]] = defaultdict(set)
-    for t in da.current_tags(store):
+    for t in current_tags(store):
         if t["d"] in concerned and t["engagement"]:
             per_engagement[t["engagement"]].add(t["d"])
     engs = [{"label": e["label"], "numero": e["numero"], "href": e["href"], "n": len(per_engagement.get(e["iri"], ()))}
-            for e in da.tree(store).get("Engagement", [])]
-    cited = [{"label": da.val(r["label"]) or da.local_name(r["o"].value), "href": da.fiche_url(r["o"].value),
-              "citation": da.val(r["citation"])}
+            for e in tree(store).get("Engagement", [])]
+    cited = [{"label": val(r["label"]) or local_name(r["o"].value), "href": fiche_url(r["o"].value),
+              "citation": val(r["citation"])}
              for zone in [found["iri"], *found["qpv"]]
-             for r in da.select(store, "barometre_chiffres_cites", zone=ox.NamedNode(zone))]
-    return {**found, "href": da.fiche_url(found["iri"]), "cards": cards, "deliberations": len(concerned),
+             for r in select(store, "barometre_chiffres_cites", zone=ox.NamedNode(zone))]
+    return {**found, "href": fiche_url(found["iri"]), "cards": cards, "deliberations": len(concerned),
             "engagements": engs, "cited": cited}
 
 
@@ -236,14 +239,14 @@ def grid(store: ox.Store, slug: str) -> dict | None:
         return None
     indicators, series, targets = _measures(store)
     rows: dict[str, dict] = {}
-    for r in da.select(store, "barometre_grille", periode=ox.NamedNode(period["iri"])):
+    for r in select(store, "barometre_grille", periode=ox.NamedNode(period["iri"])):
         crit = r["critere"].value
         row = rows.setdefault(crit, {
-            "iri": crit, "href": da.fiche_url(crit), "label": r["label"].value, "volet": r["voletLabel"].value,
+            "iri": crit, "href": fiche_url(crit), "label": r["label"].value, "volet": r["voletLabel"].value,
             "volet_iri": r["volet"].value, "order": (-int(r["voletRang"].value), int(r["rang"].value)),
-            "groupe": da.val(r["groupe"]), "session": {k: da.val(r[k]) for k in
+            "groupe": val(r["groupe"]), "session": {k: val(r[k]) for k in
                                                       ("situation", "impacts", "acquis", "difficultes", "objectifs")},
-            "date": da.val(r["date"])})
+            "date": val(r["date"])})
     end, start = period["fin"][:4], period["debut"][:4]
 
     def situations(element: str) -> list[dict]:

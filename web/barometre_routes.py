@@ -20,6 +20,9 @@ router = APIRouter()
 def _page(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
     from web.router import render
 
+    here = ctx.get("title", "").split(" — ")[0]
+    ctx.setdefault("ariane", [("Baromètre", None)] if request.url.path == "/barometre"
+                   else [("Baromètre", "/barometre"), (here, None)])
     return render(request, template, status, **ctx)
 
 

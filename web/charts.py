@@ -24,9 +24,11 @@ def _a(href: str | None, inner: str) -> str:
     return f'<a href="{escape(href)}">{inner}</a>' if href else inner
 
 
-def _svg_open(chart_id: str, title: str, width: float, height: float) -> str:
-    """The opening of an accessible, responsive chart: ``<svg role=img>`` labelled by its ``<title>``."""
-    return (f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
+def _svg_open(chart_id: str, title: str, width: float, height: float, links: bool = False) -> str:
+    """The opening of an accessible, responsive chart labelled by its ``<title>``: ``role=img``, or ``role=group``
+    when its labels link to pages (an image's content is presentational, so links inside it are not reachable)."""
+    role = "group" if links else "img"
+    return (f'<svg id="{chart_id}" class="chart" role="{role}" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet">'
             f'<title id="{chart_id}-t">{escape(title)}</title>')
 
@@ -37,7 +39,7 @@ def bar_chart(chart_id: str, rows: list[tuple[str, float, str | None, str]], *, 
     width, left, bar_h, gap = 640, 170, 26, 10
     height = len(rows) * (bar_h + gap) + 10
     top = max([v for _, v, _, _ in rows] + [1])
-    parts = [_svg_open(chart_id, title, width, height)]
+    parts = [_svg_open(chart_id, title, width, height, links=any(href for _, _, href, _ in rows))]
     for i, (label, value, href, tip) in enumerate(rows):
         y = 5 + i * (bar_h + gap)
         w = 0 if not value else max(2, (width - left - 120) * value / top)
@@ -108,6 +110,15 @@ def share_chart(chart_id: str, share: list[dict], *, title: str) -> Markup:
     return Markup("".join(parts))
 
 
+def idh_text(commune: dict) -> str:
+    """The IDH of a commune: its value, or the range the source gives for a group of communes (« 0,18–0,28 »)."""
+    if commune.get("idh") is not None:
+        return f'{commune["idh"]:.3f}'.replace(".", ",")
+    if commune.get("idh_min") is not None and commune.get("idh_max") is not None:
+        return f'{commune["idh_min"]:.2f}–{commune["idh_max"]:.2f}'.replace(".", ",")
+    return "—"
+
+
 def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup:
     """Sorted bars of deliberations under engagement 1 per commune, with QPV / poches / IDH in columns."""
     if not communes:
@@ -117,7 +128,7 @@ def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup
     height = 30 + len(communes) * row_h + 5
     top = max([c["deliberations"] for c in communes] + [1])
     span = cols["qpv"] - left - 40
-    parts = [_svg_open(chart_id, title, width, height),
+    parts = [_svg_open(chart_id, title, width, height, links=any(c["href"] for c in communes)),
              f'<text x="{left}" y="16" class="entete">Délibérations (engagement 1)</text>'
              f'<text x="{cols["qpv"]}" y="16" class="entete" text-anchor="middle">QPV</text>'
              f'<text x="{cols["poches"]}" y="16" class="entete" text-anchor="middle">Poches</text>'
@@ -130,7 +141,7 @@ def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup
         cls = "commune prioritaire" if prioritaire else "commune"
         if prioritaire and not c["deliberations"]:
             cls += " sans-effort"
-        idh = "—" if c["idh"] is None else f'{c["idh"]:.3f}'.replace(".", ",")
+        idh = idh_text(c)
         parts.append(
             f'<g class="{cls}" data-commune="{escape(c["label"])}">'
             + (f'<rect x="0" y="{y}" width="{width}" height="{row_h}" fill="#fff4e0"/>' if prioritaire else "")

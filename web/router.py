@@ -1,8 +1,9 @@
-"""The French pages of Boussole: home (tree + search), fiches, dashboard, review queue.
+"""Mounting the French pages of Boussole, the reviewers' login and the review queue.
 
-Mount them on the service's app with :func:`mount`; the pages read the store the app gives through
-``store_provider`` (a callable returning a pyoxigraph ``Store``) and write review decisions only with the write
-token (the ``write_token`` setting), checked at the login form and kept in a signed cookie.
+Mount them on the service's app with :func:`mount`; the pages read the graph through ``store_provider`` (a
+callable returning a pyoxigraph ``Store``, or a ``web.graph.Graph`` such as the service's ``Backend`` port) and
+write review decisions only with the write token (the ``write_token`` setting), checked at the login form and kept
+in a signed cookie. The reading pages are in :mod:`web.pages`; every page is rendered by :mod:`web.rendering`.
 """
 
 from __future__ import annotations
@@ -11,86 +12,50 @@ import hmac
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
-
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from itsdangerous import BadSignature
 from starlette.concurrency import run_in_threadpool
 
-from kg.errors import BoussoleError, ResourceLimit, Timeout, TooManyRequests, Unavailable
-from web import charts
-from web import data_access as da
+from kg.errors import BoussoleError
+from web import errors, pages
 from web.barometre_routes import router as barometre_router
+from web.context import WebConfig, Writer, label_index
+from web.context import config as _cfg
+from web.context import graph as _store
+from web.deliberations import attach_mentions, commune_deliberations, filter_items, highlight
+from web.fiches import DEFAULT_SOURCES_DIR
+from web.graph import Graph, node_for_path, path_of
+from web.rendering import ASSETS, page
+from web.territoire import engagements as list_engagements
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "boussole_revue"
-STATIC_PATH = "/assets"
+STATIC_PATH = ASSETS
 
 router = APIRouter()
 
-env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
-                  trim_blocks=True, lstrip_blocks=True)
 
-
-def _fr_number(value, digits: int = 0) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    return text
-
-
-def _fr_date(value: str | None) -> str:
-    if not value:
-        return "—"
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
-    return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else value
-
-
-env.filters["nombre"] = _fr_number
-env.filters["date_fr"] = _fr_date
-env.filters["euros"] = lambda v: "—" if v is None else _fr_number(v) + "\u00a0€"
-
-
-Writer = Callable[[Callable[[ox.Store], Any]], Awaitable[Any]]
-
-
-@dataclass
-class WebConfig:
-    store_provider: Callable[[], ox.Store]
-    write_token: Callable[[], str | None]
-    writer: Writer | None = None
-    query_page: str = "/ui"
-    linked_data_prefix: str = "/id/"
-    sources_dir: Path = da.DEFAULT_SOURCES_DIR
-    coherence_prefix: str = "/coherence/"
-    chart_queries: dict[str, str] = field(default_factory=dict)
-    # runs ``"module:function"(store, *args)`` where a timeout can stop it (the API's query workers), for pages
-    # that scan the whole graph; None: in a thread here
-    runner: Callable[..., Awaitable[Any]] | None = None
-    sessions: dict[str, tuple[str, float]] = field(default_factory=dict)  # session id -> (reviewer, since)
-    signer: URLSafeTimedSerializer = field(
-        default_factory=lambda: URLSafeTimedSerializer(secrets.token_bytes(32), salt="boussole-revue"))
-
-
-def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store], write_token: str | Callable[[], str | None] | None = None,
-          writer: Writer | None = None, query_page: str = "/ui", sources_dir: Path | None = None,
-          runner: Callable[..., Awaitable[Any]] | None = None) -> None:
-    """Add the pages to ``app``: include :data:`router` and serve ``web/static`` at ``/assets``.
+def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store | Graph],
+          write_token: str | Callable[[], str | None] | None = None, writer: Writer | None = None,
+          query_page: str = "/ui", sources_dir: Path | None = None,
+          generation: Callable[[], object] | None = None) -> None:
+    """Add the pages to ``app``: the routers of :mod:`web.router` and :mod:`web.pages`, ``web/static`` at
+    ``/assets``, and the French error pages.
 
     ``write_token``: the token a reviewer types to log in (a string, a callable returning it, or None); without a
     token, reviews are read-only.
     ``writer``: runs a write job ``job(store)`` on the read-write store, one writer at a time, and lets readers see
     the change (the API passes its backend's single writer); by default the job runs in a thread on
-    ``store_provider()``.
+    ``store_provider()``. ``generation``: a number that changes when the store changes (the backend's), so that
+    labels and the search index are recomputed.
     """
     token_fn: Callable[[], str | None]
     if callable(write_token):
@@ -99,19 +64,13 @@ def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store], write_token: 
         def token_fn() -> str | None:
             return write_token
     app.state.boussole_web = WebConfig(store_provider=store_provider, write_token=token_fn, writer=writer,
-                                       query_page=query_page, sources_dir=sources_dir or da.DEFAULT_SOURCES_DIR,
-                                       runner=runner)
+                                       query_page=query_page, sources_dir=sources_dir or DEFAULT_SOURCES_DIR,
+                                       generation=generation or (lambda: 0), reviewer=reviewer)
     app.include_router(router)
+    app.include_router(pages.router)
     app.include_router(barometre_router)
     app.mount(STATIC_PATH, StaticFiles(directory=str(HERE / "static")), name="boussole-web-assets")
-
-
-def _cfg(request: Request) -> WebConfig:
-    return request.app.state.boussole_web
-
-
-def _store(request: Request) -> ox.Store:
-    return _cfg(request).store_provider()
+    errors.install(app)
 
 
 # ------------------------------------------------------------------------------------------------ auth
@@ -159,115 +118,16 @@ def _guesses(request: Request):
 
 
 def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
-    cfg = _cfg(request)
-    ctx.setdefault("title", "Boussole")
-    html = env.get_template(template).render(
-        request=request, assets=STATIC_PATH, query_page=cfg.query_page, reviewer=reviewer(request),
-        writable=bool(cfg.write_token()), path=request.url.path, id_prefix=cfg.linked_data_prefix, **ctx)
-    return HTMLResponse(html, status_code=status)
+    if template == "login.html":
+        ctx.setdefault("ariane", [("Connexion des réviseurs", None)])
+    return page(request, template, status, **ctx)
 
 
 def _safe_back(value: str | None, default: str = "/review") -> str:
     """Only local paths of the review queue or fiches (no open redirect)."""
-    if value and re.fullmatch(r"/(review|fiche/[A-Za-z0-9._~\-/]+)(\?[A-Za-z0-9._~\-=&%+]*)?", value):
+    if value and re.fullmatch(r"/(review|id/[A-Za-z0-9._~\-/]+)(\?[A-Za-z0-9._~\-=&%+]*)?", value):
         return value
     return default
-
-
-# ------------------------------------------------------------------------------------------------ pages
-
-
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-@router.get("/accueil", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request) -> HTMLResponse:
-    store = _store(request)
-    roots = da.tree(store)
-    return render(request, "home.html", title="Boussole — Projet de Territoire 2024-2044", roots=roots)
-
-
-@router.get("/recherche", response_class=HTMLResponse, include_in_schema=False)
-def search(request: Request, q: str = "") -> HTMLResponse:
-    q = q[:200]
-    hits = da.search(_store(request), q) if q.strip() else []
-    return render(request, "search.html", title=f"Recherche « {q} » — Boussole" if q else "Recherche — Boussole",
-                  q=q, hits=hits)
-
-
-@router.get("/fiche/{path:path}", response_class=HTMLResponse, include_in_schema=False)
-def fiche(request: Request, path: str) -> HTMLResponse:
-    node = da.node_for_path(path)
-    if node is None:
-        return render(request, "error.html", 400, title="Adresse invalide", message="Cette adresse n'est pas celle d'une ressource de Boussole.")
-    item = da.resource(_store(request), node, _cfg(request).sources_dir)
-    if item is None:
-        return render(request, "error.html", 404, title="Ressource inconnue",
-                      message=f"Le graphe ne dit rien de « {path} ».")
-    ctx = {}
-    if item.get("deliberation"):
-        d = item["deliberation"]
-        d["pieces"] = da.highlight(d["texte"] or d["titre"], d["evidence"])
-        ctx["engagements"] = da.engagements(_store(request))
-    return render(request, "fiche.html", title=f"{item['label']} — Boussole", item=item, **ctx)
-
-
-@router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
-async def dashboard(request: Request) -> HTMLResponse:
-    runner = _cfg(request).runner
-    if runner is not None:  # under the service's query timeout, in a worker that can be stopped
-        try:
-            data = await runner("web.data_access:dashboard", client=request.client.host if request.client else "?")
-        except (Timeout, Unavailable, ResourceLimit, TooManyRequests) as exc:  # stopped, busy, memory
-            status = 422 if isinstance(exc, ResourceLimit) else 429 if isinstance(exc, TooManyRequests) else 503
-            return render(request, "error.html", status, title="Tableau de bord indisponible",
-                          message="Le calcul du tableau de bord a dépassé le temps ou la mémoire permis à une "
-                                  "requête, ou le service est très sollicité. Réessayez dans un moment.")
-    else:
-        data = await run_in_threadpool(da.dashboard, _store(request))
-    svg = {
-        "engagements": charts.bar_chart("chart-engagements", [(b["label"], b["n"], b["href"], b["title"]) for b in data["bars"]],
-                                        unit="délibérations", title="Délibérations par engagement"),
-        "montants": charts.bar_chart("chart-montants", [(b["label"], b["montant"], b["href"], b["title"]) for b in data["bars"]],
-                                     unit="€", title="Montants par engagement", money=True),
-        "annees": charts.grouped_chart("chart-annees", data["by_year"], title="Délibérations par engagement et par "
-        "année"),
-        "part": charts.share_chart("chart-part", data["share"], title="Part des délibérations rattachées à un "
-        "engagement"),
-        "communes": charts.communes_chart("chart-communes", data["communes"],
-                                          title="Effort par commune au titre de l'engagement 1"),
-    }
-    return render(request, "dashboard.html", title="Tableau de bord — Boussole", data=data, svg=svg,
-                  coherence=_coherence_links())
-
-
-def _coherence_links() -> dict[str, str]:
-    """Chart → id of the matching question of the coherence catalogue, when the catalogue has it."""
-    wanted = {
-        "engagements": ("repartition-par-engagement",),
-        "annees": ("repartition-par-annee",),
-        "part": ("deliberations-sans-engagement",),
-        "couverture": ("champs-sans-contrat", "liens-explicites-proposes"),
-        "communes": ("equite-engagement-1-par-commune", "communes-prioritaires-sans-engagement-1"),
-    }
-    try:
-        from queries import catalogue
-
-        loaded = catalogue.load()
-        ids = set(loaded) if isinstance(loaded, dict) else {getattr(q, "id", None) for q in loaded}
-    except Exception:  # noqa: BLE001 - the catalogue is optional
-        return {}
-    return {chart: next(i for i in options if i in ids) for chart, options in wanted.items() if any(i in ids for i in options)}
-
-
-@router.get("/dashboard/requete/{name}", response_class=HTMLResponse, include_in_schema=False)
-def chart_query(request: Request, name: str) -> Response:
-    if name.endswith(".rq"):
-        name = name[:-3]
-        if name not in da.query_names():
-            return PlainTextResponse("requête inconnue", 404)
-        return PlainTextResponse(da.query_text(name), media_type="application/sparql-query; charset=utf-8")
-    if name not in da.query_names():
-        return render(request, "error.html", 404, title="Requête inconnue", message="Cette requête n'existe pas.")
-    return render(request, "query.html", title=f"Requête {name} — Boussole", name=name, text=da.query_text(name))
 
 
 # ------------------------------------------------------------------------------------------------ review
@@ -292,32 +152,33 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
            au: str = "", score_min: str = "", score_max: str = "", page: int = 1, message: str = "",
            erreur: str = "") -> HTMLResponse:
     store = _store(request)
-    idx = da.labels(store)
-    engs = da.engagements(store)
+    idx = label_index(request)
+    engs = _cfg(request).cached("engagements", lambda: list_engagements(store))
     statut = statut if statut in STATUSES else "a-revoir"
     eng_ok = {e["iri"] for e in engs}
     engagement = engagement if engagement in eng_ok else ""
-    commune_node = da.node_for_path(commune) if re.fullmatch(r"commune/\d[0-9AB]\d{3}", commune or "") else None
+    commune_node = node_for_path(commune) if re.fullmatch(r"commune/\d[0-9AB]\d{3}", commune or "") else None
     commune = commune if commune_node else ""
-    items = da.review_items(store, idx=idx)
+    items = pages.review_items_of(request)
     champ_eng = {c["iri"]: e["iri"] for e in engs for c in e["champs"]}
-    filtered = da.filter_items(items, statut=statut, engagement=engagement, commune=commune, du=_date(du), au=_date(au),
-                               score_min=_float(score_min), score_max=_float(score_max), champ_engagement=champ_eng,
-                               commune_delibs=da.commune_deliberations(store, commune_node) if commune_node else None)
+    filtered = filter_items(items, statut=statut, engagement=engagement, commune=commune, du=_date(du), au=_date(au),
+                            score_min=_float(score_min), score_max=_float(score_max), champ_engagement=champ_eng,
+                            commune_delibs=commune_deliberations(store, commune_node) if commune_node else None)
     per_page = 20
     page = max(1, page)
-    shown = filtered[(page - 1) * per_page: page * per_page]
-    da.attach_mentions(store, shown, idx)
+    shown = [dict(it, mentions=[]) for it in filtered[(page - 1) * per_page: page * per_page]]  # cached: copy
+    attach_mentions(store, shown, idx)
     for it in shown:
-        it["pieces"] = da.highlight(it["texte"] or it["titre"], it["evidence"])
+        it["pieces"] = highlight(it["texte"] or it["titre"], it["evidence"])
     communes = sorted(((p, lab) for iri, lab in idx.label.items()
-                       if "Commune" in idx.types.get(iri, ()) and (p := da.path_of(iri))), key=lambda c: c[1])
+                       if "Commune" in idx.types.get(iri, ()) and (p := path_of(iri))), key=lambda c: c[1])
     params = {k: v for k, v in {"statut": statut, "engagement": engagement, "commune": commune, "du": _date(du),
                                 "au": _date(au), "score_min": score_min if _float(score_min) is not None else "",
                                 "score_max": score_max if _float(score_max) is not None else ""}.items()}
     back = "/review?" + urlencode({k: v for k, v in params.items() if v} | ({"page": page} if page > 1 else {}))
     counts = {s: sum(1 for it in items if it["status"] == s) for s in ("a-revoir", "revue", "sans-etiquette")}
     return render(request, "review.html", title="Revue des délibérations — Boussole", items=shown, total=len(filtered),
+                  ariane=[("Revue des délibérations", None)],
                   page=page, pages=max(1, -(-len(filtered) // per_page)), engagements=engs, communes=communes,
                   params=params, statuses=STATUSES, back=back, counts=counts, message=message[:200], erreur=erreur[:300],
                   query_string=urlencode({k: v for k, v in params.items() if v}))
@@ -330,16 +191,23 @@ def _need_writer(request: Request) -> str | Response:
     if _bearer_ok(request):
         return request.headers.get("x-boussole-reviewer", "API")
     if not _cfg(request).write_token():
-        return PlainTextResponse("Écriture désactivée : le service n'a pas de jeton d'écriture (BOUSSOLE_WRITE_TOKEN).", 403)
+        return errors.error_response(request, 403, "Écriture désactivée : le service n'a pas de jeton d'écriture "
+                                     "(BOUSSOLE_WRITE_TOKEN).")
     return RedirectResponse("/connexion?" + urlencode({"retour": "/review"}), 303)
 
 
 async def _write(request: Request, job: Callable[[ox.Store], Any]) -> Any:
     """Run a decision through the configured single writer (or in a thread on the current store)."""
-    writer = _cfg(request).writer
-    if writer is not None:
-        return await writer(job)
-    return await run_in_threadpool(job, _store(request))
+    cfg = _cfg(request)
+    store = _store(request)
+    if cfg.writer is None and not isinstance(store, ox.Store):
+        raise BoussoleError("Les décisions de revue s'enregistrent dans le store embarqué ; ce service lit un store distant.")
+    try:
+        if cfg.writer is not None:
+            return await cfg.writer(job)
+        return await run_in_threadpool(job, store)
+    finally:
+        cfg.writes += 1  # labels, review items and the search index are recomputed
 
 
 def _redirect(back: str, **extra: str) -> RedirectResponse:
@@ -364,7 +232,7 @@ async def _review_form(request: Request) -> tuple[str, Any, str, ox.NamedNode] |
     form = await request.form()
     back = _safe_back(form.get("retour"))
     path = str(form.get("deliberation", ""))
-    d = da.node_for_path(path)
+    d = node_for_path(path)
     if d is None or not path.startswith("deliberation/"):
         return _redirect(back, erreur="Délibération invalide.")
     return who, form, back, d

@@ -4,36 +4,37 @@ SHACL report, over whichever backend serves the store. Parameters are validated 
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api import conneg
 from api.deps import embedded_backend, get_backend, get_settings
-from api.rendering import templates
 from api.limits import client_key
-from kg.spreadsheet import neutralise
+from api.rendering import page
 from kg.errors import BoussoleError, InvalidRequest, NotAcceptable, NotFound, PayloadTooLarge, StoreError
 from kg.iris import compact
 from kg.querying import empty_result_hints
 from kg.sources import SHAPES_FILE
 from queries import catalogue
+from web import exports
+from web.context import label_index
 
 RESERVED = {"format"}
 MAX_HINT_QUERY = 100_000
-FORMATS = {"json": "application/json", "csv": "text/csv", "html": "text/html"}
+FORMATS = {"json": "application/json", "csv": "text/csv", "html": "text/html", "csv-fr": "text/csv",
+           "xlsx": exports.FORMATS["xlsx"][0]}
 
 
 def _format(request: Request) -> str:
     asked = request.query_params.get("format")
     if asked:
         if asked not in FORMATS:
-            raise InvalidRequest(f"format={asked} : choisissez json, csv ou html")
+            raise InvalidRequest(f"format={asked} : choisissez json, csv, csv-fr, xlsx ou html")
         return asked
     chosen = conneg.negotiate(request.headers.get("accept"), list(FORMATS.values()))
     if chosen is None:
@@ -53,7 +54,8 @@ log = logging.getLogger("boussole.api")
 async def list_questions(request: Request) -> Response:
     questions = [q.as_dict() for q in catalogue.load()]
     if _format(request) == "html":
-        return HTMLResponse(templates.get_template("coherence_list.html").render(questions=questions))
+        return page(request, "coherence_list.html", title="Questions de cohérence — Boussole", questions=questions,
+                    ariane=[("Questions de cohérence", None)])
     return JSONResponse(questions)
 
 
@@ -105,23 +107,22 @@ async def answer(question_id: str, request: Request) -> Response:
     columns = list(rows[0]) if rows else question.column_names
     values = [{c: _value(row.get(c)) for c in columns} for row in rows]
     params = {str(v)[1:]: t.value for v, t in bindings.items()}
-    if fmt == "json":
-        return JSONResponse({"question": question.as_dict(), "params": params, "columns": columns, "rows": values})
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows({c: neutralise(v) for c, v in row.items()} for row in values)  # bound for spreadsheets
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'inline; filename="{question.id}.csv"'})
+    table = exports.Table(question.id, question.title_fr,
+                          [exports.Column(c, c, exports.kind_of([row.get(c) for row in rows])) for c in columns], values)
+    if fmt == "json":  # numbers as JSON numbers
+        typed = [dict(zip(columns, line)) for line in exports.typed_rows(table)]
+        return JSONResponse({"question": question.as_dict(), "params": params, "columns": columns, "rows": typed})
+    if fmt in ("csv", "csv-fr", "xlsx"):
+        return exports.response(table, fmt)
     base = get_settings(request).base_iri
     iris = {v for row in values for v in row.values() if v and v.startswith(base)}
-    labels = await backend.labels(iris, ["http://www.w3.org/2004/02/skos/core#prefLabel",
-                                         "http://data.europa.eu/eli/ontology#title"]) if iris else {}
-    return HTMLResponse(templates.get_template("coherence.html").render(
-        q=question.as_dict(), columns=columns, rows=values, values=params, base=base, labels=labels,
-        names={iri: compact(iri, base) for iri in iris},  # the name that pastes back into a query
-        query_string=urlencode(raw)))
+    index = await run_in_threadpool(label_index, request) if iris else None  # the pages' labels, once per generation
+    labels = {iri: index.of(iri) for iri in iris} if index else {}
+    return page(request, "coherence.html", title=f"{question.title_fr} — Boussole", q=question.as_dict(),
+                columns=columns, rows=values, values=params, base=base, labels=labels, query_string=urlencode(raw),
+                names={iri: compact(iri, base) for iri in iris},  # the name that pastes back into a query
+                exports={f: f"/coherence/{question.id}?" + urlencode({**raw, "format": f}) for f in exports.FORMATS},
+                ariane=[("Questions de cohérence", "/coherence"), (question.title_fr, None)])
 
 
 @router.get("/validate")

@@ -5,20 +5,15 @@ from __future__ import annotations
 import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from api import conneg, service_description
 from api.deps import get_backend, get_settings, public_root
-from api.rendering import RDF_OFFERS, rdf_response, templates
+from api.rendering import RDF_OFFERS, page, rdf_response
 from kg.errors import NotAcceptable, Unavailable
 from kg.iris import prefixes
 
 router = APIRouter()
-
-DATASET_PAGE = ('{% extends "base.html" %}{% block main %}<h1>Jeu de données</h1>'
-                '<p><a href="/dataset?format=ttl">Turtle</a> · <a href="/dump.nq">N-Quads</a> · '
-                '<a href="/dump.trig">TriG</a></p><pre class="doc">{{ ttl }}</pre>{% endblock %}')
-
 
 async def dump_response(request: Request, media: str | None) -> Response:
     """The dataset in ``media`` (negotiated when None), as an attachment."""
@@ -49,12 +44,14 @@ async def dump_trig(request: Request) -> Response:
 @router.get("/dataset")
 async def dataset(request: Request) -> Response:
     settings = get_settings(request)
-    media = conneg.negotiate(request.headers.get("accept"), RDF_OFFERS + ["text/html"])
+    accept = conneg.accept_from_format(request.query_params.get("format"), request.headers.get("accept"))
+    media = conneg.negotiate(accept, RDF_OFFERS + ["text/html"])
     if media is None:
         raise NotAcceptable("formats offerts : " + ", ".join(RDF_OFFERS))
     triples = service_description.dcat_description(settings, public_root(request), await request.app.state.stats.get())
     if media == "text/html":
         ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={
             **prefixes(settings.base_iri), "dcat": service_description.DCAT, "void": service_description.VOID})
-        return HTMLResponse(templates.from_string(DATASET_PAGE).render(ttl=(ttl or b"").decode()))
+        return page(request, "dataset.html", title="Jeu de données — Boussole", ttl=(ttl or b"").decode(),
+                    ariane=[("Données ouvertes", None)])
     return rdf_response(settings, triples, media)

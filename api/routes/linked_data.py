@@ -3,22 +3,22 @@ context. A write to ``/id/…`` is the Graph Store Protocol on that graph IRI.""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pyoxigraph as ox
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from api import conneg, graph_store, linked_data
 from api.deps import get_backend, get_settings, require_writer
-from api.rendering import RDF_OFFERS, page, rdf_response, templates
+from api.rendering import RDF_OFFERS, page, rdf_response
 from kg.errors import InvalidRequest, NotAcceptable, NotFound
+from web.pages import fiche_page
 
 router = APIRouter()
-
-UNKNOWN_PAGE = ('{% extends "base.html" %}{% block main %}<h1>Ressource inconnue</h1><p class="iri">{{ iri }}</p>'
-                '<p>Aucun triplet ne mentionne cette IRI.</p>{% endblock %}')
 
 
 @router.api_route("/id/{path:path}", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
@@ -48,14 +48,16 @@ async def resource(request: Request, path: str) -> Response:
         if m:
             doc = linked_data.source_document_view(settings, m.group(1))
             if doc is not None:
-                return page("source.html", v=doc, iri=iri, resource=None)
-        view = await linked_data.resource_view(backend, settings, iri)
-        if view is None:
-            return HTMLResponse(templates.from_string(UNKNOWN_PAGE).render(iri=iri), status_code=404)
-        return page("resource.html", v=view)
+                return page(request, "source.html", title=f"Source {doc['name']} — Boussole", v=doc, iri=iri,
+                            ariane=[("Document source", None), (doc["file"], None)])
+        return await run_in_threadpool(fiche_page, request, path)  # the one page of a resource
     out, incoming, _ = await linked_data.describe_quads(backend, iri)
     if not out and not incoming:
         raise NotFound(f"aucun triplet ne mentionne <{iri}>")
+    if media == "application/ld+json":
+        doc = linked_data.compact_json_ld(out, incoming, settings)
+        body = b"" if request.method == "HEAD" else json.dumps(doc, ensure_ascii=False, indent=1).encode()
+        return Response(body, media_type=conneg.content_type(media), headers={"Vary": "Accept"})
     fmt = conneg.GRAPH_FORMATS[media]
     body = b"" if request.method == "HEAD" else linked_data.rdf_document(out, incoming, fmt, settings)
     return Response(body, media_type=conneg.content_type(media), headers={"Vary": "Accept"})
@@ -70,7 +72,8 @@ async def ontology(request: Request) -> Response:
     if media is None:
         raise NotAcceptable("formats offerts : text/html, " + ", ".join(RDF_OFFERS))
     if media == "text/html":
-        return page("ontology.html", v=linked_data.ontology_view(settings))
+        return page(request, "ontology.html", title="Ontologie Boussole", v=linked_data.ontology_view(settings),
+                    ariane=[("Ontologie", None)])
     path = settings.ontology_file
     if not path.is_file():
         raise NotFound("le fichier de l'ontologie est absent")

@@ -1,4 +1,4 @@
-"""The service itself: home page, query UI (YASGUI) and its examples, health and metrics."""
+"""The service itself: query UI (YASGUI) and its examples, health and metrics (the home page is the pages')."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from api.deps import get_backend, get_settings, public_root
+from api.deps import get_backend, get_settings
 from api.rendering import page
-from api.settings import Settings
 from kg.iris import query_prefixes
 
 router = APIRouter()
@@ -37,26 +36,21 @@ def read_examples(folder: Path) -> list[dict]:
     return out
 
 
-def ui_page(settings: Settings) -> HTMLResponse:
+def ui_page(request: Request) -> HTMLResponse:
     return page(
-        "yasgui.html",
-        prefixes_json=json.dumps(query_prefixes(settings.base_iri)).replace("</", "<\\/"),
+        request, "query_ui.html", title="Requêtes SPARQL — Boussole", ariane=[("Requêtes SPARQL", None)],
+        prefixes_json=json.dumps(query_prefixes(get_settings(request).base_iri)).replace("</", "<\\/"),
     )
 
 
 @router.get("/ui")
 async def ui(request: Request) -> Response:
-    return ui_page(get_settings(request))
+    return ui_page(request)
 
 
 @router.get("/ui/examples.json")
 async def examples(request: Request) -> Response:
     return JSONResponse(read_examples(get_settings(request).queries_dir))
-
-
-@router.get("/")
-async def home(request: Request) -> Response:
-    return page("index.html", root=public_root(request))
 
 
 @router.get("/favicon.ico")

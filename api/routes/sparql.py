@@ -10,11 +10,11 @@ from starlette.responses import Response, StreamingResponse
 
 from api import conneg, hints, service_description
 from api.deps import get_backend, get_settings, is_authenticated, public_root, require_writer
+from api.limits import client_key, vet_operation
 from api.query_runner import QueryRequest
 from api.rendering import RDF_OFFERS, rdf_response
 from api.routes.service import ui_page
 from api.sparql_protocol import read_operation
-from api.limits import client_key, vet_operation
 from kg.errors import NotAcceptable
 from kg.iris import query_prefixes
 from kg.spreadsheet import neutralise_csv
@@ -41,7 +41,7 @@ async def sparql(request: Request) -> Response:
                 "aucun format acceptable pour la description du service ; formats offerts : " + ", ".join(RDF_OFFERS)
             )
         if media == "text/html":
-            return ui_page(settings)
+            return ui_page(request)
         data = await request.app.state.stats.get()
         endpoint = public_root(request) + "/sparql"
         triples = service_description.service_description(settings, endpoint, data)

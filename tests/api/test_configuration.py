@@ -59,10 +59,9 @@ async def test_a_base_iri_in_the_toml_file_changes_every_minted_iri(tmp_path: Pa
         path = iri[len(BASE):]
         ttl = await c.get(f"/id/{path}", headers={"Accept": "text/turtle"})
         assert ttl.status_code == 200 and "boussole.agglo-porteduhainaut.fr/id/" not in ttl.text
-        html = await c.get(f"/id/{path}", headers={"Accept": "text/html"})
-        assert html.status_code == 200 and "Denain" in html.text
-        fiche = await c.get(f"/fiche/{path}")
-        assert fiche.status_code == 200 and "rénovation énergétique" in fiche.text
+        html = await c.get(f"/id/{path}", headers={"Accept": "text/html"})  # the one page of the resource
+        assert html.status_code == 200 and "Denain" in html.text and "rénovation énergétique" in html.text
+        assert (await c.get(f"/fiche/{path}")).headers["location"] == f"/id/{path}"  # its former address
         description = await c.get("/sparql", headers={"Accept": "application/n-triples"})
         assert f'"{BASE}"' in description.text and "boussole.agglo-porteduhainaut.fr/id/" not in description.text
         assert f'"{BASE}"' in (await c.get("/ui")).text  # the id: prefix the query UI declares

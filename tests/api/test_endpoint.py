@@ -11,9 +11,9 @@ import time
 
 import httpx
 import pyoxigraph as ox
-from prometheus_client.parser import text_string_to_metric_families
 import pytest
 from api_testlib import BASE
+from prometheus_client.parser import text_string_to_metric_families
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -277,9 +277,9 @@ def test_browser_gets_the_query_ui(ro_app):
         r = c.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
         assert r.status_code == 200 and "yasgui.min.js" in r.text
         assert '"bsl": "https://boussole.agglo-porteduhainaut.fr/def#"' in r.text
-        js = c.get("/static/yasgui/yasgui.min.js")
+        js = c.get("/assets/yasgui/yasgui.min.js")
         assert js.status_code == 200 and len(js.content) > 500_000
-        assert c.get("/static/yasgui/yasgui.min.css").status_code == 200
+        assert c.get("/assets/yasgui/yasgui.min.css").status_code == 200
         assert isinstance(c.get("/ui/examples.json").json(), list)
 
 

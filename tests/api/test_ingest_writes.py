@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from api_testlib import TOKEN, Server, start_server, stop_server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

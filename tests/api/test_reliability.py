@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-
 from api_testlib import BASE, FIXTURE, TOKEN, Server, make_store, start_server, stop_server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

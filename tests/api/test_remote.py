@@ -74,15 +74,24 @@ def test_linked_data_over_remote(remote_server, oxigraph_server):
         assert c.get("/health").json()["backend"] == "remote"
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "SELECT ?o WHERE { ?s <http://example.org/p> ?o }",
-        "select ?o where { ?s <http://example.org/p> ?o }",
-        "SELECT ?o { ?s <http://example.org/p> ?o }",
-        "SELECT ?o\nWHERE\n{\n  ?s <http://example.org/p> ?o # a comment with WHERE {\n}",
-    ],
-)
+def test_pages_read_a_remote_store_through_the_backend(remote_server, oxigraph_server):
+    """The French pages are mounted over --remote too: they read through the Backend port (reviews stay read-only)."""
+    test_linked_data_over_remote(remote_server, oxigraph_server)  # loads the fixture into the remote store
+    with remote_server.client() as c:
+        for url in ("/", "/dashboard", "/deliberations", "/communes", "/contrats", "/constats", "/recherche?q=engagement"):
+            r = c.get(url, headers={"Accept": "text/html"})
+            assert r.status_code == 200, (url, r.text[:300])
+            assert 'footer class="pied"' in r.text
+        found = c.get("/recherche", params={"q": "numéro un"}, headers={"Accept": "text/html"})
+        assert 'href="/id/engagement/1"' in found.text
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?o WHERE { ?s <http://example.org/p> ?o }",
+    "select ?o where { ?s <http://example.org/p> ?o }",
+    "SELECT ?o { ?s <http://example.org/p> ?o }",
+    "SELECT ?o\nWHERE\n{\n  ?s <http://example.org/p> ?o # a comment with WHERE {\n}",
+])
 def test_remote_select_binds_parameters_whatever_the_spelling(query, oxigraph_server):
     """RemoteBackend.select pre-binds its parameters however the WHERE clause is written (it once replaced the
     exact text ``WHERE {`` and silently dropped them otherwise)."""

@@ -14,7 +14,7 @@ from ingest.pipeline import IngestInterrupted, records_from_json
 from ingest.readers import Item, iter_inputs
 from ingest.readers.scdl_csv import read_scdl_csv
 from ingest.records import Deliberation
-from kg.iris import base_iri, graph, prefix_block
+from kg.iris import base_iri, prefix_block
 
 B = base_iri()
 HEADER = ("COLL_NOM;COLL_SIRET;DELIB_ID;DELIB_DATE;DELIB_MATIERE_CODE;DELIB_MATIERE_NOM;DELIB_OBJET;BUDGET_ANNEE;"
@@ -46,7 +46,7 @@ def test_messy_real_world_export_keeps_every_usable_row(ingester, tmp_path):
         f"{CAPH};20004219000019;2025-104;17.03.2025;8.7;Transports;Aire de covoiturage à Trith-Saint-Léger;;;;;;;;;;",
         f"{CAPH};20004219000019;;2025-03-17;8.7;Transports;Une ligne sans numéro;;;;;;;;;;",
         f"{CAPH};20004219000019;2025-105;2025-03-17;8.7;Transports;;;;;;;;;;;",
-        f"Syndicat inconnu;;2025-106;2025-03-17;8.7;Transports;Ligne d'une collectivité sans SIRET ni nom connu;;;;;;;;;;",
+        "Syndicat inconnu;;2025-106;2025-03-17;8.7;Transports;Ligne d'une collectivité sans SIRET ni nom connu;;;;;;;;;;",
     ], encoding="cp1252", newline="\r\n")
     items = list(read_scdl_csv(f))
     kept = {it.record.delib_id: it.record for it in items if it.ok}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from starlette.requests import Request
 
 from kg.iris import base_iri, graph
 
@@ -50,22 +51,29 @@ def web_store(web_store_path: Path) -> ox.Store:
     return ox.Store(str(web_store_path))
 
 
-@pytest.fixture(scope="session")
-def server(web_store: ox.Store):
-    """``http://127.0.0.1:<port>``: a FastAPI app with only the web pages mounted, served by uvicorn."""
+def serve_pages(store: ox.Store):
+    """Serve the web pages over ``store`` with uvicorn in a thread; yields ``{"url", "writes", "token"}``."""
     import uvicorn
     from fastapi import FastAPI
 
     import web
+    import web.pages
 
     app = FastAPI()
     writes: list[float] = []
+
     async def writer(job):
-        result = job(web_store)
+        result = job(store)
         writes.append(time.time())
         return result
 
-    web.mount(app, store_provider=lambda: web_store, write_token=TOKEN, writer=writer)
+    web.mount(app, store_provider=lambda: store, write_token=TOKEN, writer=writer)
+
+    @app.get("/id/{path:path}")
+    def resource_page(request: Request, path: str):
+        """What api/app.py answers a browser on /id/… (the linked-data formats are the API's, tested there)."""
+        return web.pages.fiche_page(request, path)
+
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
@@ -76,9 +84,25 @@ def server(web_store: ox.Store):
         if time.time() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "writes": writes, "token": TOKEN}
+    yield {"url": f"http://127.0.0.1:{port}", "writes": writes, "token": TOKEN, "store": store}
     srv.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def server(web_store: ox.Store):
+    """``http://127.0.0.1:<port>``: a FastAPI app with only the web pages mounted, served by uvicorn."""
+    yield from serve_pages(web_store)
+
+
+@pytest.fixture(scope="module")
+def own_server(web_store_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The same pages over a private copy of the store, for tests whose writes must not reach the others."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("own-store") / "store"
+    shutil.copytree(web_store_path, path, ignore=shutil.ignore_patterns("LOCK"))
+    yield from serve_pages(ox.Store(str(path)))
 
 
 @pytest.fixture(scope="session")
@@ -94,15 +118,25 @@ def browser():
         b.close()
 
 
-@pytest.fixture()
-def page(browser, server):
+def _open_page(browser, url: str):
     ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(base_url=server["url"], locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(base_url=url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     pg = context.new_page()
     # everything must work offline: any request that leaves the test server fails the test
     outside: list[str] = []
-    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server["url"]) and not r.url.startswith("data:") else None)
+    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) and not r.url.startswith("data:") else None)
     yield pg
     context.close()
     assert not outside, f"the page fetched resources outside the server: {outside}"
+
+
+@pytest.fixture()
+def page(browser, server):
+    yield from _open_page(browser, server["url"])
+
+
+@pytest.fixture()
+def own_page(browser, own_server):
+    """A page of :func:`own_server` (a private copy of the store)."""
+    yield from _open_page(browser, own_server["url"])

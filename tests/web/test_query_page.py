@@ -96,3 +96,41 @@ def test_yasgui_runs_a_query_offline(browser, full_server: str) -> None:
     page.screenshot(path=str(ROOT / "test-artifacts" / "web-yasgui.png"), full_page=True)
     context.close()
     assert not outside, f"the query page fetched resources outside the server: {outside}"
+
+
+@pytest.mark.parametrize("url", ["/ui", "/coherence", "/coherence/champs-sans-contrat", "/def", "/dataset",
+                                 "/id/source/000", "/id/engagement/1", "/sparql"])
+def test_service_pages_share_the_layout_and_pass_axe(browser, full_server: str, url: str) -> None:
+    """The pages of the API (query UI, coherence questions, ontology, DCAT, sources) in the one layout, checked by
+    axe-core; YASGUI itself is third-party and listed as not accessible in the accessibility statement."""
+    from tests.web.axe import serious_violations
+
+    context = browser.new_context(base_url=full_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    response = page.goto(url, wait_until="networkidle")
+    assert response.status == 200
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("header.bandeau form[role=search]").count() == 1
+    assert page.locator("footer a[href='/accessibilite']").count() == 1
+    assert page.locator("h1").count() == 1
+    assert serious_violations(page, exclude=("#yasgui",)) == []
+    name = url.strip("/").replace("/", "-").split("?")[0] or "accueil"
+    page.screenshot(path=str(ROOT / "test-artifacts" / f"service-{name}.png"), full_page=True)
+    context.close()
+
+
+def test_coherence_form_error_is_a_french_page(browser, full_server: str) -> None:
+    """A date typed the French way in a coherence form: a French error page in the layout, not raw text."""
+    question = next(q for q in httpx.get(full_server + "/coherence", headers={"Accept": "application/json"}).json()
+                    if any(p["type"] == "date" for p in q["params"]))
+    param = next(p["name"] for p in question["params"] if p["type"] == "date")
+    context = browser.new_context(base_url=full_server)
+    page = context.new_page()
+    response = page.goto(f"/coherence/{question['id']}?{param}=13/05/2024")
+    assert response.status == 400
+    assert page.locator("h1").inner_text() == "Requête invalide"
+    assert page.locator("footer a[href='/mentions-legales']").count() == 1
+    api = httpx.get(full_server + f"/coherence/{question['id']}", params={param: "13/05/2024"},
+                    headers={"Accept": "application/json"})
+    assert api.status_code == 400 and api.headers["content-type"] == "application/problem+json"
+    context.close()
