@@ -6,15 +6,22 @@ STORE  ?= var/store
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+MODEL  := var/model/boussole-tagger.joblib
 
-.PHONY: run test build ingest-sample serve browser bench clean
+.PHONY: run test build model ingest-sample serve browser bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-build: $(STAMP)
+# The learned tagger's weights, built from the committed labelled data (docs/tagging.md § 5).
+$(MODEL): $(STAMP) ingest/model.py ingest/training.py ingest/tagger.py ingest/data/*.yaml tests/data/deliberations/*.csv $(wildcard ingest/corpus/*.csv)
+	$(BIN)/boussole train --model $(MODEL)
+
+model: $(MODEL)
+
+build: $(STAMP) $(MODEL)
 	$(BIN)/boussole build --store $(STORE)
 
 # A sample of deliberations (an SCDL CSV with four invalid rows that are reported, full texts, a PDF and a
@@ -33,7 +40,7 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) browser
+test: $(STAMP) browser $(MODEL)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

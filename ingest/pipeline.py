@@ -16,13 +16,14 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from ingest import TAGGER_NAME, TAGGER_VERSION
+from ingest import RULES_VERSION, TAGGER_NAME
 from ingest.linking import GraphVocabulary, build_vocabulary
 from ingest.nlp import annotate
 from ingest.readers import Item, iter_inputs
 from ingest.readers.scdl_csv import validate
 from ingest.records import JSON_FIELDS, Deliberation
-from ingest.tagger import Tagger
+from ingest.model import LearnedTagger, TaggerModel
+from ingest.tagger import Analysis, TagResult, Tagger
 from ingest.to_rdf import agent_path, deliberation_quads, input_entity, model_annotations
 from kg.iris import BSL, DCTERMS as DCTERMS_, ELI as ELI_, OA, PROV, RDFS as RDFS_, REPO_ROOT, SKOS as SKOS_, base_iri, graph, minted
 
@@ -72,35 +73,59 @@ def reference_store() -> ox.Store:
 class Ingester:
     """Holds the graph vocabulary, the spaCy pipeline and the tagger for one store (built once)."""
 
-    def __init__(self, store: ox.Store, vocabulary_store: ox.Store | None = None):
+    def __init__(self, store: ox.Store, vocabulary_store: ox.Store | None = None, *, learned: bool = True,
+                 model_path: Path | str | None = None):
         self.store = store
         self.gv: GraphVocabulary = build_vocabulary(vocabulary_store or store)
         if not self.gv.surfaces and vocabulary_store is None:
             self.gv = build_vocabulary(reference_store())   # empty store: use the référentiel files
-        self.tagger = Tagger(self.gv)
-        self.agent = agent_path(TAGGER_NAME, TAGGER_VERSION)
-        self.agent_label = f"{TAGGER_NAME} {TAGGER_VERSION}"
+        self.rules = Tagger(self.gv)
+        self.model_path = model_path
+        self.tagger: Tagger | LearnedTagger = self.rules
+        if learned:
+            from ingest.training import model_for
+
+            self.use_model(model_for(model_path))
+
+    def use_model(self, model: TaggerModel | None) -> None:
+        """Tag with this learned model from now on (None: the rules alone, version 1.x)."""
+        self.tagger = LearnedTagger(self.rules, model) if model is not None else self.rules
+        version = model.version if model is not None else RULES_VERSION
+        self.agent = agent_path(TAGGER_NAME, version)
+        self.agent_label = f"{TAGGER_NAME} {version}"
         self._pending: list[tuple[str, list[ox.Quad]]] = []
         self._failed: list[tuple[str, str]] = []
         self._tagged = 0
         self._since_sync = 0
 
     # --- analysis (no write) ----------------------------------------------------------------------------------
-    def analyse(self, records: Iterable[Deliberation]) -> Iterator[tuple[Deliberation, list, Any]]:
+    def analyse(self, records: Iterable[Deliberation], rules_only: bool = False) -> Iterator[tuple[Deliberation, list, Any]]:
+        """(record, mentions, TagResult) per record: the learned model's proposal, or the rules' (rules_only)."""
+        for batch in self.evidence(records):
+            if rules_only or not isinstance(self.tagger, LearnedTagger):
+                yield from ((rec, ments, rules) for rec, ments, _, rules in batch)
+            else:
+                results = self.tagger.tag_analysed([(a, rules) for _, _, a, rules in batch])
+                yield from ((rec, ments, r) for (rec, ments, _, _), r in zip(batch, results))
+
+    def evidence(self, records: Iterable[Deliberation]) -> Iterator[list[tuple[Deliberation, list, Analysis, TagResult]]]:
+        """Batches of (record, mentions, the rules' analysis, the rules' proposal): what the model reads."""
         buf: list[Deliberation] = []
         for rec in records:
             buf.append(rec)
             if len(buf) >= BATCH:
-                yield from self._analyse_batch(buf)
+                yield self._evidence_batch(buf)
                 buf = []
         if buf:
-            yield from self._analyse_batch(buf)
+            yield self._evidence_batch(buf)
 
-    def _analyse_batch(self, recs: list[Deliberation]):
+    def _evidence_batch(self, recs: list[Deliberation]):
         texts = [r.full_text for r in recs]
+        out = []
         for rec, ments in zip(recs, annotate(texts, self.gv, batch_size=BATCH)):
-            result = self.tagger.tag(rec.objet, rec.texte, rec.matiere_code, ments)
-            yield rec, ments, result
+            a = self.rules.analyse(rec.objet, rec.texte, rec.matiere_code, ments)
+            out.append((rec, ments, a, self.rules.decide(a)))
+        return out
 
     # --- writing ----------------------------------------------------------------------------------------------
     def _existing(self, d: ox.NamedNode) -> set[ox.Quad]:
@@ -210,7 +235,7 @@ class Ingester:
         if stored is not None and any(iri != input_entity(rec).value for iri, _ in stored.extra["inputs"]):
             merged = self._merge(rec, stored)
             if merged.full_text != rec.full_text or merged.matiere_code != rec.matiere_code:
-                [(_, ments, result)] = list(self._analyse_batch([merged]))
+                [(_, ments, result)] = list(self.analyse([merged]))
             rec = merged
         new_all = deliberation_quads(rec, ments, self.gv)
         mention_prefix = d.value + "/mention/"
