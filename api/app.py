@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 import web
 from api import coherence_routes, conneg, deliberation_routes, graph_store, linked_data, service_description
+from api import tagging_routes
 from api.backends import make_backend
 from api.query_runner import QueryError, QueryRequest
 from api.settings import Settings
@@ -168,6 +169,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(coherence_routes.router(env))
     app.include_router(deliberation_routes.router())
+    app.include_router(tagging_routes.router())
     if backend.kind == "embedded":  # the pages read a pyoxigraph store; before the "/" route below, so they own it
         web.mount(app, store_provider=backend.current_store, write_token=lambda: settings.write_token,
                   writer=backend.write, query_page="/ui", sources_dir=settings.sources_dir)

@@ -13,6 +13,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     remote_query = "http://127.0.0.1:7878/query"  # remote SPARQL store instead of the embedded one
     remote_update = "http://127.0.0.1:7878/update"
     remote_store = "http://127.0.0.1:7878/store"
+    review_threshold = 0.5        # bsl:score (a calibrated probability) under which a proposal is reviewed
 
 Environment: ``BOUSSOLE_WRITE_TOKEN``, ``BOUSSOLE_BASE_IRI`` (see :mod:`kg.iris`).
 """
@@ -53,6 +54,7 @@ class Settings:
     ontology_file: Path = REPO_ROOT / "ontology" / "boussole.ttl"
     sources_dir: Path = REPO_ROOT / "kg" / "sources"
     base_iri: str = field(default_factory=base_iri)
+    review_threshold: float = 0.5     # a model proposal whose probability (bsl:score) is below goes to review
 
     @property
     def writable(self) -> bool:

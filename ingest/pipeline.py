@@ -395,6 +395,15 @@ def forget(store: ox.Store) -> None:
     _INGESTERS.pop(id(store), None)
 
 
+def reload_model() -> None:
+    """After a retraining: every cached ingester tags with the model file as it is now."""
+    from ingest.training import model_for
+
+    for ing in list(_INGESTERS.values()):
+        if ing.tagger is not ing.rules:
+            ing.use_model(model_for(ing.model_path))
+
+
 def ingest_records(store: ox.Store, records: Iterable[dict[str, Any] | Deliberation], progress: Progress | None = None) -> Summary:
     """For the API (`POST /deliberations`): JSON records (dicts) or Deliberation objects. Not thread-safe: serialise
     calls (one writer at a time)."""

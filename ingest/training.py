@@ -18,6 +18,7 @@ import hashlib
 import random
 import sys
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -130,12 +131,14 @@ def _vectorisers():
 def _classifier(c: float):
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=c, max_iter=2000)
+    return LogisticRegression(C=c, solver="saga", tol=1e-3, max_iter=300)
 
 
 def fit(data: Featurised, version: str, c: float = C, calibrate: bool = True, trained_on: dict | None = None,
         progress: Progress | None = None) -> TaggerModel:
     """Vectorisers and classifier fitted on all the data; the temperature on out-of-fold logits."""
+    from sklearn.exceptions import ConvergenceWarning
+
     words, chars = _vectorisers()
     words.fit(data.texts)
     chars.fit(data.texts)
@@ -152,14 +155,18 @@ def fit(data: Featurised, version: str, c: float = C, calibrate: bool = True, tr
         for i, (tr, te) in enumerate(skf.split(x, y_strat)):
             if progress:
                 progress(f"calibration {i + 1}/{folds}")
-            clf = _classifier(c).fit(x[tr], data.y[tr], sample_weight=data.w[tr])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf = _classifier(c).fit(x[tr], data.y[tr], sample_weight=data.w[tr])
             z = np.full((len(te), len(LABELS)), -30.0)
             z[:, clf.classes_] = clf.decision_function(x[te])
             logits[te] = z
         model.temperature = fit_temperature(logits, data.y)
     if progress:
         progress("apprentissage")
-    model.clf.fit(x, data.y, sample_weight=data.w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.clf.fit(x, data.y, sample_weight=data.w)
     return model
 
 
@@ -170,23 +177,35 @@ def staff_version(staff: list[Example]) -> str:
     return f"{TAGGER_VERSION}+staff{len(staff)}.{h}"
 
 
-def train(store=None, out: Path | str | None = None, staff_weight: float = STAFF_WEIGHT,
-          progress: Progress | None = None, ingester=None) -> TaggerModel:
-    """Train on the committed data (+ the store's human decisions) and write the model file."""
+def prepare(store=None, staff_weight: float = STAFF_WEIGHT, progress: Progress | None = None,
+            ingester=None) -> tuple[Featurised, int]:
+    """The training data, featurised: committed examples + the store's human decisions (their number)."""
+    staff = staff_examples(store, staff_weight) if store is not None else []
+    return featurise(base_examples() + staff, ingester, progress), len(staff)
+
+
+def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_weight: float = STAFF_WEIGHT,
+           progress: Progress | None = None) -> TaggerModel:
+    """Fit on featurised data and write the model file atomically."""
     from ingest.model import default_model_path
 
-    base = base_examples()
-    staff = staff_examples(store, staff_weight) if store is not None else []
-    data = featurise(base + staff, ingester, progress)
     counts: dict[str, int] = {}
     for e in data.examples:
         counts[e.source] = counts.get(e.source, 0) + 1
-    trained_on = {"examples": len(data.examples), "staff_decisions": len(staff), "staff_weight": staff_weight,
+    trained_on = {"examples": len(data.examples), "staff_decisions": n_staff, "staff_weight": staff_weight,
                   "by_source": counts, "C": C, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    staff = [e for e in data.examples if e.source == "décisions"]
     model = fit(data, staff_version(staff), trained_on=trained_on, progress=progress)
     save(model, Path(out) if out else default_model_path())
     _CACHE.clear()
     return model
+
+
+def train(store=None, out: Path | str | None = None, staff_weight: float = STAFF_WEIGHT,
+          progress: Progress | None = None, ingester=None) -> TaggerModel:
+    """Train on the committed data (+ the store's human decisions) and write the model file."""
+    data, n_staff = prepare(store, staff_weight, progress, ingester)
+    return finish(data, n_staff, out, staff_weight, progress)
 
 
 _CACHE: dict[tuple[str, float], TaggerModel] = {}
