@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from api.deliberation_routes import _writable_backend
 from api.query_runner import QueryError
-from api.sparql_protocol import ProtocolError, bearer_ok
 
 
 class _Training:
@@ -54,13 +54,7 @@ def router() -> APIRouter:
     @routes.post("/tagging/train")
     async def train(request: Request, staff_weight: float = 3.0):
         """Retrain on the committed data and the store's human decisions (202: started; 409: one is running)."""
-        settings, backend = request.app.state.settings, request.app.state.backend
-        if backend.kind != "embedded":
-            raise QueryError(501, "training reads the staff's decisions in the embedded store")
-        if not settings.writable:
-            raise QueryError(403, "this endpoint is read-only (no write token is configured)")
-        if not bearer_ok(request, settings.write_token):
-            raise ProtocolError(401, "training needs 'Authorization: Bearer <token>'", {"WWW-Authenticate": 'Bearer realm="boussole"'})
+        backend = _writable_backend(request)     # the write token, the embedded store (the staff's decisions)
         if not 0.0 <= staff_weight <= 100.0:
             raise QueryError(400, "staff_weight must be between 0 and 100")
         if state.running:

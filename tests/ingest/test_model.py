@@ -15,6 +15,11 @@ from ingest.readers.documents import read_document
 from ingest.records import Deliberation
 
 
+def write_csv(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+
+
 def tag(ingester, objet, texte=""):
     [(_, _, result)] = list(ingester.analyse([Deliberation(objet=objet, texte=texte)]))
     return result
@@ -88,20 +93,14 @@ def test_eval_reads_the_corpus_shape_and_breaks_down_by_source(tmp_path, session
     (tmp_path / "textes").mkdir()
     (tmp_path / "textes" / "x3.txt").write_text("Objet : Programme local de l'habitat 2025-2030\n\nLe conseil approuve le PLH.",
                                                  encoding="utf-8")
-    with open(tmp_path / "items.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "source", "collectivite", "objet", "file", "split"])
-        w.writerow(["x1", "commune", "Ville A", "ELECTION DU MAIRE", "", "dev"])
-        w.writerow(["x2", "syndicat", "SIVOM", "Piste cyclable rue X - travaux", "", "dev"])
-        w.writerow(["x3", "epci", "CC B", "Programme local de l'habitat", "textes/x3.txt", "dev"])
-        w.writerow(["x4", "epci", "CC B", "Cimetiere", "", "blind"])
-    with open(tmp_path / "labels.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "engagements", "primary_champ", "confidence", "alternatives", "rationale"])
-        w.writerow(["x1", "none", "none", "high", "", ""])
-        w.writerow(["x2", "2", "2.4", "high", "", ""])
-        w.writerow(["x3", "1", "1.2", "high", "", ""])
-        w.writerow(["x4", "none", "none", "low", "1:1.1", ""])
+    write_csv(tmp_path / "items.csv", ["id", "source", "collectivite", "objet", "file", "split"], [
+        ["x1", "commune", "Ville A", "ELECTION DU MAIRE", "", "dev"],
+        ["x2", "syndicat", "SIVOM", "Piste cyclable rue X - travaux", "", "dev"],
+        ["x3", "epci", "CC B", "Programme local de l'habitat", "textes/x3.txt", "dev"],
+        ["x4", "epci", "CC B", "Cimetiere", "", "blind"]])
+    write_csv(tmp_path / "labels.csv", ["id", "engagements", "primary_champ", "confidence", "alternatives", "rationale"], [
+        ["x1", "none", "none", "high", "", ""], ["x2", "2", "2.4", "high", "", ""], ["x3", "1", "1.2", "high", "", ""],
+        ["x4", "none", "none", "low", "1:1.1", ""]])
     dev = load_labelled(tmp_path / "labels.csv", split="dev")
     assert [e.id for e in dev] == ["x1", "x2", "x3"] and dev[1].primary == "2-4" and "PLH" in dev[2].texte
     report = evaluate(tmp_path / "labels.csv", split="dev", ingester=session_ingester)
