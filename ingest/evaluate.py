@@ -171,15 +171,43 @@ def by_source(examples: list[Example], pred: list[set[str]], pred_primary: list[
     return out
 
 
-def predictions(ing, examples: Iterable[Example]) -> tuple[list[set[str]], list[str], list[float]]:
-    """(engagement sets, primary answers, scores of the primary answer) of the ingester's tagger."""
+def predictions(ing, examples: Iterable[Example]) -> tuple[list[set[str]], list[str], list[tuple[float, float]]]:
+    """(engagement sets, primary answers, (score of the primary answer, score of the primary engagement)) of the
+    ingester's tagger; the scores are the stored bsl:score."""
     recs = [Deliberation(objet=e.objet, texte=e.texte, label_id=e.id) for e in examples]
     pred, prim, score = [], [], []
     for _, _, result in ing.analyse(recs):
         pred.append(set(result.engagement_numbers) or {"none"})
-        prim.append(result.champ_keys[0] if result.champ_keys else "none")
-        score.append(result.champs[0].score if result.champs else (result.aucun.score if result.aucun else 0.0))
+        top = result.champ_keys[0] if result.champ_keys else "none"
+        prim.append(top)
+        if result.aucun or not result.champs:
+            s = result.aucun.score if result.aucun else 0.0
+            score.append((s, s))
+        else:
+            e = next(t.score for t in result.engagements if t.target == f"engagement/{top.split('-')[0]}")
+            score.append((result.champs[0].score, e))
     return pred, prim, score
+
+
+BINS = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0001]
+
+
+def reliability(examples: list[Example], pred_primary: list[str], scores: list[tuple[float, float]]) -> dict[str, list]:
+    """Score bins against observed accuracy: the primary answer (champ or none) with its score, and the primary
+    engagement with its score. A calibrated score has accuracy ≈ mean score in every bin."""
+    out: dict[str, list] = {"champ": [], "engagement": []}
+    for kind, idx in (("champ", 0), ("engagement", 1)):
+        for lo, hi in zip(BINS, BINS[1:]):
+            rows = [(e, p, s[idx]) for e, p, s in zip(examples, pred_primary, scores) if lo <= s[idx] < hi]
+            if not rows:
+                continue
+            if kind == "champ":
+                ok = [p == e.primary for e, p, _ in rows]
+            else:
+                ok = [(p.split("-")[0] if p != "none" else "none") == e.primary_engagement for e, p, _ in rows]
+            out[kind].append({"bin": f"{lo:.2f}–{min(hi, 1.0):.2f}", "n": len(rows),
+                              "mean_score": sum(s for _, _, s in rows) / len(rows), "accuracy": sum(ok) / len(rows)})
+    return out
 
 
 def evaluate(path: Path | str, store=None, split: str | None = None, ingester=None) -> dict[str, Any]:
@@ -188,7 +216,7 @@ def evaluate(path: Path | str, store=None, split: str | None = None, ingester=No
     path = Path(path)
     examples = load_labelled(path, split)
     ing = ingester or Ingester(store if store is not None else reference_store())
-    pred, pred_primary, _ = predictions(ing, examples)
+    pred, pred_primary, scores = predictions(ing, examples)
     method = metrics(examples, pred, pred_primary)
     bpred, bprim = [], []
     for e in examples:
@@ -199,7 +227,8 @@ def evaluate(path: Path | str, store=None, split: str | None = None, ingester=No
     errors = [{"id": e.id, "objet": e.objet[:90], "gold": sorted(e.engagements), "pred": sorted(p)}
               for e, p in zip(examples, pred) if e.engagements != p]
     return {"file": str(path), "split": split, "tagger": ing.agent_label, "method": method, "baseline": baseline,
-            "by_source": by_source(examples, pred, pred_primary), "errors": errors}
+            "by_source": by_source(examples, pred, pred_primary),
+            "reliability": reliability(examples, pred_primary, scores), "errors": errors}
 
 
 def print_report(report: dict[str, Any], console=None) -> None:
@@ -241,6 +270,13 @@ def print_report(report: dict[str, Any], console=None) -> None:
             bs.add_row(src, str(v["n"]), f"{v['primary_engagement']['lenient']:.3f}", f"{v['primary_champ']['lenient']:.3f}",
                        f"{v['micro_f1']:.3f}", f"{v['none_precision']['lenient']:.3f}" if v["none_precision"]["predicted"] else "-")
         console.print(bs)
+    rt = Table(title="Fiabilité du score (bsl:score) : exactitude observée par tranche de score")
+    for col in ("réponse", "tranche", "n", "score moyen", "exactitude"):
+        rt.add_column(col, justify="right")
+    for kind, label in (("champ", "champ principal"), ("engagement", "engagement principal")):
+        for b in report.get("reliability", {}).get(kind, []):
+            rt.add_row(label, b["bin"], str(b["n"]), f"{b['mean_score']:.3f}", f"{b['accuracy']:.3f}")
+    console.print(rt)
     ct = Table(title="Matrice de confusion (engagement principal : réel en ligne, prédit en colonne)")
     ct.add_column("réel \\ prédit")
     for c in CLASSES:

@@ -56,15 +56,36 @@ def model_text(objet: str, body: str = "") -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
+RULE_FEATURES = 2 * len(CHAMPS) + 5
+WORD_RE = re.compile(r"[a-zàâäéèêëîïôöùûüç]{3,}")
+
+
+def doc_vector(objet: str, body: str = "") -> np.ndarray:
+    """Mean of the static word vectors of fr_core_news_md (unit length): what lets the model place a word the
+    vocabulary never listed (« pétanque », « scène nationale ») near the words it has seen."""
+    from ingest.nlp import base_model
+
+    vocab = base_model().vocab
+    words = WORD_RE.findall(f"{objet} {body[:BODY_CHARS]}".lower())
+    vs = [vocab.get_vector(w) for w in words if vocab.has_vector(w)]
+    if not vs:
+        return np.zeros(vocab.vectors_length)
+    v = np.mean(vs, axis=0)
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
+
+
 def dense_features(a: Analysis, rules: TagResult) -> list[float]:
-    """The rules' evidence as numbers: squashed raw score per champ, institutional total, act decision, proposal."""
+    """The rules' evidence as numbers (squashed raw score per champ, the rules' proposal, institutional total, act
+    decision, text or not, length), then the document vector."""
     inst = sum(a.inst_raw.values())
     proposed = set(rules.champ_keys)
     return ([_squash(a.raw.get(k, 0.0)) for k in CHAMPS]
             + [1.0 if k in proposed else 0.0 for k in CHAMPS]
             + [_squash(inst), 1.0 if rules.aucun is not None else 0.0,
                1.0 if rules.aucun is not None and rules.aucun.preuve.startswith("acte :") else 0.0,
-               1.0 if a.body else 0.0, min(len(a.objet.split()), 30) / 30.0])
+               1.0 if a.body else 0.0, min(len(a.objet.split()), 30) / 30.0]
+            + doc_vector(a.objet, a.body).tolist())
 
 
 @dataclass
@@ -75,13 +96,15 @@ class TaggerModel:
     chars: object
     clf: object
     temperature: float = 1.0
-    dense_weight: float = 1.0
+    dense_weight: float = 1.0          # scale of the rules' features
+    vector_weight: float = 2.0         # scale of the document vector
     trained_on: dict = field(default_factory=dict)     # counts per source, staff decisions, C, date
 
     def matrix(self, texts: Sequence[str], dense: Sequence[Sequence[float]]):
         from scipy.sparse import csr_matrix, hstack
 
-        d = csr_matrix(np.asarray(dense, dtype=np.float64) * self.dense_weight)
+        d = np.asarray(dense, dtype=np.float64).reshape(len(texts), -1)
+        d = csr_matrix(np.hstack([d[:, :RULE_FEATURES] * self.dense_weight, d[:, RULE_FEATURES:] * self.vector_weight]))
         return hstack([self.words.transform(texts), self.chars.transform(texts), d], format="csr")
 
     def logits(self, texts, dense) -> np.ndarray:

@@ -35,8 +35,9 @@ DEV_SETS = ["objets.csv", "textes.csv", "heldout.csv", "heldout-textes.csv", "he
 DEV_DIR = REPO_ROOT / "tests" / "data" / "deliberations"
 CORPUS_DIR = REPO_ROOT / "ingest" / "corpus"
 STAFF_WEIGHT = 3.0
-C = 8.0                 # inverse regularisation, chosen by cross-validation on the dev data (docs/tagging.md § 5)
+C = 16.0                # inverse regularisation, chosen by cross-validation on the dev data (docs/tagging.md § 5)
 DENSE_WEIGHT = 2.0      # scale of the rules' features against the TF-IDF features
+VECTOR_WEIGHT = 2.0     # scale of the document vector (md static vectors)
 FOLDS = 5
 Progress = Callable[[str], None]
 
@@ -142,7 +143,8 @@ def fit(data: Featurised, version: str, c: float = C, calibrate: bool = True, tr
     words, chars = _vectorisers()
     words.fit(data.texts)
     chars.fit(data.texts)
-    model = TaggerModel(version, words, chars, _classifier(c), dense_weight=DENSE_WEIGHT, trained_on=trained_on or {})
+    model = TaggerModel(version, words, chars, _classifier(c), dense_weight=DENSE_WEIGHT, vector_weight=VECTOR_WEIGHT,
+                        trained_on=trained_on or {})
     x = model.matrix(data.texts, data.dense)
     if calibrate and len(set(data.y.tolist())) > 1:
         from sklearn.model_selection import StratifiedKFold
