@@ -73,8 +73,8 @@ def build(store: StoreOption = DEFAULT_STORE,
     out.print(f"{report.added} quads added, {report.removed} removed ({timing})")
 
 
-def _documented_bindings(query_or_file: str, params: list[str] | None) -> dict | None:
-    """The bound parameters of a .rq file that has a question header (its defaults, overridden by --param)."""
+def _documented_text(query_or_file: str, params: list[str] | None) -> str | None:
+    """The text of a .rq file that has a question header, its parameters bound (defaults, or --param)."""
     from queries import catalogue
 
     path = Path(query_or_file)
@@ -82,7 +82,7 @@ def _documented_bindings(query_or_file: str, params: list[str] | None) -> dict |
         if params:
             raise BoussoleError(f"--param applies to a documented .rq file (with a '# id:' header), not to {query_or_file}")
         return None
-    return catalogue.load_file(path).bindings(catalogue.parse_assignments(params)) or None
+    return catalogue.load_file(path).sparql(catalogue.parse_assignments(params))
 
 
 @app.command()
@@ -97,14 +97,14 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
     defaults, or the values given with --param."""
     import pyoxigraph as ox
 
-    from kg.querying import RESULT_FORMATS, read_query, run, term_text
+    from kg.querying import RESULT_FORMATS, empty_result_hints, read_query, run, term_text
     from kg.store import open_store
 
     if format not in {"table", *RESULT_FORMATS}:
         raise BoussoleError(f"--format {format}: choose table, csv, tsv, json or xml")
     text, name = read_query(query_or_file)
-    substitutions = _documented_bindings(query_or_file, param)
-    results = run(open_store(store, read_only=True), text, name, substitutions)
+    text = _documented_text(query_or_file, param) or text
+    results = run(open_store(store, read_only=True), text, name)
     if isinstance(results, ox.QueryTriples):
         sys.stdout.write(results.serialize(format=ox.RdfFormat.TURTLE).decode())
         return
@@ -124,6 +124,8 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
         rows += 1
     out.print(table)
     err.print(f"{rows} row(s)")
+    for hint in empty_result_hints(text) if rows == 0 else ():
+        err.print(f"indice : {hint}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -217,6 +219,9 @@ def _mount_subcommands() -> None:
 
     app.add_typer(coherence_app, name="coherence")
     app.add_typer(train_app, name="train")
+    from barometre.cli import register as register_barometre
+
+    register_barometre(app)
 
 
 _mount_subcommands()
