@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-# The learned tagger's weights, built from the committed labelled data (docs/tagging.md § 5).
+# The learned tagger's weights, built from the committed labelled data (docs/tagging.md § 13).
 $(MODEL): $(STAMP) ingest/model.py ingest/training.py ingest/tagger.py ingest/data/*.yaml tests/data/deliberations/*.csv $(wildcard ingest/corpus/*.csv)
 	$(BIN)/boussole train --model $(MODEL)
 

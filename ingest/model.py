@@ -4,7 +4,7 @@ It reads, for each deliberation, the words and character n-grams of its objet (a
 rules' evidence (the raw score of every champ, the institutional evidence, the act rule, the rules' proposal), and
 gives a probability to each of the 18 answers (17 champs d'intervention, « none »). The probabilities are
 calibrated by one temperature fitted on out-of-fold predictions, so the stored `bsl:score` is a probability
-(docs/tagging.md § 5). The evidence shown to staff stays human-readable: the rules' cue words, sentence and closest
+(docs/tagging.md § 13). The evidence shown to staff stays human-readable: the rules' cue words, sentence and closest
 orientation or action of the chosen champ, plus the n-grams that weighed most in the model's choice.
 
 Weights are built from committed labelled data by `boussole train` (`make model`), or on first use when no model
@@ -19,6 +19,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -60,12 +61,19 @@ RULE_FEATURES = 2 * len(CHAMPS) + 5
 WORD_RE = re.compile(r"[a-zàâäéèêëîïôöùûüç]{3,}")
 
 
+@lru_cache(maxsize=1)
+def _vectors():
+    """The vocabulary (with its static vectors) of the spaCy pipeline the ingester already loaded, else a copy."""
+    from ingest import nlp
+
+    loaded = getattr(nlp, "_PIPELINES", {})
+    return next(iter(loaded.values())).vocab if loaded else nlp.base_model().vocab
+
+
 def doc_vector(objet: str, body: str = "") -> np.ndarray:
     """Mean of the static word vectors of fr_core_news_md (unit length): what lets the model place a word the
     vocabulary never listed (« pétanque », « scène nationale ») near the words it has seen."""
-    from ingest.nlp import base_model
-
-    vocab = base_model().vocab
+    vocab = _vectors()
     words = WORD_RE.findall(f"{objet} {body[:BODY_CHARS]}".lower())
     vs = [vocab.get_vector(w) for w in words if vocab.has_vector(w)]
     if not vs:

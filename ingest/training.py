@@ -1,6 +1,6 @@
 """Training the learned tagger: from the committed labelled data, plus every human decision in a store.
 
-Data (docs/tagging.md § 5):
+Data (docs/tagging.md § 13):
 - the development sets of tests/data/deliberations (relabelled with the CAPH's guide) and the `dev` split of the
   corpus in ingest/corpus (`labels.csv`, else the first labeller's `labels-a.csv`); never its `blind` split;
 - the staff's decisions in a store (`boussole review accept / correct`, the review page): the current human tag
@@ -35,7 +35,7 @@ DEV_SETS = ["objets.csv", "textes.csv", "heldout.csv", "heldout-textes.csv", "he
 DEV_DIR = REPO_ROOT / "tests" / "data" / "deliberations"
 CORPUS_DIR = REPO_ROOT / "ingest" / "corpus"
 STAFF_WEIGHT = 3.0
-C = 16.0                # inverse regularisation, chosen by cross-validation on the dev data (docs/tagging.md § 5)
+C = 16.0                # inverse regularisation, chosen by cross-validation on the dev data (docs/tagging.md § 13)
 DENSE_WEIGHT = 2.0      # scale of the rules' features against the TF-IDF features
 VECTOR_WEIGHT = 2.0     # scale of the document vector (md static vectors)
 FOLDS = 5

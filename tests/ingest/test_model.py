@@ -1,4 +1,4 @@
-"""The learned tagger (docs/tagging.md § 5): the client's convention, short objets, probabilities as scores,
+"""The learned tagger (docs/tagging.md § 13): the client's convention, short objets, probabilities as scores,
 human-readable evidence, strict and lenient evaluation, learning from the staff's decisions."""
 
 from __future__ import annotations
