@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.deliberation_routes import _writable_backend
 from api.query_runner import QueryError
+from api.routes.deliberations import writable_backend
 
 
 class _Training:
@@ -40,7 +40,7 @@ def _model_info() -> dict[str, Any]:
             "appris_sur": model.trained_on}
 
 
-def router() -> APIRouter:
+def _router() -> APIRouter:
     routes = APIRouter()
     state = _Training()
 
@@ -54,7 +54,7 @@ def router() -> APIRouter:
     @routes.post("/tagging/train")
     async def train(request: Request, staff_weight: float = 3.0):
         """Retrain on the committed data and the store's human decisions (202: started; 409: one is running)."""
-        backend = _writable_backend(request)     # the write token, the embedded store (the staff's decisions)
+        backend = writable_backend(request)     # the write token, the embedded store (the staff's decisions)
         if not 0.0 <= staff_weight <= 100.0:
             raise QueryError(400, "staff_weight must be between 0 and 100")
         if state.running:
@@ -93,3 +93,6 @@ def router() -> APIRouter:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+router = _router()
