@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.query_runner import QueryError
 from api.routes.deliberations import writable_backend
+from kg.errors import InvalidRequest
 
 
 class _Training:
@@ -56,7 +56,7 @@ def _router() -> APIRouter:
         """Retrain on the committed data and the store's human decisions (202: started; 409: one is running)."""
         backend = writable_backend(request)     # the write token, the embedded store (the staff's decisions)
         if not 0.0 <= staff_weight <= 100.0:
-            raise QueryError(400, "staff_weight must be between 0 and 100")
+            raise InvalidRequest("staff_weight must be between 0 and 100")
         if state.running:
             return JSONResponse({"statut": "en cours", **state.last}, status_code=409)
 
