@@ -6,15 +6,22 @@ STORE  ?= var/store
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+MODEL  := var/model/boussole-tagger.joblib
 
-.PHONY: run test lint build ingest-sample serve browser bench clean
+.PHONY: run test lint build model ingest-sample serve browser bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-build: $(STAMP)
+# The learned tagger's weights, built from the committed labelled data (docs/tagging.md § 13).
+$(MODEL): $(STAMP) ingest/model.py ingest/training.py ingest/tagger.py ingest/data/*.yaml tests/data/deliberations/*.csv $(wildcard ingest/corpus/*.csv)
+	$(BIN)/boussole train --model $(MODEL)
+
+model: $(MODEL)
+
+build: $(STAMP) $(MODEL)
 	$(BIN)/boussole build --store $(STORE)
 
 # A sample of deliberations (an SCDL CSV with four flawed rows, full texts, a PDF and a .docx): three flawed rows are
@@ -39,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP) browser
+test: $(STAMP) browser $(MODEL)
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 

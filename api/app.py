@@ -17,7 +17,7 @@ from api import errors, service_description
 from api.backends import EmbeddedBackend, make_backend
 from api.limits import Attempts, BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
-from api.routes import coherence, deliberations, dumps, graph_store, linked_data, service, sparql
+from api.routes import coherence, deliberations, dumps, graph_store, linked_data, service, sparql, tagging
 from api.settings import Settings
 from kg import iris
 from web.graph import BackendGraph
@@ -55,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.token_guesses = Attempts(settings.login_attempts_per_minute)
     app.include_router(coherence.router)
     app.include_router(deliberations.router)
+    app.include_router(tagging.router)
     embedded = isinstance(backend, EmbeddedBackend)  # the pages read the embedded store, a remote one through the port
     web.mount(app, store_provider=backend.current_store if embedded else (lambda: BackendGraph(backend)),
               write_token=lambda: settings.write_token, writer=backend.write if embedded else None, query_page="/ui",

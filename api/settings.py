@@ -17,6 +17,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     # limits and timeouts (docs/reliability.md): max_body_bytes, max_write_body_bytes, max_query_bytes,
     # max_query_depth, query_memory_mb, per_client_workers, max_dumps, header_timeout, keep_alive_timeout,
     # login_attempts_per_minute
+    review_threshold = 0.5        # bsl:score (a calibrated probability) under which a proposal is reviewed
 
     base_iri = "https://boussole.example.org/id/"  # base of every minted IRI (build, ingest, service)
 
@@ -73,6 +74,7 @@ class Settings:
     keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept
     login_attempts_per_minute: int = 10  # wrong tokens per client and minute before 429
     contact_email: str | None = None  # the contact point of the DCAT description (/dataset), if the CAPH gives one
+    review_threshold: float = 0.5     # a model proposal whose probability (bsl:score) is below goes to review
 
     @property
     def writable(self) -> bool:

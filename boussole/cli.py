@@ -274,15 +274,14 @@ def review_correct(
 
 
 @app.command("eval-tagging")
-def eval_tagging(
-    labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv", help="CSV with id,objet,engagements,champs.")],
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-) -> None:
-    """Precision, recall and F1 per engagement (micro, macro), primary-champ accuracy, confusion matrix; with the
-    keyword baseline."""
+def eval_tagging(labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv", help="CSV with id,objet,engagements,champs (or a corpus labels.csv beside its items.csv).")],
+                 format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+                 split: Annotated[Optional[str], typer.Option("--split", help="Only the rows of this split (corpus: dev or blind).")] = None,
+                 rules_only: Annotated[bool, typer.Option("--rules-only", help="Evaluate the rules without the learned model.")] = False) -> None:
+    """Strict and lenient accuracy of the primary engagement and champ, precision of none, by source; P/R/F1 per engagement, confusion matrix; with the keyword baseline."""
     from ingest.cli import eval_command
 
-    raise typer.Exit(eval_command(labelled, format))
+    raise typer.Exit(eval_command(labelled, format, split=split, rules_only=rules_only))
 
 
 @app.callback()
@@ -299,9 +298,11 @@ def configure() -> None:
 
 
 def _mount_subcommands() -> None:
+    from ingest.train_cli import app as train_app
     from queries.cli import app as coherence_app
 
     app.add_typer(coherence_app, name="coherence")
+    app.add_typer(train_app, name="train")
     from barometre.cli import register as register_barometre
 
     register_barometre(app)

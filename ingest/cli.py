@@ -189,18 +189,23 @@ def review_correct(ref: str, *, engagement: list[str] | str | None, champ: list[
     return 0
 
 
-def eval_command(labelled: str | Path, fmt: str = "table") -> int:
-    """`boussole eval-tagging LABELLED.csv`"""
+def eval_command(labelled: str | Path, fmt: str = "table", split: str | None = None, rules_only: bool = False) -> int:
+    """`boussole eval-tagging LABELLED.csv [--split dev|blind] [--rules-only]`"""
     from ingest.evaluate import evaluate, print_report
+    from ingest.pipeline import Ingester, reference_store
 
     path = Path(labelled)
     if not path.exists():
         err.print(f"[red]{path} : fichier introuvable[/red]")
         return 2
     try:
-        report = evaluate(path)
+        report = evaluate(path, split=split, ingester=Ingester(reference_store(), learned=not rules_only))
     except (KeyError, ValueError, OSError) as exc:
-        err.print(f"[red]{path} : CSV étiqueté invalide ({exc}) ; colonnes id,objet,engagements,champs,rationale[/red]")
+        err.print(f"[red]{path} : CSV étiqueté invalide ({exc}) ; colonnes id,objet,engagements,champs,rationale "
+                  "(ou labels.csv du corpus à côté de son items.csv)[/red]")
+        return 2
+    if not report["method"]["n"]:
+        err.print(f"[red]{path} : aucune ligne étiquetée{f' dans la partie « {split} »' if split else ''}[/red]")
         return 2
     if fmt == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")

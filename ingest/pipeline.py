@@ -17,15 +17,16 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from ingest import TAGGER_NAME, TAGGER_VERSION
+from ingest import RULES_VERSION, TAGGER_NAME
 from ingest.linking import GraphVocabulary, build_vocabulary
+from ingest.model import LearnedTagger, TaggerModel
 from ingest.nlp import annotate
 from ingest.readers import Item, iter_inputs
 from ingest.readers.documents import PREF_ID_RE
 from ingest.readers.scdl_csv import validate
 from ingest.readers.values import read_date
 from ingest.records import JSON_FIELDS, Deliberation, Finding, normalise_text, source_kind
-from ingest.tagger import Tagger
+from ingest.tagger import Analysis, Tagger, TagResult
 from ingest.to_rdf import agent_path, deliberation_quads, input_entity, model_annotations
 from kg.iris import BSL, OA, PROV, RDF, REPO_ROOT, XSD, base_iri, graph, minted
 from kg.iris import DCTERMS as DCTERMS_
@@ -110,15 +111,27 @@ def reference_store() -> ox.Store:
 class Ingester:
     """Holds the graph vocabulary, the spaCy pipeline and the tagger for one store (built once)."""
 
-    def __init__(self, store: ox.Store, vocabulary_store: ox.Store | None = None):
+    def __init__(self, store: ox.Store, vocabulary_store: ox.Store | None = None, *, learned: bool = True,
+                 model_path: Path | str | None = None):
         self.store = store
         self.gv: GraphVocabulary = build_vocabulary(vocabulary_store or store)
         if not self.gv.surfaces and vocabulary_store is None:
             self.gv = build_vocabulary(reference_store())   # empty store: use the référentiel files
-        self.tagger = Tagger(self.gv)
-        self.agent = agent_path(TAGGER_NAME, TAGGER_VERSION)
-        self.agent_label = f"{TAGGER_NAME} {TAGGER_VERSION}"
         self._pending: list[tuple[str, str, list[ox.Quad]]] = []   # (IRI, where, quads) of new deliberations
+        self.rules = Tagger(self.gv)
+        self.model_path = model_path
+        self.tagger: Tagger | LearnedTagger = self.rules
+        if learned:
+            from ingest.training import model_for
+
+            self.use_model(model_for(model_path))
+
+    def use_model(self, model: TaggerModel | None) -> None:
+        """Tag with this learned model from now on (None: the rules alone, version 1.x)."""
+        self.tagger = LearnedTagger(self.rules, model) if model is not None else self.rules
+        version = model.version if model is not None else RULES_VERSION
+        self.agent = agent_path(TAGGER_NAME, version)
+        self.agent_label = f"{TAGGER_NAME} {version}"
         self._failed: list[tuple[str, str]] = []
         self._conflicts: list[tuple[str, str, str]] = []
         # the queued deliberations by number (DELIB_ID, PREF_ID; "" holds every queued IRI), for documents to find
@@ -128,40 +141,63 @@ class Ingester:
         self._since_sync = 0
 
     # --- analysis (no write) ----------------------------------------------------------------------------------
-    def analyse(self, records: Iterable[Deliberation],
+    def analyse(self, records: Iterable[Deliberation], rules_only: bool = False,
                 on_error: Callable[[Deliberation, str], None] | None = None) -> Iterator[tuple[Deliberation, list, Any]]:
-        """(record, mentions, tags) for each record; a record the NLP or the tagger cannot process is passed to
-        `on_error` with the reason (or raises, without `on_error`) and the others go on."""
+        """(record, mentions, TagResult) per record: the learned model's proposal, or the rules' (rules_only). A record
+        the NLP, the rules or the model cannot process is passed to `on_error` with the reason (or raises, without
+        `on_error`) and the others go on."""
+        for batch in self.evidence(records, on_error):
+            if rules_only or not isinstance(self.tagger, LearnedTagger):
+                yield from ((rec, ments, rules) for rec, ments, _, rules in batch)
+                continue
+            try:
+                results = self.tagger.tag_analysed([(a, rules) for _, _, a, rules in batch])
+            except Exception as exc:  # noqa: BLE001 - one bad record: the batch is tagged one by one to keep the others
+                if on_error is None:
+                    raise
+                results = []
+                for rec, _, a, rules in batch:
+                    try:
+                        results.append(self.tagger.tag_analysed([(a, rules)])[0])
+                    except Exception as one:  # noqa: BLE001
+                        on_error(rec, f"étiquetage impossible ({type(one).__name__}: {str(one)[:160]})")
+                        results.append(None)
+                del exc
+            yield from ((rec, ments, r) for (rec, ments, _, _), r in zip(batch, results) if r is not None)
+
+    def evidence(self, records: Iterable[Deliberation], on_error: Callable[[Deliberation, str], None] | None = None
+                 ) -> Iterator[list[tuple[Deliberation, list, Analysis, TagResult]]]:
+        """Batches of (record, mentions, the rules' analysis, the rules' proposal): what the model reads."""
         buf: list[Deliberation] = []
         for rec in records:
             buf.append(rec)
             if len(buf) >= BATCH:
-                yield from self._analyse_batch(buf, on_error)
+                yield self._evidence_batch(buf, on_error)
                 buf = []
         if buf:
-            yield from self._analyse_batch(buf, on_error)
+            yield self._evidence_batch(buf, on_error)
 
-    def _analyse_batch(self, recs: list[Deliberation], on_error: Callable[[Deliberation, str], None] | None = None):
+    def _evidence_batch(self, recs: list[Deliberation], on_error: Callable[[Deliberation, str], None] | None = None
+                        ) -> list[tuple[Deliberation, list, Analysis, TagResult]]:
         try:
             analysed = list(zip(recs, annotate([r.full_text for r in recs], self.gv, batch_size=BATCH)))
         except Exception as exc:  # noqa: BLE001 - one bad record: analyse them one by one to keep the others
             if on_error is None:
                 raise
             if len(recs) > 1:
-                for rec in recs:
-                    yield from self._analyse_batch([rec], on_error)
-                return
+                return [item for rec in recs for item in self._evidence_batch([rec], on_error)]
             on_error(recs[0], f"analyse du texte impossible ({type(exc).__name__}: {str(exc)[:160]})")
-            return
+            return []
+        out = []
         for rec, ments in analysed:
             try:
-                result = self.tagger.tag(rec.objet, rec.texte, rec.matiere_code, ments)
+                a = self.rules.analyse(rec.objet, rec.texte, rec.matiere_code, ments)
+                out.append((rec, ments, a, self.rules.decide(a)))
             except Exception as exc:  # noqa: BLE001
                 if on_error is None:
                     raise
                 on_error(rec, f"étiquetage impossible ({type(exc).__name__}: {str(exc)[:160]})")
-                continue
-            yield rec, ments, result
+        return out
 
     # --- writing ----------------------------------------------------------------------------------------------
     def _existing(self, d: ox.NamedNode) -> set[ox.Quad]:
@@ -373,7 +409,7 @@ class Ingester:
                 status = "versioned"
             merged = self._merge(rec, stored, rec.kind if diffs else None)
             if merged.full_text != rec.full_text or merged.matiere_code != rec.matiere_code:
-                [(_, ments, result)] = list(self._analyse_batch([merged]))
+                [(_, ments, result)] = list(self.analyse([merged]))
             rec = merged
         self._drop_solved_findings(rec)
         new_all = deliberation_quads(rec, ments, self.gv)
@@ -557,6 +593,15 @@ def ingester_for(store: ox.Store) -> Ingester:
 
 def forget(store: ox.Store) -> None:
     _INGESTERS.pop(id(store), None)
+
+
+def reload_model() -> None:
+    """After a retraining: every cached ingester tags with the model file as it is now."""
+    from ingest.training import model_for
+
+    for ing in list(_INGESTERS.values()):
+        if ing.tagger is not ing.rules:
+            ing.use_model(model_for(ing.model_path))
 
 
 def ingest_records(store: ox.Store, records: Iterable[dict[str, Any] | Deliberation], progress: Progress | None = None) -> Summary:

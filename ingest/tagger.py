@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ingest import TAGGER_NAME, TAGGER_VERSION
+from ingest import RULES_VERSION, TAGGER_NAME
 from ingest.acts import Act, rules
 from ingest.linking import GraphVocabulary, actes_yaml, vocabulary_yaml
 from ingest.nlp import Mention
@@ -110,7 +110,7 @@ def _squash(raw: float) -> float:
 
 class Tagger:
     name = TAGGER_NAME
-    version = TAGGER_VERSION
+    version = RULES_VERSION
 
     def __init__(self, gv: GraphVocabulary):
         self.gv = gv
@@ -181,8 +181,10 @@ class Tagger:
         return sum(x * b.get(t, 0.0) for t, x in a.items())
 
     # --- tagging --------------------------------------------------------------------------------------------
-    def tag(self, objet: str, texte: str = "", matiere_code: str | None = None,
-            mentions: list[Mention] | None = None) -> TagResult:
+    def analyse(self, objet: str, texte: str = "", matiere_code: str | None = None,
+                mentions: list[Mention] | None = None) -> "Analysis":
+        """The evidence of every champ (raw scores, cue hits, linked resources, act): what the rules decide from, and
+        what the learned model reads as features."""
         R = self.rules
         body = strip_boilerplate_lines(texte) if texte else ""
         raw: dict[str, float] = defaultdict(float)
@@ -269,7 +271,10 @@ class Tagger:
         # the act of the object, and the institutional evidence it leaves
         act = R.find_act(objet)
         neutral = set(act.type.neutralise) if act else set()
-        yielded = act is not None and act.first_clause and R.policy_marker(all_stems, act.type) is not None
+        thematic_object = any(h[3] == "objet" and h[5] >= 0.5 for hs in hits.values() for h in hs)
+        yielded = act is not None and act.first_clause and (
+            R.policy_marker(all_stems, act.type) is not None
+            or (act.type.decision in ("theme", "organisme") and thematic_object))   # the guide: the theme, not the form
         inst_raw: dict[str, float] = defaultdict(float)
         inst_hits: dict[str, list[str]] = defaultdict(list)
         for reason, add, where, surface, phrase in inst:
@@ -292,7 +297,12 @@ class Tagger:
                     break
 
         ctx = _Context(act, stems_of.get("objet", []), all_stems, cotag_champs)
-        return self._decide(objet, body, raw, hits, inst_raw, inst_hits, vec, res_evidence, eng_extra, ctx)
+        return Analysis(objet, body, raw, hits, inst_raw, inst_hits, vec, res_evidence, eng_extra, ctx)
+
+    def tag(self, objet: str, texte: str = "", matiere_code: str | None = None,
+            mentions: list[Mention] | None = None) -> TagResult:
+        """The rules' proposal (docs/tagging.md § 4)."""
+        return self.decide(self.analyse(objet, texte, matiere_code, mentions))
 
     def _quote(self, text: str, start: int, end: int) -> str:
         for s, e in sentences(text):
@@ -320,8 +330,11 @@ class Tagger:
         complement_fort = any(h[3] == "objet" and h[5] >= R.second_fort for hs in hits.values() for h in hs)
         if atype.decision == "institutionnel":
             return atype.raison, atype.libelle, head
-        if atype.decision == "organisme":
-            return None if complement_fort else (atype.raison, atype.libelle, head)
+        if atype.decision in ("theme", "organisme"):
+            # the guide: label the theme, not the form — a thematic object is a cue of at least medium weight in
+            # the object (a policy field, or a beneficiary or equipment whose activity belongs to a champ)
+            thematic = any(h[3] == "objet" and h[5] >= 0.5 for hs in hits.values() for h in hs)
+            return None if thematic else (atype.raison, atype.libelle, head)
         if atype.decision == "patrimoine":
             from ingest.acts import has_phrase
             land = not atype.si or has_phrase(ctx.objet_stems, atype.si)
@@ -338,7 +351,50 @@ class Tagger:
             return True
         return len({h[6] for h in hs}) >= self.rules.second_distincts
 
-    def _decide(self, objet, body, raw, hits, inst_raw, inst_hits, vec, res_evidence, eng_extra, ctx) -> TagResult:
+    def champ_evidence(self, a: "Analysis", key: str, doubts: list[str] = ()) -> tuple[str, list[str]]:
+        """Human-readable evidence of one champ (cue words, the sentence, the closest orientation or action, linked
+        resources) and the evidence resources; used by the rules and by the learned model."""
+        objet, body, hits, vec, res_evidence, ctx = a.objet, a.body, a.hits, a.vec, a.res_evidence, a.ctx
+        words, quote = [], ""
+        for h in sorted(hits.get(key, []), key=lambda h: (-h[0], h[1])):
+            weight, start, end, where, surface = h[:5]
+            if surface.lower() not in [w.lower() for w in words]:
+                words.append(surface)
+            if not quote:
+                quote = self._quote(objet if where == "objet" else body, start, end)
+        ressources = [f"champ/{key}"]
+        best_unit, best_sim = None, self.rules.proche_de_min
+        acc: dict[int, float] = defaultdict(float)
+        index = self.unit_index.get(key, {})
+        for t, x in vec.items():
+            for ui, w in index.get(t, ()):
+                acc[ui] += x * w
+        for ui in sorted(acc):
+            if acc[ui] > best_sim:
+                best_unit, best_sim = self.units_by_champ[key][ui][0], acc[ui]
+        parts = []
+        if words:
+            parts.append("mots : " + ", ".join(f"« {w} »" for w in words[:5]))
+        if key in ctx.cotags:
+            parts.append(f"règle : {ctx.cotags[key]}")
+        if quote:
+            parts.append(f"phrase : « {quote} »")
+        if best_unit:
+            ressources.append(best_unit)
+            label = next((t for p, t in self.gv.champ_text.get(key, []) if p == best_unit), "")
+            parts.append(f"proche de : « {' '.join(label.split())[:160]} »")
+        for p in res_evidence.get(key, []):
+            ressources.append(p)
+        if res_evidence.get(key):
+            parts.append("ressources liées : " + ", ".join(self.gv.label(p) for p in res_evidence[key][:3]))
+        if doubts:
+            parts.append("à vérifier : " + ", ".join(doubts))
+        preuve = " ; ".join(parts) or f"proche du champ « {self.labels[key]} »"
+        return preuve, ressources
+
+    def decide(self, a: "Analysis") -> TagResult:
+        raw, hits, inst_raw, inst_hits = a.raw, a.hits, a.inst_raw, a.inst_hits
+        res_evidence, eng_extra, ctx = a.res_evidence, a.eng_extra, a.ctx
         result = TagResult()
         ranked = sorted(CHAMPS, key=lambda k: (-raw.get(k, 0.0), k))
         best = ranked[0]
@@ -410,41 +466,7 @@ class Tagger:
         eng_best: dict[str, Tag] = {}
         for key in chosen:
             score = _squash(raw[key])
-            words, quote = [], ""
-            for h in sorted(hits.get(key, []), key=lambda h: (-h[0], h[1])):
-                weight, start, end, where, surface = h[:5]
-                if surface.lower() not in [w.lower() for w in words]:
-                    words.append(surface)
-                if not quote:
-                    quote = self._quote(objet if where == "objet" else body, start, end)
-            ressources = [f"champ/{key}"]
-            best_unit, best_sim = None, self.rules.proche_de_min
-            acc: dict[int, float] = defaultdict(float)
-            index = self.unit_index.get(key, {})
-            for t, x in vec.items():
-                for ui, w in index.get(t, ()):
-                    acc[ui] += x * w
-            for ui in sorted(acc):
-                if acc[ui] > best_sim:
-                    best_unit, best_sim = self.units_by_champ[key][ui][0], acc[ui]
-            parts = []
-            if words:
-                parts.append("mots : " + ", ".join(f"« {w} »" for w in words[:5]))
-            if key in ctx.cotags:
-                parts.append(f"règle : {ctx.cotags[key]}")
-            if quote:
-                parts.append(f"phrase : « {quote} »")
-            if best_unit:
-                ressources.append(best_unit)
-                label = next((t for p, t in self.gv.champ_text.get(key, []) if p == best_unit), "")
-                parts.append(f"proche de : « {' '.join(label.split())[:160]} »")
-            for p in res_evidence.get(key, []):
-                ressources.append(p)
-            if res_evidence.get(key):
-                parts.append("ressources liées : " + ", ".join(self.gv.label(p) for p in res_evidence[key][:3]))
-            if key == chosen[0] and doubts:
-                parts.append("à vérifier : " + ", ".join(doubts))
-            preuve = " ; ".join(parts) or f"proche du champ « {self.labels[key]} »"
+            preuve, ressources = self.champ_evidence(a, key, doubts if key == chosen[0] else [])
             tag = Tag(f"champ/{key}", score, preuve, ressources)
             result.champs.append(tag)
             e = key.split("-")[0]
@@ -458,6 +480,21 @@ class Tagger:
             preuve = f"par le champ {src.target.split('/')[1]} « {self.labels[src.target.split('/')[1]]} » : {src.preuve}"
             result.engagements.append(Tag(f"engagement/{e}", score, preuve, res))
         return result
+
+
+@dataclass
+class Analysis:
+    """Everything the rules found in one deliberation (see Tagger.analyse)."""
+    objet: str
+    body: str
+    raw: dict[str, float]                 # champ → raw score
+    hits: dict[str, list[tuple]]          # champ → cue hits (weight counted, start, end, where, surface, strength, phrase)
+    inst_raw: dict[str, float]            # institutional reason → raw score
+    inst_hits: dict[str, list[str]]
+    vec: dict[str, float]                 # TF-IDF vector of the deliberation (référentiel vocabulary)
+    res_evidence: dict[str, list[str]]    # champ (or "e<N>") → linked resources
+    eng_extra: dict[str, float]
+    ctx: "_Context"
 
 
 @dataclass

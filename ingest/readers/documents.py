@@ -147,11 +147,13 @@ def read_document(path: Path) -> Item:
     except Exception as exc:  # pypdf / python-docx raise many types on corrupt files
         return Item(where=str(path), reason=f"fichier illisible ou corrompu ({type(exc).__name__}: {str(exc)[:120]})")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(normalise_text(text)) < 20:
+    if not normalise_text(text).strip():
         hint = " (PDF sans couche texte ? l'OCR n'est pas fait par Boussole)" if path.suffix.lower() == ".pdf" else ""
         return Item(where=str(path), reason="aucun texte exploitable" + hint)
     rec = Deliberation(objet="", texte=text.strip())
     parse_header(text, rec)
+    if not rec.objet and len(normalise_text(text)) <= 300:
+        rec.objet = normalise_text(text)   # a bare objet saved as a file (« Cimetière »): it is the objet
     if not rec.delib_id:
         rec.findings.append(Finding("numero-absent", "DELIB_ID", "", "aucun numéro de délibération lu dans l'en-tête : "
                                     "identifiée par l'empreinte de son texte, à rapprocher de sa ligne SCDL"))
