@@ -359,18 +359,6 @@ class WorkerPool:
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
 
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            raise Unavailable("le service démarre : les processus de requête ne sont pas prêts")
-        return self._loop
-
-    @property
-    def idle(self) -> asyncio.Queue[_Worker]:
-        if self._idle is None:
-            raise Unavailable("le service démarre : les processus de requête ne sont pas prêts")
-        return self._idle
-
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         workers = await asyncio.gather(*[self.loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size)])
