@@ -21,7 +21,8 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.staticfiles import StaticFiles
 
 import web
-from api import coherence_routes, conneg, deliberation_routes, graph_store, linked_data, service_description
+from api import (coherence_routes, conneg, deliberation_routes, graph_store, import_routes, linked_data, pseudonyms,
+                 service_description)
 from api.backends import make_backend
 from api.query_runner import QueryError, QueryRequest
 from api.settings import Settings
@@ -151,7 +152,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await backend.close()
 
-    app = FastAPI(title="Boussole", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Boussole", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.settings = settings
     app.state.backend = backend
     app.state.metrics = metrics
@@ -168,6 +169,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(coherence_routes.router(env))
     app.include_router(deliberation_routes.router())
+    app.include_router(import_routes.router())
     if backend.kind == "embedded":  # the pages read a pyoxigraph store; before the "/" route below, so they own it
         web.mount(app, store_provider=backend.current_store, write_token=lambda: settings.write_token,
                   writer=backend.write, query_page="/ui", sources_dir=settings.sources_dir)
@@ -297,7 +299,9 @@ def create_app(settings: Settings) -> FastAPI:
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if request.method == "HEAD":
             return Response(b"", media_type=conneg.content_type(media), headers=headers)
-        return StreamingResponse(backend.dump(fmt), media_type=conneg.content_type(media), headers=headers)
+        stream = backend.dump(fmt) if bearer_ok(request, settings.write_token) else \
+            pseudonyms.public_dump(backend, fmt, settings, prefixes(settings.base_iri))  # reviewers' names: token holders only
+        return StreamingResponse(stream, media_type=conneg.content_type(media), headers=headers)
 
     @app.get("/dump.nq")
     async def dump_nq(request: Request):

@@ -4,6 +4,7 @@ through the embedded backend's read-write store, one writer at a time."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,50 @@ class Correction(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
     engagements: list[str] = []
     champs: list[str] = []
+
+
+class Undo(BaseModel):
+    author: str = Field(min_length=1, max_length=200)
+
+
+class DeliberationRecord(BaseModel):
+    """One deliberation: SCDL columns (``COLL_SIRET``, ``DELIB_ID``, ``DELIB_DATE``, ``DELIB_OBJET``…) or their
+    snake_case names, plus an optional full ``texte``; unknown keys are ignored."""
+
+    model_config = {"extra": "allow"}
+    COLL_NOM: str | None = None
+    COLL_SIRET: str | None = Field(default=None, description="SIRET de la collectivité (14 chiffres ; espaces tolérés)")
+    DELIB_ID: str | None = Field(default=None, description="identifiant local de la délibération")
+    DELIB_DATE: str | None = Field(default=None, description="date de la séance (AAAA-MM-JJ)")
+    DELIB_MATIERE_CODE: str | None = Field(default=None, description="code de matière ACTES (ex. 7.5)")
+    DELIB_MATIERE_NOM: str | None = None
+    DELIB_OBJET: str | None = Field(default=None, description="objet (obligatoire sans texte)")
+    texte: str | None = Field(default=None, description="texte intégral, s'il est connu")
+
+
+class IngestResult(BaseModel):
+    """The summary of one ingest run (the same as ``boussole ingest``)."""
+
+    model_config = {"extra": "allow"}
+    read: int
+    stored: int
+    updated: int
+    unchanged: int
+    tagged: int
+    skipped: list[dict[str, str]] = Field(description="enregistrements rejetés : {where, reason}")
+    deliberations: list[str] = Field(description="IRI des délibérations lues")
+
+
+RECORD_EXAMPLES = {
+    "une délibération SCDL": {"value": {
+        "COLL_NOM": "CA de la Porte du Hainaut", "COLL_SIRET": "20004219000013", "DELIB_ID": "2025-031",
+        "DELIB_DATE": "2025-03-17", "DELIB_MATIERE_CODE": "7.5", "DELIB_OBJET": "Fonds de concours à la commune "
+        "de Lourches pour la rénovation de l'école Jules Ferry", "texte": "Le conseil communautaire, …"}},
+    "un objet seul": {"value": [{"objet": "Aménagement d'une piste cyclable entre Denain et Lourches"}]},
+}
+
+
+RECORD_SCHEMA = DeliberationRecord.model_json_schema()
 
 
 class Acceptance(BaseModel):
@@ -51,9 +96,18 @@ async def _write(request: Request, job) -> Any:
 def router() -> APIRouter:
     routes = APIRouter()
 
-    @routes.post("/deliberations")
+    @routes.post("/deliberations", tags=["écritures"], summary="Ingérer des délibérations (JSON)",
+                 response_model=IngestResult, status_code=201,
+                 responses={200: {"model": IngestResult, "description": "rien de nouveau (déjà présentes à l'identique)"},
+                            400: {"description": "corps qui n'est pas du JSON, ou liste vide"},
+                            401: {"description": "jeton absent ou incorrect"}, 403: {"description": "service en lecture seule"},
+                            413: {"description": f"plus de {MAX_RECORDS} enregistrements"}},
+                 openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                     "schema": {"oneOf": [RECORD_SCHEMA, {"type": "array", "items": RECORD_SCHEMA}]},
+                     "examples": RECORD_EXAMPLES}}}})
     async def post_deliberations(request: Request):
-        """Ingest one JSON record or a list of them (SCDL field names, plus optional ``texte``)."""
+        """Ingest one JSON record or a list of them (SCDL field names, plus optional ``texte``), tagged like
+        ``boussole ingest``; the answer is the run's summary, rejected records with their reason."""
         _writable_backend(request)
         try:
             body = await request.json()
@@ -70,17 +124,43 @@ def router() -> APIRouter:
         status = 201 if summary.stored else 200
         return JSONResponse(summary.as_dict(), status_code=status)
 
-    @routes.get("/deliberations/a-revoir")
-    async def to_review(request: Request, score: float = 0.5):
-        """Deliberations whose tags need a person: low score, disagreement, or none."""
-        from ingest.review import to_review as pending
+    @routes.get("/deliberations/a-revoir", tags=["revue"], summary="La file de revue")
+    async def to_review(request: Request, seuil: float | None = None):
+        """The review queue (``queries/file-de-revue.rq``): deliberations no person has decided whose model
+        confidence is below ``seuil`` (default: the service's ``review_threshold``); the same list as ``boussole
+        review list`` and the page ``/review``. ``X-Total-Count`` gives its length."""
+        from queries.review_queue import pending
 
         backend = request.app.state.backend
         if backend.kind != "embedded":
             raise QueryError(501, "the review queue reads the embedded store")
-        import asyncio
+        threshold = seuil if seuil is not None else request.app.state.settings.review_threshold
+        try:
+            items = await asyncio.to_thread(pending, backend.current_store(), threshold)
+        except BoussoleError as exc:
+            raise QueryError(400, str(exc)) from exc
+        return JSONResponse(items, headers={"X-Total-Count": str(len(items))})
 
-        return JSONResponse(await asyncio.to_thread(pending, backend.current_store(), score))
+    @routes.get("/deliberations/decisions", tags=["revue"], summary="Journal des décisions de revue")
+    async def decisions(request: Request, deliberation: str | None = None, limite: int = 50):
+        """The latest review decisions (who, when, action, before → after), newest first. Reviewers' names are
+        given to token holders only; others get a stable pseudonym."""
+        from ingest.review import decision_log
+
+        backend = request.app.state.backend
+        if backend.kind != "embedded":
+            raise QueryError(501, "the decision log reads the embedded store")
+        try:
+            rows = await asyncio.to_thread(decision_log, backend.current_store(), deliberation, max(1, min(limite, 500)))
+        except BoussoleError as exc:
+            raise QueryError(404, str(exc)) from exc
+        settings = request.app.state.settings
+        if not bearer_ok(request, settings.write_token):
+            from api.pseudonyms import pseudonym
+
+            for r in rows:
+                r["auteur"] = pseudonym(settings, r["auteur"])
+        return JSONResponse(rows)
 
     @routes.post("/deliberations/{ref:path}/accepter")
     async def accept(ref: str, decision: Acceptance, request: Request):
@@ -96,6 +176,14 @@ def router() -> APIRouter:
         current = await _write(request, lambda store: record_correction(
             store, ref, engagements=decision.engagements, champs=decision.champs, reason=decision.reason,
             author=decision.author))
+        return JSONResponse(current.as_dict())
+
+    @routes.post("/deliberations/{ref:path}/annuler", tags=["revue"], summary="Annuler la dernière décision")
+    async def undo(ref: str, decision: Undo, request: Request):
+        """Undo the latest human decision on the deliberation (logged; the earlier state is current again)."""
+        from ingest.review import undo as record_undo
+
+        current = await _write(request, lambda store: record_undo(store, ref, decision.author))
         return JSONResponse(current.as_dict())
 
     return routes

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from api import discovery
 from api.settings import Settings
 
 
@@ -49,8 +51,28 @@ def serve(
         public_url=public_url,
     )
     app = create_app(settings)
+    if settings.store_path is not None:
+        announced(app, settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
                 timeout_graceful_shutdown=5)
+
+
+def announced(app, settings: Settings) -> None:
+    """Announce the server beside its store while it runs (``boussole ingest|review|build`` then write through it).
+
+    In the app's lifespan: uvicorn re-raises SIGTERM after its shutdown, so code after ``uvicorn.run`` never runs."""
+    serving = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_):
+        async with serving(app_) as state:
+            discovery.announce(settings.store_path, discovery.local_url(settings.host, settings.port), settings.writable)
+            try:
+                yield state
+            finally:
+                discovery.withdraw(settings.store_path)
+
+    app.router.lifespan_context = lifespan
 
 
 def main(argv: list[str] | None = None) -> int:

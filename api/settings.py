@@ -10,6 +10,8 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     cors_origins = ["*"]          # [] turns CORS off
     federation_allow_list = []    # e.g. ["https://query.wikidata.org/sparql"]; empty = SERVICE/LOAD refused
     public_url = "https://boussole.example.org"   # when behind a proxy
+    review_threshold = 0.8        # review queue: model confidence below which a person decides
+    max_import_bytes = 512000000  # largest import upload (413 beyond)
     remote_query = "http://127.0.0.1:7878/query"  # remote SPARQL store instead of the embedded one
     remote_update = "http://127.0.0.1:7878/update"
     remote_store = "http://127.0.0.1:7878/store"
@@ -53,6 +55,8 @@ class Settings:
     ontology_file: Path = REPO_ROOT / "ontology" / "boussole.ttl"
     sources_dir: Path = REPO_ROOT / "kg" / "sources"
     base_iri: str = field(default_factory=base_iri)
+    review_threshold: float | None = None   # confidence below which a proposal waits for a person (None: file-de-revue.rq's default)
+    max_import_bytes: int = 512_000_000      # largest upload of the import page / POST /imports (413 beyond)
 
     @property
     def writable(self) -> bool:
