@@ -4,7 +4,7 @@
   shows the progress, then the summary and the rejects report.
 - ``POST /imports`` (multipart, ``fichiers``): starts an import job; 202 with its ``Location``; 413 beyond
   ``max_import_bytes``. ``GET /imports/{id}`` its state (JSON), ``GET /imports/{id}/rejets.csv`` its rejects.
-- ``GET /imports`` what ``boussole ingest|review|build`` check before writing through this server (store, writable).
+- ``GET /imports`` what ``boussole ingest|review|build`` check before writing through this server (pid, writable).
 - ``POST /build``: the graphs a ``boussole build`` computed (N-Quads), applied by the single writer.
 
 A job reads the files off the event loop and writes in groups of :data:`CHUNK` records, each group one turn of the
@@ -18,6 +18,7 @@ import asyncio
 import csv
 import io
 import itertools
+import os
 import re
 import shutil
 import tempfile
@@ -143,15 +144,15 @@ def _rejects_csv(rows: list[tuple[str, str]]) -> bytes:
 
 
 def _merge(total: dict[str, Any], part: dict[str, Any]) -> None:
-    """Add one group's summary to the job's (counts add up; lists are joined, bounded)."""
+    """Add one group's summary to the job's: counts add up, lists (deliberations, conflicts…) are counted (the
+    rejects themselves are kept apart, for the report)."""
     for k, v in part.items():
         if isinstance(v, bool):
             total[k] = total.get(k, False) or v
         elif isinstance(v, (int, float)):
             total[k] = total.get(k, 0) + v
-        elif isinstance(v, list) and k not in ("skipped",):
-            total.setdefault(k, [])
-            total[k].extend(v[: max(0, 10_000 - len(total[k]))])
+        elif isinstance(v, list) and k != "skipped":
+            total[k] = total.get(k, 0) + len(v)
 
 
 # ------------------------------------------------------------------------------------------------ job work
@@ -324,13 +325,10 @@ def router() -> APIRouter:
 
     @routes.get("/imports", include_in_schema=False)
     async def service(request: Request):
-        """What a command checks before writing through this server (never the token)."""
+        """What a command checks before writing through this server: that the process answering is the one that
+        announced itself beside the store (its pid), and whether it takes writes. Never the token or a path."""
         settings = request.app.state.settings
-        import os
-
-        return JSONResponse({"store": str(Path(settings.store_path).resolve()) if settings.store_path else None,
-                             "writable": settings.writable, "pid": os.getpid(),
-                             "max_import_bytes": settings.max_import_bytes})
+        return JSONResponse({"writable": settings.writable, "pid": os.getpid(), "max_import_bytes": settings.max_import_bytes})
 
     @routes.post("/imports", status_code=202, response_model=ImportSummary, tags=["écritures"],
                  summary="Importer des fichiers (CSV SCDL, PDF, DOCX, TXT, ZIP)",

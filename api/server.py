@@ -25,6 +25,7 @@ def serve(
     cors_origins: list[str] | None = None,
     federation_allow_list: list[str] | None = None,
     public_url: str | None = None,
+    review_threshold: float | None = None,
     log_level: str = "info",
 ) -> None:
     """Serve the SPARQL endpoint, the Graph Store, linked data and YASGUI until interrupted.
@@ -49,6 +50,7 @@ def serve(
         cors_origins=cors_origins,
         federation_allow_list=federation_allow_list,
         public_url=public_url,
+        review_threshold=review_threshold,
     )
     app = create_app(settings)
     if settings.store_path is not None:

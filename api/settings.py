@@ -106,6 +106,8 @@ class Settings:
         settings = cls(**values)
         if settings.write_token is not None and len(settings.write_token) < 8:
             raise BoussoleError("the write token must have at least 8 characters")
+        if settings.review_threshold is not None and not 0 <= settings.review_threshold <= 1:
+            raise BoussoleError(f"review_threshold {settings.review_threshold}: a probability between 0 and 1")
         if not settings.is_remote and settings.store_path is None:
             raise BoussoleError("no store: give --store PATH (or a remote SPARQL endpoint)")
         return settings

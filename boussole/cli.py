@@ -148,11 +148,13 @@ def serve(store: StoreOption = DEFAULT_STORE,
           timeout: Annotated[float, typer.Option(help="Seconds after which a query is stopped (503).")] = 30.0,
           workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: CPU count).")] = None,
           remote: Annotated[Optional[str], typer.Option(help="Serve a remote SPARQL 1.1 store (base URL, e.g. an Oxigraph server) instead of --store.")] = None,
-          config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap).")] = None) -> None:
+          config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap).")] = None,
+          review_threshold: Annotated[Optional[float], typer.Option(help="Review queue: model confidence below which a proposal waits for a person (default 0.8).")] = None) -> None:
     """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages. Read-only unless BOUSSOLE_WRITE_TOKEN is set."""
     from api.server import serve as run_server
 
-    run_server(store_path=store, host=host, port=port, timeout=timeout, workers=workers, remote=remote, config=config)
+    run_server(store_path=store, host=host, port=port, timeout=timeout, workers=workers, remote=remote, config=config,
+               review_threshold=review_threshold)
 
 
 @app.command()

@@ -122,8 +122,8 @@ def server_for(store: Path | str) -> ServerWriter | None:
     if described is None:
         raise BoussoleError(f"le serveur {url} (pid {pid}) sert ce magasin mais ne répond pas : attendez qu'il "
                             "démarre, ou arrêtez-le")
-    if described.get("store") and Path(described["store"]) != Path(store).resolve():
-        return None   # the announcement is stale: another server now listens at that address
+    if described.get("pid") != pid:
+        return None   # the announcement is stale: another process now listens at that address
     if not described.get("writable"):
         raise BoussoleError(f"le serveur {url} (pid {pid}) sert ce magasin en lecture seule : il ne peut pas recevoir "
                             f"d'écritures. Relancez-le avec {TOKEN_ENV}, ou arrêtez-le pour écrire directement")

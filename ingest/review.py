@@ -203,8 +203,8 @@ def _summary(cur: Current) -> str:
     return f"{engs}{champs} ({'humain' if cur.source == 'humain' else 'modèle'})"
 
 
-def _decision_quads(d: str, action: str, author: str, when: str, generated: list[str],
-                    invalidated: list[str], undoes: str | None = None) -> tuple[str, list[ox.Quad]]:
+def _decision_quads(d: str, action: str, author: str, when: str, generated: list[str], invalidated: list[str],
+                    before: Current, after: Current, undoes: str | None = None) -> list[ox.Quad]:
     """The log entry of one decision: a prov:Activity by a person, at a time, on a deliberation, with what stopped
     being current (prov:invalidated) and what it wrote (prov:generated), « avant → après » in words (rdfs:comment);
     the action (accepte, corrige, annule) is its dcterms:type."""
@@ -221,9 +221,10 @@ def _decision_quads(d: str, action: str, author: str, when: str, generated: list
          ox.Quad(person, ox.NamedNode(FOAF + "name"), ox.Literal(author.strip()), g)]
     q += [ox.Quad(act, ox.NamedNode(PROV + "generated"), minted(a), g) for a in generated]
     q += [ox.Quad(act, ox.NamedNode(PROV + "invalidated"), minted(a), g) for a in invalidated]
+    q.append(ox.Quad(act, ox.NamedNode(RDFS + "comment"), ox.Literal(f"{_summary(before)} → {_summary(after)}", language="fr"), g))
     if undoes:
         q.append(ox.Quad(act, ox.NamedNode(PROV + "wasInformedBy"), ox.NamedNode(undoes), g))
-    return path, q
+    return q
 
 
 def _record(store: ox.Store, d: str, action: str, author: str, when: str, targets: list[Tag], derived: list[str],
@@ -239,12 +240,10 @@ def _record(store: ox.Store, d: str, action: str, author: str, when: str, target
                                    extra=decision, derived_from=derived)
         generated.append(path)
         quads.extend(q)
-    _, log = _decision_quads(d, action, author, when, generated, [_rel(a.iri) for a in before.annotations])
-    after = current_from(d, annotations_of(store, d).get(d, []) + [
-        Annotation(iri=minted(p).value, body=t.target, score=t.score, statut=action, agent=minted(person_path(author)).value,
-                   human=True, time=when) for p, t in zip(generated, targets)])
-    log.append(ox.Quad(log[0].subject, ox.NamedNode(RDFS + "comment"),
-                       ox.Literal(f"{_summary(before)} → {_summary(after)}", language="fr"), graph("annotations")))
+    after = Current(d, "humain", [Annotation(iri=minted(p).value, body=t.target, score=t.score, statut=action,
+                                             agent=minted(person_path(author)).value, human=True, time=when)
+                                  for p, t in zip(generated, targets)])
+    log = _decision_quads(d, action, author, when, generated, [_rel(a.iri) for a in before.annotations], before, after)
     store.extend(quads + log)
     return current(store, d)
 
@@ -291,6 +290,11 @@ def correct(store: ox.Store, ref: str, *, engagements: list[str], champs: list[s
     return _record(store, d, "corrige", author, now or _now(), tags, [_rel(a.iri) for a in before.annotations], before)
 
 
+def _data(quads: list[ox.Quad]) -> str:
+    """Quads as the body of DELETE DATA / INSERT DATA (terms serialised by pyoxigraph)."""
+    return " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+
+
 def undo(store: ox.Store, ref: str, author: str, now: str | None = None) -> Current:
     """Undo the latest human decision on a deliberation: its annotations get the statut « remplace » (they stop
     being current; the earlier decision, or the model's proposal, is current again) and the undo is logged."""
@@ -305,31 +309,26 @@ def undo(store: ox.Store, ref: str, author: str, now: str | None = None) -> Curr
     decisions = sorted({q.subject.value for a in undone
                         for q in store.quads_for_pattern(None, ox.NamedNode(PROV + "generated"), ox.NamedNode(a), g)})
     prop = ox.NamedNode(BSL + "statutRevue")
-    for a in before.annotations:
-        store.remove(ox.Quad(ox.NamedNode(a.iri), prop, ox.Literal(a.statut), g))
-    store.extend([ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone])
-    when = now or _now()
-    after = current(store, d)
-    _, log = _decision_quads(d, "annule", author, when, [], [_rel(a) for a in undone],
-                             undoes=decisions[0] if decisions else None)
-    log.append(ox.Quad(log[0].subject, ox.NamedNode(RDFS + "comment"),
-                       ox.Literal(f"{_summary(before)} → {_summary(after)}", language="fr"), g))
-    store.extend(log)
+    after = current_from(d, [a for a in annotations_of(store, d).get(d, []) if a.iri not in undone])
+    log = _decision_quads(d, "annule", author, now or _now(), [], [_rel(a) for a in undone], before, after,
+                          undoes=decisions[0] if decisions else None)
+    old = [ox.Quad(ox.NamedNode(a.iri), prop, ox.Literal(a.statut), g) for a in before.annotations]
+    new = [ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone] + log
+    store.update(f"DELETE DATA {{ {_data(old)} }} ;\nINSERT DATA {{ {_data(new)} }}")   # one transaction
     return after
 
 
 def decision_log(store: ox.Store, ref: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """The latest decisions (who, when, action, before → after), newest first; of one deliberation if ``ref``."""
     d = resolve(store, ref) if ref else None
-    flt = f"BIND(<{d}> AS ?d)" if d else ""
     res = store.query(f"""
-        SELECT ?act ?d ?action ?who ?when ?comment WHERE {{ {flt}
+        SELECT ?act ?d ?action ?who ?when ?comment WHERE {{
           GRAPH <{graph('annotations').value}> {{
             ?act a <{PROV}Activity> ; <{DCTERMS}type> ?action ; <{PROV}used> ?d ; <{PROV}wasAssociatedWith> ?p ;
                  <{PROV}endedAtTime> ?when .
             OPTIONAL {{ ?p <{SKOS}prefLabel> ?who }}
             OPTIONAL {{ ?act <{RDFS}comment> ?comment }} }} }}
-        ORDER BY DESC(?when) LIMIT {int(limit)}""")
+        ORDER BY DESC(?when) LIMIT {int(limit)}""", substitutions={ox.Variable("d"): ox.NamedNode(d)} if d else None)
     return [{"decision": r["act"].value, "deliberation": r["d"].value, "action": r["action"].value,
              "auteur": r["who"].value if r["who"] else "", "quand": r["when"].value,
              "avant_apres": r["comment"].value if r["comment"] else ""} for r in res]

@@ -203,3 +203,15 @@ def test_a_read_only_server_refuses_writes_clearly_and_withdraws_its_announcemen
     assert not (tmp_path / "store.server.json").exists()
     done = cli("ingest", "--store", str(store), "--quiet", str(SAMPLE / "textes" / "t01.txt"))   # no server: direct
     assert done.returncode == 0, done.stderr
+
+
+def test_the_write_routes_are_documented_in_openapi(served):
+    server, _ = served
+    spec = httpx.get(server.url + "/openapi.json").json()
+    post = spec["paths"]["/deliberations"]["post"]
+    body = post["requestBody"]["content"]["application/json"]
+    assert "une délibération SCDL" in body["examples"] and "DELIB_OBJET" in json.dumps(body["schema"])
+    assert {"201", "200", "401", "403", "413"} <= set(post["responses"])
+    assert "stored" in json.dumps(spec["components"]["schemas"]["IngestResult"])
+    assert "multipart/form-data" in spec["paths"]["/imports"]["post"]["requestBody"]["content"]
+    assert {"/deliberations/a-revoir", "/deliberations/{ref}/annuler", "/imports/{job_id}", "/build"} <= set(spec["paths"])
