@@ -82,6 +82,22 @@ class Backend:
         return {}
 
 
+def bind_values(query: str, substitutions: dict[ox.Variable, ox.Term]) -> str:
+    """``query`` with its variables pre-bound by a ``VALUES`` block opening the query's first group.
+
+    For protocols without pyoxigraph's substitutions. The block goes right after the first ``{`` token (the
+    WHERE group, whatever the keyword's case or whether it is written); terms are serialised by pyoxigraph.
+    """
+    if not substitutions:
+        return query
+    brace = next((t for t in sparql_scan.tokenize(query) if t.kind == "punct" and t.value == "{"), None)
+    if brace is None:
+        raise BoussoleError("internal query without a group pattern: nothing to bind")
+    names = " ".join(str(v) for v in substitutions)
+    values = " ".join(str(t) for t in substitutions.values())
+    return f"{query[:brace.end]} VALUES ({names}) {{ ({values}) }} {query[brace.end:]}"
+
+
 def _insert_data(graph: str | None, triples: list[ox.Triple]) -> str:
     """``INSERT DATA`` of parsed, validated terms (serialised by pyoxigraph, never pasted text)."""
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
@@ -485,11 +501,7 @@ class RemoteBackend(Backend):
 
     async def select(self, query, substitutions=None):
         # the remote protocol has no substitutions: bind the (validated) terms with VALUES, in front of the query
-        if substitutions:
-            vars_ = " ".join(str(v) for v in substitutions)
-            vals = " ".join(str(t) for t in substitutions.values())
-            query = query.replace("WHERE {", f"WHERE {{ VALUES ({vars_}) {{ ({vals}) }}", 1)
-        return await self._select(query)
+        return await self._select(bind_values(query, substitutions or {}))
 
     async def quads(self, s=None, p=None, o=None, limit=None):
         subs = {}

@@ -1,9 +1,8 @@
-"""HTTP content negotiation (RFC 9110 §12.5.1): q-values, ``type/*`` and ``*/*`` wildcards, most specific wins."""
+"""HTTP content negotiation (RFC 9110 §12.5.1) with python-mimeparse: the formats each kind of answer offers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import mimeparse
 import pyoxigraph as ox
 
 # media type -> pyoxigraph format, per result kind. The first entry of each table is the default.
@@ -56,67 +55,20 @@ FORMAT_ALIASES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class MediaRange:
-    type: str
-    subtype: str
-    q: float
-    order: int
-
-    @property
-    def specificity(self) -> int:
-        return (self.type != "*") + (self.subtype != "*")
-
-    def matches(self, media_type: str) -> bool:
-        t, _, s = media_type.partition("/")
-        return (self.type in ("*", t)) and (self.subtype in ("*", s))
-
-
-def parse_accept(header: str | None) -> list[MediaRange]:
-    """The media ranges of an Accept header; an absent or empty header accepts anything."""
-    if not header or not header.strip():
-        return [MediaRange("*", "*", 1.0, 0)]
-    ranges = []
-    for order, part in enumerate(header.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        if not media:
-            continue
-        if "/" not in media:
-            media = "*/*" if media == "*" else media + "/*"
-        t, _, s = media.partition("/")
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value.strip())))
-                except ValueError:
-                    q = 0.0
-        ranges.append(MediaRange(t, s or "*", q, order))
-    return ranges
-
-
-def quality(ranges: list[MediaRange], media_type: str) -> float:
-    """The q-value the client gives ``media_type``: that of the most specific matching range."""
-    best: MediaRange | None = None
-    for r in ranges:
-        if r.matches(media_type) and (best is None or r.specificity > best.specificity):
-            best = r
-    return best.q if best else 0.0
-
-
 def negotiate(accept: str | None, offers: list[str]) -> str | None:
-    """The offer the client prefers (ties: the server's order), or None when nothing is acceptable (→ 406)."""
-    ranges = parse_accept(accept)
-    best, best_q, best_spec = None, 0.0, -1
-    for offer in offers:
-        q = quality(ranges, offer)
-        # prefer offers named explicitly over those reached through a wildcard at equal q
-        spec = max((r.specificity for r in ranges if r.matches(offer) and r.q == q), default=0)
-        if q > best_q or (q == best_q and q > 0 and spec > best_spec):
-            best, best_q, best_spec = offer, q, spec
-    return best if best_q > 0 else None
+    """The offer the client prefers (ties: the server's order), or None when nothing is acceptable (→ 406).
+
+    python-mimeparse ranks offers by q-value, then by how specifically a range names them; it breaks ties in
+    favour of the *last* offer, hence the reversed list. An absent or empty Accept header accepts anything.
+    """
+    if not offers:
+        return None
+    if not accept or not accept.strip():
+        return offers[0]
+    try:
+        return mimeparse.best_match(list(reversed(offers)), accept) or None
+    except ValueError:  # a range without "/": the header is unusable
+        return None
 
 
 def accept_from_format(fmt: str | None, accept: str | None) -> str | None:

@@ -9,9 +9,9 @@ ingester does not use (parser, morphologizer, lemmatizer, attribute_ruler) are e
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Iterable, Iterator
 
 import spacy
@@ -50,8 +50,8 @@ class Mention:
     source: str = "regle"         # regle | motif | statistique
 
 
-@lru_cache(maxsize=1)
 def base_model() -> Language:
+    """A fresh copy of the statistical model (installed package, never downloaded)."""
     return spacy.load(MODEL, exclude=EXCLUDE)
 
 
@@ -167,17 +167,14 @@ def _make_merger(nlp: Language, name: str) -> EntityMerger:
     return EntityMerger()
 
 
-_CURRENT: dict[str, Language] = {}
+PIPELINES_KEPT = 2   # a process uses one graph vocabulary; a second covers a rebuild while the first is in use
 
 
-def get_nlp(gv: GraphVocabulary) -> Language:
-    """The pipeline with the rules of this graph vocabulary (built once per vocabulary fingerprint)."""
+_PIPELINES: OrderedDict[str, Language] = OrderedDict()
+
+
+def _pipeline(gv: GraphVocabulary) -> Language:
     nlp = base_model()
-    if _CURRENT.get("fingerprint") == gv.fingerprint:
-        return nlp
-    for name in ("bsl_orth", "bsl_lower", "bsl_entities"):
-        if name in nlp.pipe_names:
-            nlp.remove_pipe(name)
     orth = nlp.add_pipe("span_ruler", name="bsl_orth", config={"spans_key": "bsl_orth", "phrase_matcher_attr": "ORTH"})
     lower = nlp.add_pipe("span_ruler", name="bsl_lower", config={"spans_key": "bsl_lower", "phrase_matcher_attr": "LOWER"})
     orth_patterns, lower_patterns = [], []
@@ -193,7 +190,18 @@ def get_nlp(gv: GraphVocabulary) -> Language:
         orth.add_patterns(orth_patterns)
         lower.add_patterns(lower_patterns)
     nlp.add_pipe("bsl_entities", last=True)
-    _CURRENT["fingerprint"] = gv.fingerprint
+    return nlp
+
+
+def get_nlp(gv: GraphVocabulary) -> Language:
+    """The pipeline with the rules of this graph vocabulary: one pipeline object per vocabulary, never mutated
+    once returned (a caller holding it is not affected when another vocabulary is used)."""
+    nlp = _PIPELINES.get(gv.fingerprint)
+    if nlp is None:
+        nlp = _PIPELINES[gv.fingerprint] = _pipeline(gv)
+        while len(_PIPELINES) > PIPELINES_KEPT:
+            _PIPELINES.popitem(last=False)
+    _PIPELINES.move_to_end(gv.fingerprint)
     return nlp
 
 

@@ -57,3 +57,34 @@ def test_linked_data_over_remote(remote_server, oxigraph_server):
         sd = c.get("/sparql", headers={"Accept": "text/turtle"})
         assert sd.status_code == 200 and b"void:triples" in sd.content
         assert c.get("/health").json()["backend"] == "remote"
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?o WHERE { ?s <http://example.org/p> ?o }",
+    "select ?o where { ?s <http://example.org/p> ?o }",
+    "SELECT ?o { ?s <http://example.org/p> ?o }",
+    "SELECT ?o\nWHERE\n{\n  ?s <http://example.org/p> ?o # a comment with WHERE {\n}",
+])
+def test_remote_select_binds_parameters_whatever_the_spelling(query, oxigraph_server):
+    """RemoteBackend.select pre-binds its parameters however the WHERE clause is written (it once replaced the
+    exact text ``WHERE {`` and silently dropped them otherwise)."""
+    import asyncio
+
+    from api.backends import RemoteBackend
+    from api.settings import Settings
+
+    graph = "http://example.org/bind-test"
+    body = b"<http://example.org/a> <http://example.org/p> \"a\" .\n<http://example.org/b> <http://example.org/p> \"b\" .\n"
+    r = httpx.put(oxigraph_server + "/store", params={"graph": graph}, content=body,
+                  headers={"Content-Type": "application/n-triples"})
+    assert r.status_code in (201, 204)
+
+    async def run() -> list[dict]:
+        backend = RemoteBackend(Settings(remote_query=oxigraph_server + "/query"))
+        await backend.start()
+        try:
+            return await backend.select(query, {ox.Variable("s"): ox.NamedNode("http://example.org/a")})
+        finally:
+            await backend.close()
+
+    assert [row["o"].value for row in asyncio.run(run())] == ["a"]

@@ -266,32 +266,57 @@ def collect(top: str):
     return out
 
 
-def run_suite(suite: str, entries) -> tuple[int, list[str]]:
-    failures = []
-    for m, t, kind in entries:
-        try:
-            if kind in ("QueryEvaluationTest", "CSVResultFormatTest"):
-                run_query_eval(m, t)
-            elif kind == "UpdateEvaluationTest":
-                run_update_eval(m, t)
-            elif "Syntax" in kind:
-                run_syntax(m, t, kind)
-            else:
-                raise AssertionError(f"unsupported test type {kind}")
-            record(suite, t.value, True)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported
-            record(suite, t.value, False)
-            failures.append(f"{t.value}: {type(exc).__name__}: {str(exc)[:200]}")
-    return len(entries) - len(failures), failures
+# pyoxigraph 0.5.13's own failures (its engine, not this harness): each is a named xfail, strict, so a fixed
+# engine shows up as an unexpected pass and a new failure anywhere else fails the suite.
+KNOWN_ENGINE_FAILURES = {
+    "aggregates/manifest#agg-groupconcat-04": "GROUP_CONCAT of language-tagged strings keeps no common language tag",
+    "aggregates/manifest#agg-groupconcat-06": "GROUP_CONCAT of language-tagged strings keeps no common language tag",
+    "aggregates/manifest#agg-empty-group-count-graph": "COUNT over an empty group inside GRAPH",
+    "bindings/manifest#graph": "VALUES inside GRAPH on an empty named graph",
+    "functions/manifest#bnode01": "BNODE(str) is not a fresh blank node per solution",
+    "negation/manifest#graph-minus": "MINUS inside GRAPH",
+    "property-path/manifest#zero_or_more_set_start": "zero-or-more path with a constant subject on an empty dataset",
+    "property-path/manifest#zero_or_more_set_end": "zero-or-more path with a constant object on an empty dataset",
+    "property-path/manifest#zero_or_one_set_start": "zero-or-one path with a constant subject on an empty dataset",
+    "property-path/manifest#zero_or_one_set_end": "zero-or-one path with a constant object on an empty dataset",
+}
+SUITES = {"manifest-sparql11-query.ttl": "query evaluation + syntax (pyoxigraph)",
+          "manifest-sparql11-update.ttl": "update evaluation + syntax (pyoxigraph)"}
 
 
-@pytest.mark.parametrize("top, suite", [("manifest-sparql11-query.ttl", "query evaluation + syntax (pyoxigraph)"),
-                                        ("manifest-sparql11-update.ttl", "update evaluation + syntax (pyoxigraph)")])
-def test_evaluation_suite(top, suite):
+def run_entry(m: Manifest, t, kind: str) -> None:
+    if kind in ("QueryEvaluationTest", "CSVResultFormatTest"):
+        run_query_eval(m, t)
+    elif kind == "UpdateEvaluationTest":
+        run_update_eval(m, t)
+    elif "Syntax" in kind:
+        run_syntax(m, t, kind)
+    else:
+        raise AssertionError(f"unsupported test type {kind}")
+
+
+def entry_params() -> list:
+    params = []
+    for top, suite in SUITES.items():
+        for m, t, kind in collect(top):
+            name = t.value.split("data-sparql11/", 1)[-1]
+            marks = [pytest.mark.xfail(reason=KNOWN_ENGINE_FAILURES[name], strict=True)] if name in KNOWN_ENGINE_FAILURES else []
+            params.append(pytest.param(suite, m, t, kind, id=name, marks=marks))
+    return params
+
+
+def test_suites_are_present():
     need_w3c()
-    entries = collect(top)
-    assert len(entries) > 100
-    passed, failures = run_suite(suite, entries)
+    for top in SUITES:
+        assert len(collect(top)) > 100, f"{top}: too few entries"
+
+
+@pytest.mark.parametrize("suite, m, t, kind", entry_params())
+def test_w3c_entry(suite, m, t, kind):
     NOTES[suite] = "ORDER BY not checked"
-    # the engine is pyoxigraph, whose own CI runs these suites: failures here are harness or engine regressions
-    assert passed / len(entries) >= 0.95, f"{passed}/{len(entries)} passed; failures:\n" + "\n".join(failures)
+    try:
+        run_entry(m, t, kind)
+    except BaseException:
+        record(suite, t.value, False)
+        raise
+    record(suite, t.value, True)

@@ -130,6 +130,24 @@ def test_ner_fixes_and_linking(session_ingester, raw_model):
     assert any(m.category == "ARTICLE" and m.text.startswith("article L.5211-10") for m in ms)
 
 
+def test_another_vocabulary_leaves_a_pipeline_in_use_untouched(session_ingester):
+    """get_nlp once removed and re-added the rule components of the one cached pipeline whenever another
+    vocabulary was asked for, changing the pipeline under whoever held it."""
+    from dataclasses import replace
+
+    from ingest.linking import Surface
+
+    nlp = get_nlp(session_ingester.gv)
+    other = replace(session_ingester.gv, surfaces=[Surface("Quiévrechain", "commune/59484", "COMMUNE", 0.95, True)],
+                    fingerprint="another vocabulary")
+    other_nlp = get_nlp(other)
+    text = "La commune de Denain et la commune de Quiévrechain."
+    assert other_nlp is not nlp
+    assert {m.text: m.path for m in mentions(nlp(text)) if m.path}.get("Denain") == "commune/59172"
+    assert "Denain" not in {m.text for m in mentions(other_nlp(text)) if m.path}
+    assert get_nlp(session_ingester.gv) is nlp
+
+
 def test_rattraper_heading_is_not_a_person(session_ingester, raw_model):
     text = "RATTRAPER LES RETARDS\nRattraper les retards de développement.\nAccompagner les conversions et la résilience."
     raw = {e.text: e.label_ for e in raw_model(text).ents}
