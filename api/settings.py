@@ -10,7 +10,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     cors_origins = ["*"]          # [] turns CORS off
     federation_allow_list = []    # e.g. ["https://query.wikidata.org/sparql"]; empty = SERVICE/LOAD refused
     public_url = "https://boussole.example.org"   # when behind a proxy
-    review_threshold = 0.8        # review queue: model confidence below which a person decides
+    review_threshold = 0.5        # bsl:score (a calibrated probability) under which a proposal is reviewed
     max_import_bytes = 512000000  # largest import upload (413 beyond)
     remote_query = "http://127.0.0.1:7878/query"  # remote SPARQL store instead of the embedded one
     remote_update = "http://127.0.0.1:7878/update"
@@ -55,7 +55,7 @@ class Settings:
     ontology_file: Path = REPO_ROOT / "ontology" / "boussole.ttl"
     sources_dir: Path = REPO_ROOT / "kg" / "sources"
     base_iri: str = field(default_factory=base_iri)
-    review_threshold: float | None = None   # confidence below which a proposal waits for a person (None: file-de-revue.rq's default)
+    review_threshold: float = 0.5     # a model proposal whose probability (bsl:score) is below goes to review
     max_import_bytes: int = 512_000_000      # largest upload of the import page / POST /imports (413 beyond)
 
     @property
@@ -106,7 +106,7 @@ class Settings:
         settings = cls(**values)
         if settings.write_token is not None and len(settings.write_token) < 8:
             raise BoussoleError("the write token must have at least 8 characters")
-        if settings.review_threshold is not None and not 0 <= settings.review_threshold <= 1:
+        if not 0 <= settings.review_threshold <= 1:
             raise BoussoleError(f"review_threshold {settings.review_threshold}: a probability between 0 and 1")
         if not settings.is_remote and settings.store_path is None:
             raise BoussoleError("no store: give --store PATH (or a remote SPARQL endpoint)")

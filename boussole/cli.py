@@ -149,7 +149,7 @@ def serve(store: StoreOption = DEFAULT_STORE,
           workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: CPU count).")] = None,
           remote: Annotated[Optional[str], typer.Option(help="Serve a remote SPARQL 1.1 store (base URL, e.g. an Oxigraph server) instead of --store.")] = None,
           config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap).")] = None,
-          review_threshold: Annotated[Optional[float], typer.Option(help="Review queue: model confidence below which a proposal waits for a person (default 0.8).")] = None) -> None:
+          review_threshold: Annotated[Optional[float], typer.Option(help="Review queue: model confidence below which a proposal waits for a person (default 0.5).")] = None) -> None:
     """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages. Read-only unless BOUSSOLE_WRITE_TOKEN is set."""
     from api.server import serve as run_server
 

@@ -41,10 +41,21 @@ class ServerWriter:
     # --------------------------------------------------------------------------------------------- plumbing
 
     def request(self, method: str, path: str, **kw) -> httpx.Response:
-        try:
-            resp = self.client.request(method, path, **kw)
-        except httpx.HTTPError as exc:
-            raise BoussoleError(f"{self} ne répond pas ({exc}) ; rien n'a été écrit") from exc
+        """One request; a GET is retried on a dropped connection (a kept-alive connection that the server closed
+        while idle), a write is not (it may have arrived)."""
+        attempts = 3 if method == "GET" else 1
+        for attempt in range(attempts):
+            try:
+                resp = self.client.request(method, path, **kw)
+                break
+            except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError) as exc:
+                if attempt + 1 < attempts:
+                    time.sleep(0.5 * (attempt + 1))
+                    continue
+                raise BoussoleError(f"{self} ne répond pas ({exc})" + ("" if method == "GET" else " : l'écriture "
+                                    "a pu ne pas aboutir, relancez la commande (une écriture répétée ne duplique rien)")) from exc
+            except httpx.HTTPError as exc:
+                raise BoussoleError(f"{self} ne répond pas ({exc})") from exc
         if resp.status_code == 401:
             raise BoussoleError(f"{self} refuse le jeton d'écriture : vérifiez {TOKEN_ENV}")
         if resp.status_code == 403:

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,9 @@ def cli(*args: str, token: str | None = TOKEN, cwd: Path | None = None) -> subpr
     if token:
         env["BOUSSOLE_WRITE_TOKEN"] = token
     env["COLUMNS"] = "200"
-    return subprocess.run([str(BOUSSOLE), *args], capture_output=True, text=True, env=env, cwd=cwd or REPO, timeout=300)
+    # in a scratch folder: a run through the server saves its rejects report in the current folder
+    return subprocess.run([str(BOUSSOLE), *args], capture_output=True, text=True, env=env,
+                          cwd=cwd or tempfile.mkdtemp(prefix="boussole-cli-"), timeout=300)
 
 
 @pytest.fixture(scope="module")

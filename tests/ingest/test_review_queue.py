@@ -95,3 +95,9 @@ def test_a_correction_refuses_none_with_an_engagement(sample):
     with pytest.raises(BoussoleError, match="exclut"):
         review.correct(sample, "2024-012", engagements=["none"], champs=["2-4"], reason="x", author="Léa")
     assert review.current(sample, "2024-012").source == "modele"     # nothing written
+
+
+def test_the_service_and_the_question_default_to_the_same_threshold():
+    from api.settings import Settings
+
+    assert Settings().review_threshold == default_threshold()
