@@ -124,15 +124,14 @@ def server_for(store: Path | str) -> ServerWriter | None:
         return None
     url, pid = info["url"], info["pid"]
     described = None
-    for _ in range(20):   # a server that is still starting answers within a few seconds
+    for _ in range(8):   # a server that is still starting answers within a few seconds
         try:
             described = httpx.get(url + "/imports", timeout=5).json()
             break
         except (httpx.HTTPError, ValueError):
             time.sleep(0.25)
-    if described is None:
-        raise BoussoleError(f"le serveur {url} (pid {pid}) sert ce magasin mais ne répond pas : attendez qu'il "
-                            "démarre, ou arrêtez-le")
+    if described is None:   # nobody answers there: a stale announcement (its pid reused by another process)
+        return None
     if described.get("pid") != pid:
         return None   # the announcement is stale: another process now listens at that address
     if not described.get("writable"):
