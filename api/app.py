@@ -28,7 +28,7 @@ from api.query_runner import QueryError, QueryRequest
 from api.settings import Settings
 from api.sparql_protocol import ProtocolError, bearer_ok, read_operation
 from api.sparql_scan import ScanError, check_remote_access
-from kg.iris import prefixes
+from kg.iris import prefixes, query_prefixes
 
 HERE = Path(__file__).resolve().parent
 RDF_OFFERS = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
@@ -239,7 +239,7 @@ def create_app(settings: Settings) -> FastAPI:
             query=op.text,
             accept=accept,
             base_iri=settings.base_iri,
-            prefixes=prefixes(settings.base_iri),
+            prefixes=query_prefixes(settings.base_iri),
             default_graph=op.default_graph,
             named_graphs=op.named_graphs,
             cap_bytes=None if authenticated or not settings.max_result_bytes else settings.max_result_bytes,
@@ -393,8 +393,7 @@ def create_app(settings: Settings) -> FastAPI:
     def ui_page(request: Request):
         return page(
             "yasgui.html",
-            prefixes_json=json.dumps(prefixes(settings.base_iri)).replace("</", "<\\/"),
-            examples_json=json.dumps(read_examples(settings.queries_dir)).replace("</", "<\\/"),
+            prefixes_json=json.dumps(query_prefixes(settings.base_iri)).replace("</", "<\\/"),
         )
 
     @app.get("/ui")

@@ -22,7 +22,7 @@ from api import conneg, sparql_scan
 from api.query_runner import QueryError, QueryRequest, QueryResult, WorkerPool
 from api.settings import Settings
 from kg.errors import BoussoleError
-from kg.iris import prefixes
+from kg.iris import prefixes, query_prefixes
 from kg.store import open_store, read_only_view
 
 _END = object()
@@ -185,7 +185,7 @@ class EmbeddedBackend(Backend):
 
         def run():
             try:
-                self.store.update(text, base_iri=base_iri, prefixes=prefixes(self.settings.base_iri))
+                self.store.update(text, base_iri=base_iri, prefixes=query_prefixes(self.settings.base_iri))
             except SyntaxError as exc:
                 raise QueryError(400, f"malformed update: {exc}") from exc
             except OSError as exc:
@@ -258,7 +258,7 @@ class EmbeddedBackend(Backend):
                 query,
                 use_default_graph_as_union=True,
                 substitutions=substitutions,
-                prefixes=prefixes(self.settings.base_iri),
+                prefixes=query_prefixes(self.settings.base_iri),
                 base_iri=self.settings.base_iri,
             )
             names = [v.value for v in res.variables]
@@ -342,7 +342,7 @@ class RemoteBackend(Backend):
         self.store_url = settings.remote_store
         self.client: httpx.AsyncClient | None = None
         self.generation = 0
-        self.prologue = "".join(f"PREFIX {k}: {ox.NamedNode(v)}\n" for k, v in prefixes(settings.base_iri).items())
+        self.prologue = "".join(f"PREFIX {k}: {ox.NamedNode(v)}\n" for k, v in query_prefixes(settings.base_iri).items())
 
     async def start(self) -> None:
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(self.settings.timeout, connect=10.0))

@@ -18,10 +18,12 @@ from api import conneg
 from api.query_runner import QueryError
 from kg.errors import BoussoleError
 from kg.iris import base_iri
+from kg.querying import empty_result_hints
 from kg.sources import SHAPES_FILE
 from queries import catalogue
 
 RESERVED = {"format"}
+MAX_HINT_QUERY = 100_000
 FORMATS = {"json": "application/json", "csv": "text/csv", "html": "text/html"}
 
 
@@ -51,6 +53,32 @@ def router(env: Environment) -> APIRouter:
             return HTMLResponse(env.get_template("coherence_list.html").render(questions=questions))
         return JSONResponse(questions)
 
+    @routes.get("/coherence/{question_id}/requete")
+    async def bound_query(question_id: str, request: Request):
+        """The question's SPARQL with the given parameters bound (what YASGUI's question picker loads): the same text
+        as the .rq file with the values of its VALUES blocks replaced by validated RDF terms."""
+        raw = {k: v for k, v in request.query_params.items() if k not in RESERVED}
+        try:
+            text = catalogue.get(question_id).sparql(raw)
+        except catalogue.UnknownQuestion as exc:
+            raise QueryError(404, str(exc)) from exc
+        except BoussoleError as exc:
+            raise QueryError(400, str(exc)) from exc
+        return Response(text, media_type="application/sparql-query; charset=utf-8")
+
+    @routes.post("/coherence/indices")
+    async def hints(request: Request):
+        """Why a query found nothing, read from its text alone (labels to match on their normalised form, names
+        with a « / »): the body is the query; nothing is executed."""
+        body = await request.body()
+        if len(body) > MAX_HINT_QUERY:
+            raise QueryError(413, f"query too long for hints ({len(body)} bytes; at most {MAX_HINT_QUERY})")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise QueryError(400, f"the query is not valid UTF-8: {exc}") from exc
+        return JSONResponse({"indices": empty_result_hints(text)})
+
     @routes.get("/coherence/{question_id}")
     async def answer(question_id: str, request: Request):
         fmt = _format(request)
@@ -64,7 +92,7 @@ def router(env: Environment) -> APIRouter:
             raise QueryError(400, str(exc)) from exc
         backend = request.app.state.backend
         try:
-            rows = await backend.select(question.sparql(), bindings or None)
+            rows = await backend.select(question.sparql(raw))
         except (SyntaxError, RuntimeError, OSError) as exc:
             raise QueryError(500, f"queries/{question.path.name}: {exc}") from exc
         columns = list(rows[0]) if rows else question.column_names

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from api.backends import Backend
 from api.settings import Settings
-from kg.iris import BSL, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, prefixes
+from kg.iris import BSL, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, compact, prefixes
 from kg.sources import excerpt_lines, source_lines
 
 LABEL_PREDICATES = [SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", FOAF + "name", SKOS + "altLabel"]
@@ -54,6 +54,8 @@ def local_href(iri: str, settings: Settings) -> str | None:
 
 
 def curie(iri: str, settings: Settings) -> str:
+    if iri.startswith(settings.base_iri):  # the name that pastes back into a query (engagement:1)
+        return compact(iri, settings.base_iri)
     for p, ns in prefixes(settings.base_iri).items():
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{p}:{iri[len(ns):]}"

@@ -128,7 +128,9 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     try:
         results = store.query(req.query, **kwargs)
     except SyntaxError as exc:
-        conn.send(("error", 400, f"malformed query: {exc}"))
+        from kg.querying import syntax_message
+
+        conn.send(("error", 400, f"malformed query: {syntax_message(req.query, exc)}"))
         return
     except ValueError as exc:
         conn.send(("error", 400, f"bad request: {exc}"))

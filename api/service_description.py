@@ -9,6 +9,7 @@ import pyoxigraph as ox
 
 from api.backends import Backend
 from api.settings import Settings
+from kg.iris import SH, query_prefixes
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -118,6 +119,13 @@ def service_description(settings: Settings, endpoint: str, stats: dict) -> list[
         add(svc, SD + "feature", _n(SD + "BasicFederatedQuery"))
     add(svc, SD + "defaultEntailmentRegime", _n("http://www.w3.org/ns/entailment/Simple"))
     add(svc, DCT + "title", _lit("Boussole — point d'accès SPARQL du Projet de Territoire 2024-2044", lang="fr"))
+    # the prefixes every query may use without declaring them (SHACL prefix declarations)
+    for name, namespace in query_prefixes(settings.base_iri).items():
+        declaration = ox.BlankNode(f"prefix-{name}")
+        add(svc, SH + "declare", declaration)
+        add(declaration, RDF_TYPE, _n(SH + "PrefixDeclaration"))
+        add(declaration, SH + "prefix", _lit(name))
+        add(declaration, SH + "namespace", _lit(namespace, "anyURI"))
 
     ds = _n(root + "/dataset")
     add(svc, SD + "defaultDataset", ds)

@@ -87,8 +87,8 @@ def build(store: StoreOption = DEFAULT_STORE,
     out.print(f"{report.added} quads added, {report.removed} removed ({timing})")
 
 
-def _documented_bindings(query_or_file: str, params: list[str] | None) -> dict | None:
-    """The bound parameters of a .rq file that has a question header (its defaults, overridden by --param)."""
+def _documented_text(query_or_file: str, params: list[str] | None) -> str | None:
+    """The text of a .rq file that has a question header, its parameters bound (defaults, or --param)."""
     from queries import catalogue
 
     path = Path(query_or_file)
@@ -96,7 +96,7 @@ def _documented_bindings(query_or_file: str, params: list[str] | None) -> dict |
         if params:
             raise BoussoleError(f"--param applies to a documented .rq file (with a '# id:' header), not to {query_or_file}")
         return None
-    return catalogue.load_file(path).bindings(catalogue.parse_assignments(params)) or None
+    return catalogue.load_file(path).sparql(catalogue.parse_assignments(params))
 
 
 @app.command()
@@ -111,14 +111,14 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
     defaults, or the values given with --param."""
     import pyoxigraph as ox
 
-    from kg.querying import RESULT_FORMATS, read_query, run, term_text
+    from kg.querying import RESULT_FORMATS, empty_result_hints, read_query, run, term_text
     from kg.store import open_store
 
     if format not in {"table", *RESULT_FORMATS}:
         raise BoussoleError(f"--format {format}: choose table, csv, tsv, json or xml")
     text, name = read_query(query_or_file)
-    substitutions = _documented_bindings(query_or_file, param)
-    results = run(open_store(store, read_only=True), text, name, substitutions)
+    text = _documented_text(query_or_file, param) or text
+    results = run(open_store(store, read_only=True), text, name)
     if isinstance(results, ox.QueryTriples):
         sys.stdout.write(results.serialize(format=ox.RdfFormat.TURTLE).decode())
         return
@@ -138,6 +138,8 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
         rows += 1
     out.print(table)
     err.print(f"{rows} row(s)")
+    for hint in empty_result_hints(text) if rows == 0 else ():
+        err.print(f"indice : {hint}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -194,11 +196,13 @@ def eval_tagging(labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv"
 
 
 def _mount_subcommands() -> None:
+    from barometre.cli import register as register_barometre
     from boussole.review_cli import app as review_app
     from queries.cli import app as coherence_app
 
     app.add_typer(coherence_app, name="coherence")
     app.add_typer(review_app, name="review")
+    register_barometre(app)
 
 
 _mount_subcommands()

@@ -3,6 +3,9 @@
 - Source excerpts: every ``prov:wasDerivedFrom <source/NNN#Lstart-Lend>`` gets its ``bsl:ExtraitSource``
   description (document, first and last line), checked against the length of the file it points into.
 - Crosswalk: every ``bsl:Contribution`` yields the shortcut ``contributeur bsl:sert cible``.
+- Labels: every ``skos:prefLabel``, ``skos:altLabel`` and ``bsl:intitule`` of a data resource gets its normalised
+  form ``bsl:libelleNormalise`` (lower case, no accents, straight quotes: :mod:`kg.labels`), for matching.
+- Barometer cube: dated values stated on areas are published as ``qb:Observation`` (see :mod:`kg.cube`).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.cube import published_quads
 from kg.errors import BoussoleError
-from kg.iris import BSL, PROV, RDF, XSD, base_iri, graph
+from kg.iris import BSL, PROV, RDF, SKOS, XSD, base_iri, graph
+from kg.labels import normalise_label
 from kg.sources import source_lines
 
 EXCERPT = re.compile(r"^source/([\w-]+)#L(\d+)-L(\d+)$")
@@ -79,6 +84,22 @@ def serves_quads(staged: ox.Store) -> list[ox.Quad]:
     return out
 
 
+LABELS = (SKOS + "prefLabel", SKOS + "altLabel", BSL + "intitule")
+
+
+def label_quads(staged: ox.Store) -> list[ox.Quad]:
+    """``X bsl:libelleNormalise "…"`` for every label of a resource under the base (same graph as the label)."""
+    base = base_iri()
+    out: dict[tuple, ox.Quad] = {}
+    normalised = _p(BSL + "libelleNormalise")
+    for predicate in LABELS:
+        for q in staged.quads_for_pattern(None, _p(predicate), None, None):
+            if isinstance(q.object, ox.Literal) and q.subject.value.startswith(base):
+                quad = ox.Quad(q.subject, normalised, ox.Literal(normalise_label(q.object.value)), q.graph_name)
+                out[(quad.subject, quad.object, quad.graph_name)] = quad
+    return list(out.values())
+
+
 def _name(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
     value = term.value
     base = base_iri()
@@ -86,4 +107,4 @@ def _name(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
 
 
 def derive(staged: ox.Store, sources_dir: Path) -> Iterable[ox.Quad]:
-    return excerpt_quads(staged, sources_dir) + serves_quads(staged)
+    return excerpt_quads(staged, sources_dir) + serves_quads(staged) + label_quads(staged) + published_quads(staged)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from pyoxigraph import NamedNode
@@ -23,6 +24,7 @@ ELI = "http://data.europa.eu/eli/ontology#"
 OA = "http://www.w3.org/ns/oa#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 SH = "http://www.w3.org/ns/shacl#"
+QB = "http://purl.org/linked-data/cube#"
 
 PREFIXES: dict[str, str] = {
     "bsl": BSL,
@@ -37,6 +39,7 @@ PREFIXES: dict[str, str] = {
     "eli": ELI,
     "oa": OA,
     "foaf": FOAF,
+    "qb": QB,
 }
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -71,3 +74,60 @@ def prefixes(base: str | None = None) -> dict[str, str]:
 def prefix_block() -> str:
     """The same prefixes as SPARQL ``PREFIX`` declarations."""
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes().items())
+
+
+# The first path segment of every kind of resource Boussole mints (docs/conventions.md): each is also a prefix,
+# ``engagement:`` → ``<base>engagement/``, so that ``engagement:1`` names ``<base>engagement/1``.
+RESOURCE_TYPES: tuple[str, ...] = (
+    "agent", "ambition", "annotation", "champ", "collectivite", "commune", "constat", "contrat", "contribution", "deliberation",
+    "dispositif", "engagement", "epci", "geographie", "graph", "indicateur", "ingestion", "matiere-actes", "observation",
+    "organisation", "personne", "pilotage", "poche", "poste", "projet", "projet-de-territoire", "qpv", "role", "source",
+    "territoire", "type-constat", "valeur",
+)
+
+# SPARQL 1.1 PN_LOCAL: characters a local name may hold as they are, and those it may hold escaped with « \ »
+_LOCAL_PLAIN = re.compile(r"[A-Za-z0-9_:\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
+                          r"\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]")
+_LOCAL_ESCAPABLE = set("_~.-!$&'()*+,;=/?#@%")
+
+
+def query_prefixes(base: str | None = None) -> dict[str, str]:
+    """The prefixes predeclared for queries (endpoint, CLI, YASGUI): the vocabularies, one per resource type
+    (``engagement:``, ``champ:``, ``commune:``…) and ``id:``, the base itself."""
+    root = base or base_iri()
+    return {**PREFIXES, **{t: f"{root}{t}/" for t in RESOURCE_TYPES}, "id": root}
+
+
+def local_name(text: str) -> str | None:
+    """``text`` as a SPARQL 1.1 local name (PN_LOCAL), escaping with « \\ » what must be; None if impossible."""
+    out = []
+    for i, c in enumerate(text):
+        if _LOCAL_PLAIN.fullmatch(c) or (c == "-" and i > 0) or (c == "." and 0 < i < len(text) - 1):
+            out.append(c)
+        elif c in _LOCAL_ESCAPABLE:
+            out.append("\\" + c)
+        else:
+            return None
+    return "".join(out)
+
+
+def compact(iri: str, base: str | None = None) -> str:
+    """The name Boussole prints for an IRI, which pastes back into a query as it is: ``engagement:1``,
+    ``champ:1-2\\/orientation\\/1`` (« / » escaped), ``id:finalite``; a vocabulary term as ``skos:prefLabel``;
+    anything else as ``<iri>``."""
+    root = base or base_iri()
+    if iri.startswith(root):
+        path = iri[len(root):]
+        kind, sep, rest = path.partition("/")
+        if sep and rest and kind in RESOURCE_TYPES:
+            local = local_name(rest)
+            if local is not None:
+                return f"{kind}:{local}"
+        local = local_name(path)
+        return f"id:{local}" if local is not None else f"<{iri}>"
+    for name, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            local = local_name(iri[len(ns):])
+            if local is not None:
+                return f"{name}:{local}"
+    return f"<{iri}>"

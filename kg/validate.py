@@ -67,16 +67,39 @@ def to_rdflib(store: ox.Store) -> rdflib.Graph:
     return union
 
 
+def _sparql_constraints(shapes: rdflib.Graph, store: ox.Store) -> list[Violation]:
+    """Run the SHACL-SPARQL constraints (``sh:sparql``/``sh:select``) of ``shapes`` on ``store`` with pyoxigraph, once
+    each with ``$this`` unbound, and take them out of ``shapes``: pySHACL runs such a select once per focus node in
+    rdflib, which costs tens of seconds on this graph. Their selects start from the shape's target pattern, so the
+    unbound run reports the same focus nodes."""
+    sh = rdflib.Namespace(SH)
+    found: list[Violation] = []
+    for shape, constraint in list(shapes.subject_objects(sh.sparql)):
+        select = str(shapes.value(constraint, sh.select))
+        message = str(shapes.value(constraint, sh.message) or "SPARQL constraint")
+        results = store.query(select.replace("$this", "?this"), use_default_graph_as_union=True)
+        has_value = "value" in [v.value for v in results.variables]
+        for row in results:
+            value = row["value"] if has_value else None
+            text = message.replace("{?value}", _short(_rdflib_term(value))) if value is not None else message
+            found.append(Violation(focus=_short(_rdflib_term(row["this"])), path="", message=text,
+                                   severity="sh:Violation"))
+        for triple in list(shapes.triples((constraint, None, None))):
+            shapes.remove(triple)
+        shapes.remove((shape, sh.sparql, constraint))
+    return found
+
+
 def validate(store: ox.Store, shapes_file: Path) -> list[Violation]:
     """All SHACL violations of the union of ``store``'s graphs, sorted for stable reports."""
-    data = to_rdflib(store)
     shapes = rdflib.Graph().parse(shapes_file, format="turtle")
+    found = _sparql_constraints(shapes, store)
+    data = to_rdflib(store)
     conforms, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
                                          allow_warnings=True, inplace=True)
     if conforms:
-        return []
+        return sorted(set(found), key=lambda v: (v.focus, v.path, v.message))
     sh = rdflib.Namespace(SH)
-    found = []
     for result in report.subjects(rdflib.RDF.type, sh.ValidationResult):
         message = report.value(result, sh.resultMessage)
         found.append(Violation(

@@ -12,9 +12,15 @@ Each ``.rq`` file opens with a comment block that is YAML once the leading ``# `
     #   - {name: champ, doc: …}
     # read: how to read the answer
 
-Parameters are never pasted into the query text: each raw value is validated against its declared type, turned
-into an RDF term and bound through SPARQL substitution (SEP-0007). pyoxigraph only substitutes variables of the
-SELECT projection, so every parameter variable is projected (which also echoes the values used in the answer).
+Every ``.rq`` is a complete query on its own: its parameters have their defaults inline, in ``VALUES`` blocks
+whose variables are all parameters (``VALUES (?debut ?fin) { ("2024-01-01"^^xsd:date "2044-12-31"^^xsd:date) }``),
+one at the top of the query and one inside each sub-query that needs them (SPARQL evaluates sub-queries first).
+Pasted as it is into the endpoint, a question gives the answer ``boussole coherence run`` gives with the defaults.
+
+Raw parameter values are never pasted into the query text: each is validated against its declared type and turned
+into an RDF term (a pyoxigraph term); the binder then replaces the row of every parameter ``VALUES`` block with
+those terms, as pyoxigraph serialises them. Loading a question checks that its blocks cover every parameter and
+that their inline rows are the declared defaults. Every parameter is also projected, to echo the values used.
 
 Parameter types: ``date`` (YYYY-MM-DD → xsd:date), ``year`` (→ xsd:integer), ``integer``, ``decimal``,
 ``boolean`` (true/false → xsd:boolean), ``enum`` (one of ``values`` → plain string literal) and ``iri-path``
@@ -34,7 +40,7 @@ import pyoxigraph as ox
 import yaml
 
 from kg.errors import BoussoleError
-from kg.iris import XSD, base_iri
+from kg.iris import DEFAULT_BASE_IRI, XSD, base_iri, query_prefixes
 from kg.querying import run as run_query
 from kg.querying import term_text
 
@@ -45,7 +51,13 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # a relative IRI path of the kind Boussole mints: lower-case segments, no dots-only segment, no scheme, no query
 IRI_PATH = re.compile(r"^[a-z][a-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
-ID_PREFIX = re.compile(r"PREFIX\s+id:\s*<[^>\s]*>", re.IGNORECASE)
+# a PREFIX declaration under the default base of minted IRIs (rewritten to the configured base)
+BASE_PREFIX = re.compile(r"(PREFIX\s+[\w.-]*:\s*<)" + re.escape(DEFAULT_BASE_IRI) + r"([^>\s]*>)", re.IGNORECASE)
+# a parameter block: VALUES (?a ?b) { ( term term ) } (comments are blanked out before matching)
+VALUES_BLOCK = re.compile(r"VALUES\s*\(((?:\s*[?$]\w+)+)\s*\)\s*\{\s*\("
+                          r"((?:[^()\"'<]|<[^<>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')*)\)\s*\}", re.IGNORECASE)
+# a comment, or a string or an IRI in which « # » is not a comment
+COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*')
 
 
 class UnknownQuestion(BoussoleError):
@@ -156,9 +168,19 @@ class Question:
             "read": self.read, "file": f"queries/{self.path.name}",
         }
 
-    def sparql(self) -> str:
-        """The query text, with ``PREFIX id:`` pointing at the configured base of minted IRIs."""
-        return ID_PREFIX.sub(f"PREFIX id: <{base_iri()}>", self.text)
+    def sparql(self, raw_params: dict[str, str] | None = None) -> str:
+        """The query text with its parameters bound (defaults, or ``raw_params`` validated as RDF terms) and its
+        prefixes under the base of minted IRIs pointing at the configured base."""
+        text = BASE_PREFIX.sub(lambda m: m.group(1) + base_iri() + m.group(2), self.text)
+        terms = {v.value: t for v, t in self.bindings(raw_params).items()}
+        if not terms:
+            return text
+        out, last = [], 0
+        for names, start, end in parameter_blocks(text, {p.name for p in self.params}):
+            out += [text[last:start], "VALUES (", " ".join(f"?{n}" for n in names), ") { (",
+                    " ".join(str(terms[n]) for n in names), ") }"]
+            last = end
+        return "".join(out) + text[last:]
 
     def bindings(self, raw_params: dict[str, str] | None = None) -> dict[ox.Variable, ox.Literal | ox.NamedNode]:
         """Validate ``raw_params`` (unknown names rejected, defaults filled in) and turn them into RDF terms."""
@@ -240,9 +262,44 @@ def load_file(path: Path) -> Question:
         if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c.get("doc"):
             raise QuestionFileError(f"{path.name}: each column is a mapping {{name, doc}}")
         parsed_columns.append({"name": c["name"], "doc": str(c["doc"])})
+    _check_inline_defaults(text, parsed_params, path)
     return Question(id=qid, title_fr=header["title_fr"].strip(), title_en=header["title_en"].strip(),
                     question=header["question"].strip(), params=parsed_params, columns=tuple(parsed_columns),
                     read=header["read"].strip(), path=path, text=text)
+
+
+def parameter_blocks(text: str, names: set[str]) -> list[tuple[list[str], int, int]]:
+    """The ``VALUES`` blocks of ``text`` whose variables are all parameters: (their variable names, start, end)."""
+    blank = COMMENT.sub(lambda m: " " * len(m.group(0)) if m.group(0).startswith("#") else m.group(0), text)
+    blocks = []
+    for m in VALUES_BLOCK.finditer(blank):
+        variables = [v[1:] for v in m.group(1).split()]
+        if set(variables) <= names:
+            blocks.append((variables, m.start(), m.end()))
+    return blocks
+
+
+def _check_inline_defaults(text: str, params: tuple[Param, ...], path: Path) -> None:
+    """Every parameter has an inline VALUES block, and every block's row is the declared defaults."""
+    if not params:
+        return
+    blocks = parameter_blocks(text, {p.name for p in params})
+    covered = {n for names, _, _ in blocks for n in names}
+    missing = [p.name for p in params if p.name not in covered]
+    if missing:
+        raise QuestionFileError(f"{path.name}: parameter {', '.join(missing)} has no inline default: write "
+                                f"VALUES (?{missing[0]}) {{ (default) }} where the query uses it")
+    defaults = {p.name: p.term(p.default, path.stem) for p in params}
+    for names, start, end in blocks:
+        line = text.count("\n", 0, start) + 1
+        try:
+            row = next(iter(ox.Store().query("SELECT * WHERE { " + text[start:end] + " }", prefixes=query_prefixes())))
+        except (SyntaxError, StopIteration) as exc:
+            raise QuestionFileError(f"{path.name}:{line}: the VALUES block of the parameters is invalid: {exc}") from None
+        wrong = [n for n in names if row[n] != defaults[n]]
+        if wrong:
+            raise QuestionFileError(f"{path.name}:{line}: the inline value of {', '.join(wrong)} is not the declared "
+                                    f"default ({', '.join(str(defaults[n]) for n in wrong)})")
 
 
 def load(directory: Path = QUERIES_DIR) -> list[Question]:
@@ -270,11 +327,7 @@ def run(store: ox.Store, question: str | Question, raw_params: dict[str, str] | 
         directory: Path = QUERIES_DIR) -> ox.QuerySolutions:
     """Answer a question on ``store`` (union of its graphs) with validated, bound parameters."""
     q = question if isinstance(question, Question) else get(question, directory)
-    substitutions = q.bindings(raw_params)
-    try:
-        return run_query(store, q.sparql(), f"queries/{q.path.name}", substitutions or None)
-    except RuntimeError as exc:  # e.g. a parameter variable missing from the projection
-        raise QuestionFileError(f"queries/{q.path.name}: {exc}") from exc
+    return run_query(store, q.sparql(raw_params), f"queries/{q.path.name}")
 
 
 def table(results: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:

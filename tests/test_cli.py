@@ -39,7 +39,7 @@ def test_query_with_a_parameter_and_a_bad_one(store_path: Path) -> None:
 def test_invalid_sparql_is_one_line_naming_the_query(store_path: Path) -> None:
     done = boussole("query", "--store", str(store_path), "SELECT ?x WHERE { ?x a }")
     assert done.returncode == 1
-    assert done.stderr.count("\n") == 1 and "query: invalid SPARQL" in done.stderr
+    assert done.stderr.count("\n") == 1 and "query: SPARQL invalide, ligne 1, colonne" in done.stderr
 
 
 def test_missing_store_tells_to_build(tmp_path: Path) -> None:

@@ -141,3 +141,43 @@ def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup
             f'<text x="{cols["idh"]}" y="{y + 14}" text-anchor="middle" class="idh">{idh}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def trend_chart(chart_id: str, points: list[tuple[str, float]], *, unit: str, title: str,
+                target: tuple[int, float] | None = None) -> Markup:
+    """A line through the values of an indicator over its periods (labels as written, « 2022 », « 2024-06-30 »), each
+    point with its value as text; ``target`` (horizon, level) draws the target as a dashed line with its label."""
+    if not points:
+        return Markup('<p class="vide">Aucune valeur pour l\'instant.</p>')
+    width, height, left, top, bottom = 360, 150, 44, 18, 118
+    values = [v for _, v in points] + ([target[1]] if target else [])
+    low, high = min(values), max(values)
+    if high == low:
+        low, high = low - 1, high + 1
+    span = width - left - 40
+
+    def y(v: float) -> float:
+        return bottom - (bottom - top) * (v - low) / (high - low)
+
+    def x(i: int) -> float:
+        return left + (span * i / (len(points) - 1) if len(points) > 1 else span / 2)
+
+    parts = [_svg_open(chart_id, title, width, height),
+             f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="#333"/>']
+    if target:
+        ty = y(target[1])
+        parts.append(f'<g class="cible"><line x1="{left}" y1="{ty:.1f}" x2="{width - 10}" y2="{ty:.1f}" stroke="{PALETTE[1]}" '
+                     f'stroke-dasharray="5 4"/><text x="{width - 12}" y="{ty - 4:.1f}" text-anchor="end" class="legende" '
+                     f'data-value="{target[1]:g}">cible {escape(_fmt(target[1]))} en {target[0]}</text></g>')
+    if len(points) > 1:
+        path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points))
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>')
+    for i, (label, v) in enumerate(points):
+        parts.append(
+            f'<g class="point"><title>{escape(label)} : {escape(_fmt(v))} {escape(unit)}</title>'
+            f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="{PALETTE[0]}"/>'
+            f'<text x="{x(i):.1f}" y="{y(v) - 8:.1f}" text-anchor="middle" class="valeur" data-key="{escape(label)}" '
+            f'data-value="{v:g}">{escape(_fmt(v))}</text>'
+            f'<text x="{x(i):.1f}" y="{bottom + 16}" text-anchor="middle" class="etiquette">{escape(label)}</text></g>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kg.errors import BoussoleError
 from web import charts
+from web.barometre_routes import router as barometre_router
 from web import data_access as da
 
 HERE = Path(__file__).resolve().parent
@@ -93,6 +94,7 @@ def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store], write_token: 
     app.state.boussole_web = WebConfig(store_provider=store_provider, write_token=token_fn, writer=writer,
                                        query_page=query_page, sources_dir=sources_dir or da.DEFAULT_SOURCES_DIR)
     app.include_router(router)
+    app.include_router(barometre_router)
     app.mount(STATIC_PATH, StaticFiles(directory=str(HERE / "static")), name="boussole-web-assets")
 
 

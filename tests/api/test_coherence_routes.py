@@ -95,3 +95,47 @@ def test_correct_through_the_api_makes_the_human_tag_current(real_server: Server
     assert done.status_code == 200, done.text
     current = done.json()
     assert current["source"] == "humain" and current["engagements"] == ["1"] and current["champs"] == ["1-2"]
+
+
+# --- pasted questions, printed names, prefixes (issue 12) ----------------------------------------------------------
+
+def test_every_question_pasted_into_the_endpoint_gives_the_canned_answer(real_server: Server) -> None:
+    from queries import catalogue
+
+    for q in catalogue.load():
+        pasted = httpx.post(real_server.url + "/sparql", content=q.path.read_bytes(), timeout=60,
+                            headers={"Content-Type": "application/sparql-query",
+                                     "Accept": "application/sparql-results+json"})
+        assert pasted.status_code == 200, (q.id, pasted.text)
+        body = pasted.json()
+        names = body["head"]["vars"]
+        pasted_rows = sorted(tuple(b.get(n, {}).get("value") or "" for n in names) for b in body["results"]["bindings"])
+        canned = httpx.get(real_server.url + f"/coherence/{q.id}", params={"format": "json"}, timeout=60).json()
+        canned_rows = sorted(tuple(r.get(n) or "" for n in names) for r in canned["rows"])
+        assert pasted_rows == canned_rows, q.id
+
+
+def test_per_type_prefixes_are_predeclared_and_described(real_server: Server) -> None:
+    query = "SELECT ?l WHERE { engagement:1 skos:prefLabel ?l . champ:1-2 bsl:engagement engagement:1 . commune:59172 a bsl:Commune }"
+    r = httpx.get(real_server.url + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200 and r.json()["results"]["bindings"], r.text
+    description = httpx.get(real_server.url + "/sparql", headers={"Accept": "text/turtle"}).text
+    assert "PrefixDeclaration" in description and '"engagement"' in description and '"commune"' in description
+
+
+def test_an_old_style_name_with_a_slash_is_pointed_at_with_its_pasteable_form(real_server: Server) -> None:
+    query = "SELECT ?l WHERE {\n  id:engagement/1 skos:prefLabel ?l .\n}"
+    r = httpx.get(real_server.url + "/sparql", params={"query": query})
+    assert r.status_code == 400
+    assert "ligne 2, colonne 3" in r.text and "engagement:1" in r.text and "id:engagement/1" in r.text
+
+
+def test_the_picker_routes_bind_a_question_and_give_hints(real_server: Server) -> None:
+    bound = httpx.get(real_server.url + "/coherence/champs-sans-contrat/requete", params={"fondement": "explicite"})
+    assert bound.status_code == 200 and bound.headers["content-type"].startswith("application/sparql-query")
+    assert bound.text.count('VALUES (?fondement) { ("explicite") }') == 2
+    bad = httpx.get(real_server.url + "/coherence/champs-sans-contrat/requete", params={"fondement": '") } ; DROP ALL'})
+    assert bad.status_code == 400 and "fondement" in bad.text
+    hints = httpx.post(real_server.url + "/coherence/indices",
+                       content='SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }'.encode())
+    assert any("culture pour tous" in h for h in hints.json()["indices"])

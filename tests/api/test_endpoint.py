@@ -91,7 +91,7 @@ def test_malformed_query_gives_the_parser_message(ro_server):
     with ro_server.client() as c:
         r = c.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p "})
     assert r.status_code == 400
-    assert "error at 1:" in r.text and "malformed query" in r.text
+    assert "ligne 1, colonne" in r.text and "malformed query" in r.text
 
 
 def test_default_graph_is_the_union_and_dataset_parameters_restrict_it(ro_server):

@@ -27,7 +27,7 @@ def test_run_prints_a_table(store_path: Path) -> None:
     result = runner.invoke(app, ["run", "engagement-champs-projets", "--param", "engagement=engagement/2",
                                  "--store", str(store_path)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
-    assert "id:champ/2-1" in result.output and "engagement=engagement/2" in result.output
+    assert "champ:2-1" in result.output and "engagement=engagement/2" in result.output
 
 
 def test_run_csv_and_json(store_path: Path) -> None:

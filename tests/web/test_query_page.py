@@ -45,6 +45,14 @@ def full_server(web_store_path: Path, tmp_path_factory: pytest.TempPathFactory) 
     proc.wait(10)
 
 
+def run_in_editor(page, query: str) -> None:
+    page.evaluate("""(query) => {
+        const yasqe = window.boussoleYasgui.getTab().getYasqe();
+        yasqe.setValue(query);
+        yasqe.query();
+    }""", query)
+
+
 def test_yasgui_runs_a_query_offline(browser, full_server: str) -> None:
     context = browser.new_context(base_url=full_server, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
@@ -53,18 +61,36 @@ def test_yasgui_runs_a_query_offline(browser, full_server: str) -> None:
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(full_server) and not r.url.startswith("data:") else None)
     page.goto("/ui")
     page.wait_for_function("window.boussoleYasgui !== undefined")
-    tabs = page.evaluate("window.boussoleYasgui.persistentConfig.getTabs().length")
-    assert tabs >= 20  # one tab per coherence question of queries/, named by its French title
-    names = page.evaluate("window.boussoleYasgui.persistentConfig.getTabs().map(id => window.boussoleYasgui.getTab(id).getName())")
-    assert "Champs d'intervention qu'aucun contrat ne couvre" in names
-    page.evaluate("""() => {
-        const tab = window.boussoleYasgui.getTab();
-        tab.getYasqe().setValue('SELECT ?label WHERE { ?e a bsl:Engagement ; skos:prefLabel ?label FILTER(LANG(?label) = "fr") } ORDER BY ?e');
-        tab.getYasqe().query();
-    }""")
+    page.wait_for_selector("#questions[data-ready='true']")
+    # one question picker with parameter fields instead of one tab per question
+    assert page.evaluate("window.boussoleYasgui.persistentConfig.getTabs().length") == 1
+    options = page.locator("#question option")
+    assert options.count() >= 20
+    assert "Champs d'intervention qu'aucun contrat ne couvre" in options.all_inner_texts()
+    page.select_option("#question", "repartition-par-engagement")
+    assert page.locator("#param-debut").input_value() == "2024-01-01"
+    assert page.get_by_label("fin — dernier jour de la période").input_value() == "2044-12-31"
+    page.get_by_role("button", name="Charger et lancer la requête").click()
+    page.wait_for_selector(".yasr table td:has-text('Rattraper les retards')")
+    loaded = page.evaluate("window.boussoleYasgui.getTab().getYasqe().getValue()")
+    assert 'VALUES (?debut ?fin) { ("2024-01-01"^^' in loaded
+    # other values are bound by the server into every VALUES block of the question
+    page.select_option("#question", "champs-sans-contrat")
+    page.select_option("#param-fondement", "explicite")
+    page.get_by_role("button", name="Charger et lancer la requête").click()
+    page.wait_for_function("window.boussoleYasgui.getTab().getYasqe().getValue().includes('\"explicite\"')")
+    page.wait_for_selector(".yasr table tbody tr")
+    assert "Requête" in page.locator(".yasgui .tabsList").inner_text()  # YASGUI's words in French where it allows
+    # a label match that finds nothing gets the normalised form as a hint
+    run_in_editor(page, 'SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }')
+    page.wait_for_selector("#indices li:has-text('bsl:libelleNormalise')")
+    assert '"culture pour tous"' in page.locator("#indices").inner_text()
+    run_in_editor(page, 'SELECT ?e ?label WHERE { ?e a bsl:Engagement ; skos:prefLabel ?label FILTER(LANG(?label) = "fr") } ORDER BY ?e')
     page.wait_for_selector(".yasr table td:has-text('Rattraper les retards')")
     cells = page.locator(".yasr table tbody tr").count()
     assert cells == 3
+    assert "engagement:1" in page.locator(".yasr table tbody").inner_text()  # the name that pastes back
+    page.wait_for_selector(".yasr :text('Lignes 1 à 3 sur 3')")
     page.screenshot(path=str(ROOT / "test-artifacts" / "web-yasgui.png"), full_page=True)
     context.close()
     assert not outside, f"the query page fetched resources outside the server: {outside}"
