@@ -86,7 +86,7 @@ def test_the_denain_share_finding_is_recorded(graph_store: ox.Store) -> None:
         bsl:porteSur qpv:QN05950M , contrat:crte-valenciennois\\/projet\\/npnru-denain-centre }""")
     assert len(rows) == 1 and "49,83 %" in rows[0]["l"] and "43,1 %" in rows[0]["l"]
     # 43,1 % is the 2024 table's own figures: Denain's QPV population over the CAPH's
-    share = select(graph_store, "SELECT ?d ?t WHERE { qpv:QN05950M bsl:population ?d . observation:population-qpv-caph-2024 bsl:valeurNumerique ?t }")
+    share = select(graph_store, "SELECT ?d ?t WHERE { qpv:QN05950M bsl:population ?d . observation:population-qpv\\/200042190\\/2024 bsl:valeurNumerique ?t }")
     assert round(Decimal(share[0]["d"]) * 100 / Decimal(share[0]["t"]), 1) == Decimal("43.1")
 
 
