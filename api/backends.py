@@ -8,6 +8,7 @@ read-write store (embedded) or the remote's update / Graph Store endpoints.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 import time
@@ -19,11 +20,14 @@ import httpx
 import pyoxigraph as ox
 
 from api import conneg, sparql_scan
-from api.query_runner import QueryError, QueryRequest, QueryResult, WorkerPool
+from api.query_runner import QueryRequest, QueryResult, WorkerPool
 from api.settings import Settings
-from kg.errors import BoussoleError
+from kg.errors import (BoussoleError, Forbidden, InvalidQuery, InvalidRequest, NotAcceptable, NotFound, StoreError,
+                       Timeout, UpstreamError)
 from kg.iris import prefixes, query_prefixes
 from kg.store import open_store, read_only_view
+
+log = logging.getLogger("boussole.store")
 
 _END = object()
 
@@ -169,7 +173,7 @@ class EmbeddedBackend(Backend):
 
     async def _write(self, fn, *args):
         if not self.writable:
-            raise QueryError(403, "this endpoint is read-only")
+            raise Forbidden("ce service est en lecture seule")
         async with self.write_lock:
             try:
                 return await self._in_thread(fn, *args)
@@ -187,11 +191,12 @@ class EmbeddedBackend(Backend):
             try:
                 self.store.update(text, base_iri=base_iri, prefixes=query_prefixes(self.settings.base_iri))
             except SyntaxError as exc:
-                raise QueryError(400, f"malformed update: {exc}") from exc
+                raise InvalidQuery(f"mise à jour mal formée : {exc}") from exc
             except OSError as exc:
-                raise QueryError(500, f"update failed, nothing was changed: {exc}") from exc
+                log.error("update failed: %r", exc)
+                raise StoreError("le magasin de triplets n'a pas pu appliquer la mise à jour ; rien n'a été modifié") from exc
             except Exception as exc:  # noqa: BLE001 - evaluation errors (e.g. CREATE of an existing graph)
-                raise QueryError(400, f"update failed, nothing was changed: {exc}") from exc
+                raise InvalidQuery(f"la mise à jour a échoué, rien n'a été modifié : {exc}") from exc
 
         await self._write(run)
 
@@ -330,6 +335,22 @@ class EmbeddedBackend(Backend):
         }
 
 
+def _remote_error(status: int, body: str, refused: type[BoussoleError] = InvalidQuery) -> BoussoleError:
+    """The remote store's error answer as a domain error: its own message when it refuses the request (400, the
+    parser's position), a generic one (the body logged) when it fails."""
+    if status == 400:
+        return refused(f"le magasin distant refuse la requête : {body.strip()[:2000]}")
+    if status == 406:
+        return NotAcceptable("le magasin distant n'offre pas ce format")
+    log.error("remote store answered %s: %s", status, body.strip()[:2000])
+    return UpstreamError(f"le magasin distant a répondu par une erreur (statut {status})")
+
+
+def _unreachable(exc: Exception) -> UpstreamError:
+    log.error("remote store unreachable: %r", exc)
+    return UpstreamError("le magasin distant est injoignable")
+
+
 class RemoteBackend(Backend):
     """A remote SPARQL 1.1 store (Oxigraph server, Virtuoso, QLever, GraphDB…)."""
 
@@ -361,7 +382,7 @@ class RemoteBackend(Backend):
         table = conneg.GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else conneg.RESULTS_FORMATS
         media = conneg.negotiate(req.accept, list(table))
         if media is None:
-            raise QueryError(406, "no acceptable format for these results")
+            raise NotAcceptable("aucun format acceptable pour ces résultats")
         wire = table[media].media_type
         params: list[tuple[str, str]] = [("query", self._with_prologue(req.query, req.base_iri))]
         params += [("default-graph-uri", g) for g in req.default_graph or []]
@@ -376,14 +397,13 @@ class RemoteBackend(Backend):
             )
             resp = await self.client.send(request, stream=True)
         except httpx.TimeoutException:
-            raise QueryError(503, f"query stopped: the remote store did not answer within {timeout:g} s")
+            raise Timeout(f"requête arrêtée : le magasin distant n'a pas répondu dans le délai (timeout) de {timeout:g} s")
         except httpx.HTTPError as exc:
-            raise QueryError(502, f"the remote store is unreachable: {exc}")
+            raise _unreachable(exc) from exc
         if resp.status_code >= 400:
             body = (await resp.aread()).decode("utf-8", "replace")
             await resp.aclose()
-            status = 400 if resp.status_code == 400 else (406 if resp.status_code == 406 else 502)
-            raise QueryError(status, f"remote store: {body.strip()[:2000]}")
+            raise _remote_error(resp.status_code, body)
         cap = req.cap_bytes
         if cap is None:
 
@@ -402,12 +422,10 @@ class RemoteBackend(Backend):
             async for chunk in resp.aiter_bytes():
                 total += len(chunk)
                 if total > cap:
-                    raise QueryError(
-                        403, f"the result is larger than the {cap} bytes allowed to anonymous requests; add a LIMIT"
-                    )
+                    raise Forbidden(f"le résultat dépasse les {cap} octets permis aux requêtes anonymes ; ajoutez une clause LIMIT")
                 parts.append(chunk)
         except httpx.TimeoutException:
-            raise QueryError(503, f"query stopped: the remote store did not finish within {timeout:g} s")
+            raise Timeout(f"requête arrêtée : le magasin distant n'a pas fini dans le délai (timeout) de {timeout:g} s")
         finally:
             await resp.aclose()
         return QueryResult(200, media, body=b"".join(parts))
@@ -416,11 +434,11 @@ class RemoteBackend(Backend):
         try:
             return await self.client.request(url=url, **kw)
         except httpx.HTTPError as exc:
-            raise QueryError(502, f"the remote store is unreachable: {exc}")
+            raise _unreachable(exc) from exc
 
     async def update(self, text, using, using_named, base_iri) -> None:
         if not self.update_url:
-            raise QueryError(403, "the remote store has no update endpoint configured")
+            raise Forbidden("le magasin distant n'a pas de point de mise à jour configuré")
         # refuse USING/WITH conflicts here too, then let the remote apply the protocol parameters
         sparql_scan.apply_using(text, using, using_named)
         params = [("using-graph-uri", g) for g in using] + [("using-named-graph-uri", g) for g in using_named]
@@ -433,7 +451,7 @@ class RemoteBackend(Backend):
         )
         self.generation += 1
         if resp.status_code >= 400:
-            raise QueryError(400 if resp.status_code == 400 else 502, f"remote store: {resp.text.strip()[:2000]}")
+            raise _remote_error(resp.status_code, resp.text)
 
     def _graph_params(self, graph):
         return {"default": ""} if graph is None else {"graph": graph}
@@ -447,7 +465,7 @@ class RemoteBackend(Backend):
             headers={"Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"},
         )
         if resp.status_code >= 400:
-            raise QueryError(502, f"remote store: {resp.text[:2000]}")
+            raise _remote_error(resp.status_code, resp.text, InvalidRequest)
         return bool(ox.parse_query_results(resp.content, format=ox.QueryResultsFormat.JSON))
 
     async def get_graph(self, graph, fmt):
@@ -455,9 +473,9 @@ class RemoteBackend(Backend):
             self.store_url, method="GET", params=self._graph_params(graph), headers={"Accept": fmt.media_type}
         )
         if resp.status_code == 404:
-            raise QueryError(404, "no such graph")
+            raise NotFound("ce graphe n'existe pas")
         if resp.status_code >= 400:
-            raise QueryError(502, f"remote store: {resp.text[:2000]}")
+            raise _remote_error(resp.status_code, resp.text, InvalidRequest)
         return resp.content
 
     async def write_graph(self, graph, triples, replace):
@@ -471,7 +489,7 @@ class RemoteBackend(Backend):
         )
         self.generation += 1
         if resp.status_code >= 400:
-            raise QueryError(502, f"remote store: {resp.text[:2000]}")
+            raise _remote_error(resp.status_code, resp.text, InvalidRequest)
         return resp.status_code == 201
 
     async def delete_graph(self, graph):
@@ -482,7 +500,7 @@ class RemoteBackend(Backend):
         if resp.status_code == 404:
             return False
         if resp.status_code >= 400:
-            raise QueryError(502, f"remote store: {resp.text[:2000]}")
+            raise _remote_error(resp.status_code, resp.text, InvalidRequest)
         return True
 
     async def _select(self, query: str) -> list[dict]:
@@ -494,7 +512,7 @@ class RemoteBackend(Backend):
             headers={"Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"},
         )
         if resp.status_code >= 400:
-            raise QueryError(502, f"remote store: {resp.text[:2000]}")
+            raise _remote_error(resp.status_code, resp.text, InvalidRequest)
         res = ox.parse_query_results(resp.content, format=ox.QueryResultsFormat.JSON)
         names = [v.value for v in res.variables]
         return [{n: sol[n] for n in names} for sol in res]
@@ -545,11 +563,11 @@ class RemoteBackend(Backend):
         try:
             async with self.client.stream("GET", self.store_url, headers={"Accept": fmt.media_type}, timeout=None) as resp:
                 if resp.status_code >= 400:
-                    raise QueryError(502, "remote store refused the dump")
+                    raise UpstreamError("le magasin distant a refusé l'export")
                 async for chunk in resp.aiter_bytes():
                     yield chunk
         except httpx.HTTPError as exc:
-            raise QueryError(502, f"the remote store is unreachable: {exc}")
+            raise _unreachable(exc) from exc
 
     def health(self) -> dict:
         return {"backend": "remote", "query": self.query_url, "update": self.update_url, "store": self.store_url}

@@ -10,8 +10,8 @@ from starlette.responses import Response
 
 from api import conneg
 from api.backends import Backend
-from api.query_runner import QueryError
-from api.sparql_protocol import ProtocolError, media_type_of
+from api.sparql_protocol import media_type_of
+from kg.errors import Forbidden, InvalidRequest, MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
 GRAPH_OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml", "application/trig", "application/n-quads"]
 
@@ -22,15 +22,15 @@ def _parse(data: bytes, media: str, base: str | None) -> list[ox.Triple]:
     except ValueError:
         fmt = None
     if fmt is None:
-        raise ProtocolError(415, f"unsupported RDF media type {media!r}")
+        raise UnsupportedMediaType(f"type de média RDF non pris en charge : {media!r}")
     try:
         quads = list(ox.parse(data, format=fmt, base_iri=base))
     except SyntaxError as exc:
-        raise ProtocolError(400, f"the {media} body does not parse: {exc}") from exc
+        raise InvalidRequest(f"le corps {media} ne peut pas être lu : {exc}") from exc
     out = []
     for q in quads:
         if not isinstance(q.graph_name, ox.DefaultGraph):
-            raise ProtocolError(400, "the body holds quads in named graphs; send the triples of one graph")
+            raise InvalidRequest("le corps contient des quads de graphes nommés ; envoyez les triplets d'un seul graphe")
         out.append(q.triple)
     return out
 
@@ -38,7 +38,7 @@ def _parse(data: bytes, media: str, base: str | None) -> list[ox.Triple]:
 async def read_triples(request: Request, base: str | None) -> list[ox.Triple]:
     mime, params = media_type_of(request.headers.get("content-type"))
     if not mime:
-        raise ProtocolError(400, "missing Content-Type for the RDF payload")
+        raise InvalidRequest("en-tête Content-Type manquant pour le contenu RDF")
     if mime == "multipart/form-data":
         form = await request.form()
         triples: list[ox.Triple] = []
@@ -58,14 +58,14 @@ async def handle(request: Request, backend: Backend, graph: str | None, *, can_w
             return Response(status_code=404, content=b"" if method == "HEAD" else f"no graph <{graph}>".encode())
         media = conneg.negotiate(request.headers.get("accept"), GRAPH_OFFERS)
         if media is None:
-            raise ProtocolError(406, "no acceptable RDF format; offered: " + ", ".join(GRAPH_OFFERS))
+            raise NotAcceptable("aucun format RDF acceptable ; formats offerts : " + ", ".join(GRAPH_OFFERS))
         fmt = conneg.GRAPH_FORMATS[media]
         body = b"" if method == "HEAD" else await backend.get_graph(graph, fmt)
         return Response(body, media_type=conneg.content_type(media), headers={"Vary": "Accept"})
     if method not in ("PUT", "POST", "DELETE"):
-        raise ProtocolError(405, f"method {method} is not allowed", {"Allow": "GET, HEAD, PUT, POST, DELETE"})
+        raise MethodNotAllowed(f"la méthode {method} n'est pas permise ici", "GET, HEAD, PUT, POST, DELETE")
     if not can_write:
-        raise QueryError(403, "writes are disabled")
+        raise Forbidden("les écritures sont désactivées")
     if method == "DELETE":
         existed = await backend.delete_graph(graph)
         return Response(status_code=204 if existed else 404)

@@ -18,6 +18,7 @@ query and serialises the results with pyoxigraph's own serialisers; the bytes tr
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -28,13 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from api import conneg
+from kg.errors import Forbidden, InvalidQuery, NotAcceptable, StoreError, Timeout, Unavailable
 
-
-class QueryError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+log = logging.getLogger("boussole.query")
 
 
 @dataclass
@@ -130,10 +127,10 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     except SyntaxError as exc:
         from kg.querying import syntax_message
 
-        conn.send(("error", 400, f"malformed query: {syntax_message(req.query, exc)}"))
+        conn.send(("error", InvalidQuery(f"requête mal formée : {syntax_message(req.query, exc)}")))
         return
     except ValueError as exc:
-        conn.send(("error", 400, f"bad request: {exc}"))
+        conn.send(("error", InvalidQuery(f"requête invalide : {exc}")))
         return
     if isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
         kind = "boolean" if isinstance(results, ox.QueryBoolean) else "tabular"
@@ -145,7 +142,7 @@ def _run_query(store, req: QueryRequest, conn) -> None:
         table = conneg.GRAPH_FORMATS
     if media is None:
         offered = ", ".join(m for m in table if not m.startswith(("application/json", "application/xml", "text/xml", "text/plain", "application/x-")))
-        conn.send(("error", 406, f"no acceptable format for {kind} results; this endpoint offers: {offered}"))
+        conn.send(("error", NotAcceptable(f"aucun format acceptable pour ces résultats ({kind}) ; formats offerts : {offered}")))
         return
     fmt = table[media]
     out = _Out(conn, media, req.cap_bytes, req.stream_threshold)
@@ -156,20 +153,17 @@ def _run_query(store, req: QueryRequest, conn) -> None:
             results.serialize(out, fmt)
     except BaseException as exc:  # noqa: BLE001 - reported to the client
         if out.cap_exceeded or isinstance(exc, _CapExceeded):
-            conn.send(
-                (
-                    "error",
-                    403,
-                    f"the result is larger than the {req.cap_bytes} bytes allowed to anonymous requests; "
-                    "add a LIMIT (or use an access token)",
-                )
-            )
+            conn.send(("error", Forbidden(f"le résultat dépasse les {req.cap_bytes} octets permis aux requêtes anonymes ; "
+                                          "ajoutez une clause LIMIT (ou utilisez un jeton d'accès)")))
             return
         if out.streaming:
             conn.send_bytes(b"")
             return
-        status = 400 if isinstance(exc, (SyntaxError, ValueError, TypeError)) else 500
-        conn.send(("error", status, f"query evaluation failed: {exc}"))
+        if isinstance(exc, (SyntaxError, ValueError, TypeError)):
+            conn.send(("error", InvalidQuery(f"l'évaluation de la requête a échoué : {exc}")))
+        else:
+            log.error("query evaluation failed: %r", exc)
+            conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
         return
     out.finish(kind)
 
@@ -204,9 +198,11 @@ def worker_main(conn, store_path: str) -> None:
                 store = _open(store_path)
                 _run_query(store, payload, conn)
             except Exception as exc2:  # noqa: BLE001
-                conn.send(("error", 500, f"store error: {exc2 or exc}"))
-        except Exception as exc:  # noqa: BLE001
-            conn.send(("error", 500, f"query failed: {exc}"))
+                log.error("store error: %r", exc2 or exc)
+                conn.send(("error", StoreError("le magasin de triplets a échoué en répondant à cette requête ; réessayez")))
+        except Exception as exc:  # noqa: BLE001 - a bug: logged here, a generic message for the client
+            log.exception("query failed", exc_info=exc)
+            conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
 
 
 # --------------------------------------------------------------------------------------------- pool side
@@ -321,12 +317,12 @@ class WorkerPool:
             worker = await asyncio.wait_for(self.idle.get(), timeout)
         except asyncio.TimeoutError:
             self.timeouts += 1
-            raise QueryError(503, f"the server is busy: no query worker became free within {timeout:g} s; retry later")
+            raise Unavailable(f"le service est occupé : aucun processus de requête ne s'est libéré en {timeout:g} s ; réessayez plus tard")
         try:
             worker.conn.send(("query", self.generation, req))
         except OSError:
             asyncio.ensure_future(self._replace(worker))
-            raise QueryError(503, "a query worker died; retry")
+            raise Unavailable("un processus de requête s'est arrêté ; réessayez")
         msg = await self._recv(worker, deadline, timeout)
         tag = msg[0]
         if tag == "done":
@@ -335,11 +331,11 @@ class WorkerPool:
             return QueryResult(200, media, body=data, kind=kind)
         if tag == "error":
             self._release(worker)
-            raise QueryError(msg[1], msg[2])
+            raise msg[1]
         if tag == "start":
             return QueryResult(200, msg[1], chunks=self._stream(worker, deadline, timeout))
         self._release(worker)
-        raise QueryError(500, f"unexpected worker answer {tag!r}")
+        raise StoreError(f"réponse inattendue d'un processus de requête ({tag!r})")
 
     async def _recv(self, worker: _Worker, deadline: float, timeout: float, raw: bool = False):
         def wait():
@@ -352,15 +348,15 @@ class WorkerPool:
             msg = await self.loop.run_in_executor(self.threads, wait)
         except (EOFError, OSError):
             asyncio.ensure_future(self._replace(worker))
-            raise QueryError(500, "the query worker crashed (out of memory?)")
+            raise StoreError("le processus de requête s'est arrêté brutalement (mémoire épuisée ?)")
         except asyncio.CancelledError:
             asyncio.ensure_future(self._replace(worker))
             raise
         if msg is None:
             self.timeouts += 1
             asyncio.ensure_future(self._replace(worker))
-            raise QueryError(
-                503, f"query stopped: it ran longer than the {timeout:g} s timeout of this endpoint (add a LIMIT or narrow it)"
+            raise Timeout(
+                f"requête arrêtée : elle a dépassé le délai (timeout) de {timeout:g} s de ce service (ajoutez une clause LIMIT ou restreignez-la)"
             )
         return msg
 
@@ -373,7 +369,7 @@ class WorkerPool:
                     state = "finished"
                     break
                 yield data
-        except QueryError:
+        except (Timeout, StoreError):
             state = "replaced"  # _recv already replaces the worker
             return
         finally:

@@ -16,7 +16,11 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     remote_update = "http://127.0.0.1:7878/update"
     remote_store = "http://127.0.0.1:7878/store"
 
-Environment: ``BOUSSOLE_WRITE_TOKEN``, ``BOUSSOLE_BASE_IRI`` (see :mod:`kg.iris`).
+    base_iri = "https://boussole.example.org/id/"  # base of every minted IRI (build, ingest, service)
+
+Environment: ``BOUSSOLE_CONFIG``, ``BOUSSOLE_WRITE_TOKEN``, ``BOUSSOLE_BASE_IRI``. This is the only module that
+reads the environment: the entry points (``boussole …``, ``python -m api.server``) build one ``Settings`` with
+:meth:`Settings.load` and pass it down; :func:`kg.iris.configure` receives its ``base_iri``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from kg.errors import BoussoleError
-from kg.iris import REPO_ROOT, base_iri
+from kg.iris import DEFAULT_BASE_IRI, REPO_ROOT, normalise_base
 
 
 def _default_workers() -> int:
@@ -54,7 +58,7 @@ class Settings:
     queries_dir: Path = REPO_ROOT / "queries"
     ontology_file: Path = REPO_ROOT / "ontology" / "boussole.ttl"
     sources_dir: Path = REPO_ROOT / "kg" / "sources"
-    base_iri: str = field(default_factory=base_iri)
+    base_iri: str = DEFAULT_BASE_IRI
     review_threshold: float = 0.5     # a model proposal whose probability (bsl:score) is below goes to review
     max_import_bytes: int = 512_000_000      # largest upload of the import page / POST /imports (413 beyond)
 
@@ -67,7 +71,10 @@ class Settings:
         return bool(self.remote_query)
 
     @classmethod
-    def load(cls, config: Path | str | None = None, **overrides) -> "Settings":
+    def load(cls, config: Path | str | None = None, *, need_store: bool = True, **overrides) -> "Settings":
+        """Defaults < the TOML file (``config`` or ``BOUSSOLE_CONFIG``) < the environment < ``overrides`` (the
+        explicit arguments of the command line; None means not given). ``need_store=False`` for the commands
+        that do not serve a store (build, ingest)."""
         values: dict = {}
         path = config or os.environ.get("BOUSSOLE_CONFIG")
         if path:
@@ -85,6 +92,8 @@ class Settings:
                     raise BoussoleError(f"{token_file}: cannot read the write token: {exc}") from exc
         if os.environ.get("BOUSSOLE_WRITE_TOKEN"):
             values["write_token"] = os.environ["BOUSSOLE_WRITE_TOKEN"]
+        if os.environ.get("BOUSSOLE_BASE_IRI"):
+            values["base_iri"] = os.environ["BOUSSOLE_BASE_IRI"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         remote = values.pop("remote", None)
         if remote:
@@ -103,12 +112,14 @@ class Settings:
             if name in values and values[name] is not None:
                 v = values[name]
                 values[name] = tuple([v] if isinstance(v, str) else v)
+        if values.get("base_iri") is not None:
+            values["base_iri"] = normalise_base(str(values["base_iri"]))
         settings = cls(**values)
         if settings.write_token is not None and len(settings.write_token) < 8:
             raise BoussoleError("the write token must have at least 8 characters")
         if not 0 <= settings.review_threshold <= 1:
             raise BoussoleError(f"review_threshold {settings.review_threshold}: a probability between 0 and 1")
-        if not settings.is_remote and settings.store_path is None:
+        if need_store and not settings.is_remote and settings.store_path is None:
             raise BoussoleError("no store: give --store PATH (or a remote SPARQL endpoint)")
         return settings
 

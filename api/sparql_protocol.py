@@ -9,13 +9,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from starlette.requests import Request
 
-
-class ProtocolError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
+from kg.errors import InvalidRequest, MethodNotAllowed, UnsupportedMediaType
 
 
 @dataclass
@@ -43,14 +37,14 @@ def media_type_of(header: str | None) -> tuple[str, dict[str, str]]:
 def _check_charset(params: dict[str, str]) -> None:
     charset = params.get("charset")
     if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii"):
-        raise ProtocolError(415, f"unsupported charset {charset!r}: SPARQL requests must be UTF-8")
+        raise UnsupportedMediaType(f"jeu de caractères {charset!r} non pris en charge : les requêtes SPARQL doivent être en UTF-8")
 
 
 def _decode(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, f"the request body is not valid UTF-8: {exc}") from exc
+        raise InvalidRequest(f"le corps de la requête n'est pas de l'UTF-8 valide : {exc}") from exc
 
 
 def _iris(values: list[str], name: str) -> list[str]:
@@ -59,14 +53,14 @@ def _iris(values: list[str], name: str) -> list[str]:
         try:
             out.append(ox.NamedNode(v).value)
         except ValueError as exc:
-            raise ProtocolError(400, f"{name}: invalid IRI {v!r}: {exc}") from exc
+            raise InvalidRequest(f"{name} : IRI invalide {v!r} : {exc}") from exc
     return out
 
 
 def _single(params: list[tuple[str, str]], name: str) -> str | None:
     values = [v for k, v in params if k == name]
     if len(values) > 1:
-        raise ProtocolError(400, f"more than one {name!r} parameter")
+        raise InvalidRequest(f"plus d'un paramètre {name!r}")
     return values[0] if values else None
 
 
@@ -76,10 +70,10 @@ def _build(params: list[tuple[str, str]], direct: tuple[str, str] | None = None)
     if direct is not None:
         kind, text = direct
         if query is not None or update is not None:
-            raise ProtocolError(400, "a direct POST carries the operation in the body, not in a parameter")
+            raise InvalidRequest("un POST direct porte l'opération dans le corps, pas dans un paramètre")
         query, update = (text, None) if kind == "query" else (None, text)
     if query is not None and update is not None:
-        raise ProtocolError(400, "a request carries either a query or an update, not both")
+        raise InvalidRequest("une requête porte soit une interrogation (query), soit une mise à jour (update), pas les deux")
 
     def multi(name):
         return [v for k, v in params if k == name]
@@ -106,24 +100,23 @@ async def read_operation(request: Request) -> Operation:
     url_params = list(request.query_params.multi_items())
     if request.method in ("GET", "HEAD"):
         if any(k == "update" for k, _ in url_params):
-            raise ProtocolError(400, "updates must be sent with POST (SPARQL 1.1 Protocol §2.2)")
+            raise InvalidRequest("les mises à jour s'envoient par POST (protocole SPARQL 1.1, § 2.2)")
         return _build(url_params)
     if request.method != "POST":
-        raise ProtocolError(405, f"method {request.method} is not allowed here", {"Allow": "GET, HEAD, POST"})
+        raise MethodNotAllowed(f"la méthode {request.method} n'est pas permise ici", "GET, HEAD, POST")
     mime, params = media_type_of(request.headers.get("content-type"))
     body = await request.body()
     if not mime:
-        raise ProtocolError(
-            400,
-            "missing Content-Type: use application/x-www-form-urlencoded, application/sparql-query "
-            "or application/sparql-update",
+        raise InvalidRequest(
+            "en-tête Content-Type manquant : utilisez application/x-www-form-urlencoded, "
+            "application/sparql-query ou application/sparql-update",
         )
     if mime == "application/x-www-form-urlencoded":
         _check_charset(params)
         try:
             form = parse_qsl(_decode(body), keep_blank_values=True, strict_parsing=False, errors="strict")
         except UnicodeDecodeError as exc:
-            raise ProtocolError(400, f"the form is not valid UTF-8: {exc}") from exc
+            raise InvalidRequest(f"le formulaire n'est pas de l'UTF-8 valide : {exc}") from exc
         return _build(url_params + form)
     if mime == "application/sparql-query":
         _check_charset(params)
@@ -131,10 +124,9 @@ async def read_operation(request: Request) -> Operation:
     if mime == "application/sparql-update":
         _check_charset(params)
         return _build(url_params, ("update", _decode(body)))
-    raise ProtocolError(
-        415,
-        f"unsupported Content-Type {mime!r}: use application/x-www-form-urlencoded, "
-        "application/sparql-query or application/sparql-update",
+    raise UnsupportedMediaType(
+        f"Content-Type {mime!r} non pris en charge : utilisez application/x-www-form-urlencoded, "
+        "application/sparql-query ou application/sparql-update",
     )
 
 

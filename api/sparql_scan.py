@@ -18,20 +18,14 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.errors import Forbidden, InvalidRequest
+
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _IRIREF = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
 _WORD = re.compile(r"[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\-\u00B7\u00C0-\uFFFF]*")
 _PNAME = re.compile(r"[A-Za-z_\u00C0-\uFFFF0-9.\-]*:[^\s{}()<>\"',;\[\]#]*")
 _VAR = re.compile(r"[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+")
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-
-
-class ScanError(ValueError):
-    """The text is refused before it reaches the engine (status 400 or 403)."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -134,10 +128,10 @@ def check_remote_access(text: str, allow_list: tuple[str, ...] | list[str] = ())
         target = tokens[j] if j < len(tokens) else None
         what = "SERVICE (federated query)" if tok.value == "SERVICE" else "LOAD"
         if not allow_list:
-            raise ScanError(f"{what} is disabled on this endpoint (federation is off)", 403)
+            raise Forbidden(f"{what} est désactivé sur ce service (fédération désactivée)")
         if target is None or target.kind != "iri" or not _allowed(target.value, allow_list):
             shown = target.value if target is not None else "nothing"
-            raise ScanError(f"{what} target {shown!r} is not in the allow-list of this endpoint", 403)
+            raise Forbidden(f"la cible {shown!r} de {what} n'est pas dans la liste autorisée de ce service")
 
 
 def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
@@ -153,7 +147,7 @@ def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
             [f"USING {ox.NamedNode(g)}" for g in using] + [f"USING NAMED {ox.NamedNode(g)}" for g in using_named]
         )
     except ValueError as exc:
-        raise ScanError(f"invalid graph IRI in using-graph-uri/using-named-graph-uri: {exc}") from exc
+        raise InvalidRequest(f"IRI de graphe invalide dans using-graph-uri/using-named-graph-uri : {exc}") from exc
     text = unescape_codepoints(update)
     tokens = tokenize(text)
     inserts: list[int] = []
@@ -161,7 +155,7 @@ def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
         if tok.depth != 0 or tok.kind != "kw":
             continue
         if tok.value in ("USING", "WITH"):
-            raise ScanError(
+            raise InvalidRequest(
                 f"the update has its own {tok.value} clause and the request gives using-graph-uri/"
                 "using-named-graph-uri: the protocol forbids both"
             )

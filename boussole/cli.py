@@ -144,19 +144,31 @@ def query(query_or_file: Annotated[str, typer.Argument(metavar="QUERY_OR_FILE.rq
 
 @app.command()
 @friendly
-def serve(store: StoreOption = DEFAULT_STORE,
-          host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-          timeout: Annotated[float, typer.Option(help="Seconds after which a query is stopped (503).")] = 30.0,
-          workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: CPU count).")] = None,
+def serve(store: Annotated[Optional[Path], typer.Option("--store", help=f"On-disk pyoxigraph store (default: {DEFAULT_STORE}).")] = None,
+          host: Annotated[Optional[str], typer.Option(help="Interface to listen on (default: 127.0.0.1).")] = None,
+          port: Annotated[Optional[int], typer.Option(help="TCP port (default: 8000).")] = None,
+          timeout: Annotated[Optional[float], typer.Option(help="Seconds after which a query is stopped (503) (default: 30).")] = None,
+          workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: CPU count, at most 4).")] = None,
           remote: Annotated[Optional[str], typer.Option(help="Serve a remote SPARQL 1.1 store (base URL, e.g. an Oxigraph server) instead of --store.")] = None,
-          config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap).")] = None,
-          review_threshold: Annotated[Optional[float], typer.Option(help="Review queue: model confidence below which a proposal waits for a person (default 0.5).")] = None) -> None:
-    """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages. Read-only unless BOUSSOLE_WRITE_TOKEN is set."""
-    from api.server import serve as run_server
+          config: Annotated[Optional[Path], typer.Option(help="TOML settings file (write token, CORS, federation allow-list, result cap, base IRI).")] = None,
+          max_result_bytes: Annotated[Optional[int], typer.Option(help="Cap of anonymous query results in bytes (0 = none).")] = None,
+          federation_allow: Annotated[Optional[list[str]], typer.Option(help="A SERVICE/LOAD target allowed (repeatable).")] = None,
+          public_url: Annotated[Optional[str], typer.Option(help="Public root URL when behind a proxy.")] = None,
+          review_threshold: Annotated[Optional[float], typer.Option(help="Review queue: model confidence below which a proposal waits for a person (default: 0.5).")] = None,
+          log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info") -> None:
+    """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages. Read-only unless a write token is set.
 
-    run_server(store_path=store, host=host, port=port, timeout=timeout, workers=workers, remote=remote, config=config,
-               review_threshold=review_threshold)
+    Settings: defaults < the TOML file (--config or BOUSSOLE_CONFIG) < the environment < these options."""
+    from api.server import serve as run_server
+    from api.settings import Settings
+
+    settings = Settings.load(config, need_store=False, store_path=store, host=host, port=port, timeout=timeout,
+                             workers=workers, remote=remote, max_result_bytes=max_result_bytes,
+                             federation_allow_list=federation_allow, public_url=public_url,
+                             review_threshold=review_threshold)
+    if not settings.is_remote and settings.store_path is None:
+        settings = settings.with_(store_path=DEFAULT_STORE)
+    run_server(settings, log_level=log_level)
 
 
 @app.command()
@@ -193,6 +205,19 @@ def eval_tagging(labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv"
     from ingest.cli import eval_command
 
     raise typer.Exit(eval_command(labelled, format))
+
+
+@app.callback()
+def configure() -> None:
+    """Boussole: knowledge graph and SPARQL service of the Projet de Territoire 2024-2044."""
+    from api.settings import Settings
+    from kg import iris
+
+    try:
+        iris.configure(Settings.load(need_store=False).base_iri)
+    except BoussoleError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 def _mount_subcommands() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -45,10 +44,23 @@ PREFIXES: dict[str, str] = {
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def base_iri() -> str:
-    """The base under which Boussole mints IRIs (``BOUSSOLE_BASE_IRI``), always ending with ``/``."""
-    base = os.environ.get("BOUSSOLE_BASE_IRI", DEFAULT_BASE_IRI)
+_configured = {"base": DEFAULT_BASE_IRI}
+
+
+def normalise_base(base: str) -> str:
+    """A base of minted IRIs always ends with ``/``."""
     return base if base.endswith("/") else base + "/"
+
+
+def configure(base: str) -> None:
+    """Set the base under which this process mints IRIs. Called once, from the settings, by the entry points
+    (:func:`api.app.create_app`, the ``boussole`` command line); this module never reads the environment."""
+    _configured["base"] = normalise_base(base)
+
+
+def base_iri() -> str:
+    """The base under which Boussole mints IRIs (the configured ``base_iri`` setting), always ending with ``/``."""
+    return _configured["base"]
 
 
 def minted(path: str) -> NamedNode:

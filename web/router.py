@@ -2,7 +2,7 @@
 
 Mount them on the service's app with :func:`mount`; the pages read the store the app gives through
 ``store_provider`` (a callable returning a pyoxigraph ``Store``) and write review decisions only with the write
-token (``BOUSSOLE_WRITE_TOKEN``), checked at the login form and kept in a signed cookie.
+token (the ``write_token`` setting), checked at the login form and kept in a signed cookie.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -79,18 +78,18 @@ def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store], write_token: 
           writer: Writer | None = None, query_page: str = "/ui", sources_dir: Path | None = None) -> None:
     """Add the pages to ``app``: include :data:`router` and serve ``web/static`` at ``/assets``.
 
-    ``write_token``: the token a reviewer types to log in (a string, a callable, or None to read
-    ``BOUSSOLE_WRITE_TOKEN`` at each request); without a token, reviews are read-only.
+    ``write_token``: the token a reviewer types to log in (a string, a callable returning it, or None); without a
+    token, reviews are read-only.
     ``writer``: runs a write job ``job(store)`` on the read-write store, one writer at a time, and lets readers see
     the change (the API passes its backend's single writer); by default the job runs in a thread on
     ``store_provider()``.
     """
-    if write_token is None:
-        token_fn = lambda: os.environ.get("BOUSSOLE_WRITE_TOKEN") or None  # noqa: E731
-    elif callable(write_token):
+    token_fn: Callable[[], str | None]
+    if callable(write_token):
         token_fn = write_token
     else:
-        token_fn = lambda: write_token  # noqa: E731
+        def token_fn() -> str | None:
+            return write_token
     app.state.boussole_web = WebConfig(store_provider=store_provider, write_token=token_fn, writer=writer,
                                        query_page=query_page, sources_dir=sources_dir or da.DEFAULT_SOURCES_DIR)
     app.include_router(router)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 import subprocess
 import sys
 import time
@@ -20,6 +22,16 @@ W3C_BASE = "https://w3c.github.io/rdf-tests/sparql/sparql11/"
 TOKEN = "test-write-token-0123456789"
 BASE = "https://boussole.agglo-porteduhainaut.fr/id/"
 FIXTURE = Path(__file__).resolve().parent / "data" / "mini.trig"
+
+
+@asynccontextmanager
+async def in_process(app) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client that calls ``app`` in this process (its lifespan runs around it): for the tests where the
+    process boundary is not the point."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as client:
+            yield client
 
 
 def need_w3c() -> Path:

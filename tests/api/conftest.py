@@ -24,6 +24,12 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """In-process tests (``pytest.mark.anyio``) run on asyncio, the loop uvicorn uses."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
 def fixture_store(tmp_path_factory) -> Path:
     return make_store(tmp_path_factory.mktemp("fixture") / "store", FIXTURE)
 

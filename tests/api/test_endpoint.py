@@ -91,7 +91,7 @@ def test_malformed_query_gives_the_parser_message(ro_server):
     with ro_server.client() as c:
         r = c.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p "})
     assert r.status_code == 400
-    assert "ligne 1, colonne" in r.text and "malformed query" in r.text
+    assert "ligne 1, colonne" in r.text and "requête mal formée" in r.text
 
 
 def test_default_graph_is_the_union_and_dataset_parameters_restrict_it(ro_server):
@@ -116,7 +116,7 @@ def test_service_and_load_are_refused_without_allow_list(ro_server):
                   "PREFIX e: <http://example.org/> SELECT * WHERE { service e:sparql { ?s ?p ?o } }"]:
             r = c.get("/sparql", params={"query": q})
             assert r.status_code == 403, (q, r.text)
-            assert "federation is off" in r.text
+            assert "fédération désactivée" in r.text
         # the word inside a string, an IRI, a variable or a comment is not an operation
         ok = 'SELECT ?service WHERE { BIND("SERVICE <http://x>" AS ?service) } # SERVICE <http://y>'
         assert c.get("/sparql", params={"query": ok}).status_code == 200

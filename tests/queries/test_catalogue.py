@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import BoussoleError
+from kg import iris
 from kg.iris import XSD, base_iri
 from queries import catalogue
 
@@ -130,11 +131,15 @@ def test_a_malformed_header_is_reported_with_its_file(tmp_path: Path) -> None:
         catalogue.load(tmp_path)
 
 
-def test_the_id_prefix_follows_the_configured_base(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BOUSSOLE_BASE_IRI", "http://example.org/b/")
-    q = catalogue.get("communes-prioritaires-sans-engagement-1")
-    assert "PREFIX id: <http://example.org/b/>" in q.sparql()
-    assert "boussole.agglo-porteduhainaut.fr/id/" not in q.sparql()
+def test_the_id_prefix_follows_the_configured_base() -> None:
+    previous = iris.base_iri()
+    iris.configure("http://example.org/b/")
+    try:
+        q = catalogue.get("communes-prioritaires-sans-engagement-1")
+        assert "PREFIX id: <http://example.org/b/>" in q.sparql()
+        assert "boussole.agglo-porteduhainaut.fr/id/" not in q.sparql()
+    finally:
+        iris.configure(previous)
 
 
 def test_readme_indexes_every_question() -> None:

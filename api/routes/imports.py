@@ -37,8 +37,10 @@ from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from api.query_runner import QueryError
-from api.sparql_protocol import ProtocolError, bearer_ok
+from api.backends import EmbeddedBackend
+from api.deps import embedded_backend, get_settings, is_authenticated
+from kg.errors import (BoussoleError, Forbidden, InvalidRequest, NotFound, PayloadTooLarge, Unauthorized,
+                       UnsupportedMediaType)
 
 CHUNK = 64
 JOBS_KEPT = 50
@@ -95,33 +97,25 @@ class ImportSummary(BaseModel):
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _backend(request: Request):
-    backend = request.app.state.backend
-    if backend.kind != "embedded":
-        raise QueryError(501, "les imports s'écrivent dans le magasin intégré (pas avec --remote)")
-    return backend
-
-
 def _writer_name(request: Request) -> str | None:
-    """The token holder's name: the reviewer's cookie of the pages, or a bearer token (``X-Boussole-Reviewer``)."""
-    settings = request.app.state.settings
-    if not settings.writable:
+    """The token holder's name: a bearer token (``X-Boussole-Reviewer``), or the reviewer's login of the pages."""
+    if not get_settings(request).writable:
         return None
-    if bearer_ok(request, settings.write_token):
+    if is_authenticated(request):
         return request.headers.get("x-boussole-reviewer", "API")[:120] or "API"
+    if not hasattr(request.app.state, "boussole_web"):
+        return None
     from web.router import reviewer
 
-    return reviewer(request) if hasattr(request.app.state, "boussole_web") else None
+    return reviewer(request)
 
 
 def _check_writer(request: Request) -> str:
-    settings = request.app.state.settings
-    if not settings.writable:
-        raise QueryError(403, "service en lecture seule : aucun jeton d'écriture n'est configuré (BOUSSOLE_WRITE_TOKEN)")
+    if not get_settings(request).writable:
+        raise Forbidden("service en lecture seule : aucun jeton d'écriture n'est configuré (BOUSSOLE_WRITE_TOKEN)")
     name = _writer_name(request)
     if name is None:
-        raise ProtocolError(401, "écriture refusée : jeton d'écriture absent ou incorrect (Authorization: Bearer …)",
-                            {"WWW-Authenticate": 'Bearer realm="boussole"'})
+        raise Unauthorized("écriture refusée : jeton d'écriture absent ou incorrect (Authorization: Bearer …)")
     return name
 
 
@@ -248,10 +242,10 @@ async def read_uploads(request: Request, workdir: Path, max_bytes: int) -> tuple
     """The files of a multipart upload, saved in ``workdir``; 413 as soon as the body passes ``max_bytes``."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise QueryError(413, f"envoi trop volumineux : {int(declared)} octets, au plus {max_bytes} "
-                              "(réglage max_import_bytes) ; découpez l'import (par exemple une archive par trimestre)")
+        raise PayloadTooLarge(f"envoi trop volumineux : {int(declared)} octets, au plus {max_bytes} (réglage "
+                              "max_import_bytes) ; découpez l'import (par exemple une archive par trimestre)")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise QueryError(415, "envoyez les fichiers en multipart/form-data (champ « fichiers »)")
+        raise UnsupportedMediaType("envoyez les fichiers en multipart/form-data (champ « fichiers »)")
     received = 0
 
     async def limited():
@@ -265,9 +259,9 @@ async def read_uploads(request: Request, workdir: Path, max_bytes: int) -> tuple
     try:
         form = await MultiPartParser(request.headers, limited(), max_files=10_000, max_fields=20).parse()
     except TooLarge:
-        raise QueryError(413, f"envoi trop volumineux : plus de {max_bytes} octets (réglage max_import_bytes)") from None
+        raise PayloadTooLarge(f"envoi trop volumineux : plus de {max_bytes} octets (réglage max_import_bytes)") from None
     except MultiPartException as exc:
-        raise QueryError(400, f"envoi multipart invalide : {exc.message}") from exc
+        raise InvalidRequest(f"envoi multipart invalide : {exc.message}") from exc
     uploads, fields = [], {}
     try:
         for key, value in form.multi_items():
@@ -290,150 +284,173 @@ async def read_uploads(request: Request, workdir: Path, max_bytes: int) -> tuple
     return uploads, fields
 
 
-def router() -> APIRouter:
-    routes = APIRouter()
-    jobs: OrderedDict[str, Job] = OrderedDict()
-    tasks: set[asyncio.Task] = set()
+router = APIRouter()
 
-    def get_job(job_id: str) -> Job:
-        job = jobs.get(job_id)
+
+class Jobs:
+    """The import jobs of one app (the last :data:`JOBS_KEPT`), and their running tasks."""
+
+    def __init__(self) -> None:
+        self.jobs: OrderedDict[str, Job] = OrderedDict()
+        self.tasks: set[asyncio.Task] = set()
+
+    def get(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
         if job is None:
-            raise QueryError(404, f"aucun import « {job_id} » (les {JOBS_KEPT} derniers sont gardés)")
+            raise NotFound(f"aucun import « {job_id} » (les {JOBS_KEPT} derniers sont gardés)")
         return job
 
-    async def start(request: Request) -> Job:
-        who = _check_writer(request)
-        backend = _backend(request)
-        max_bytes = request.app.state.settings.max_import_bytes
-        workdir = Path(tempfile.mkdtemp(prefix="boussole-import-"))
-        try:
-            uploads, _ = await read_uploads(request, workdir, max_bytes)
-        except BaseException:
-            shutil.rmtree(workdir, ignore_errors=True)
-            raise
-        if not uploads:
-            shutil.rmtree(workdir, ignore_errors=True)
-            raise QueryError(400, "aucun fichier reçu : joignez un CSV SCDL, des PDF, DOCX, TXT ou une archive ZIP")
-        job = Job(id=uuid.uuid4().hex[:12], auteur=who, fichiers=[n for n, _ in uploads])
-        jobs[job.id] = job
-        while len(jobs) > JOBS_KEPT:
-            jobs.popitem(last=False)
-        task = asyncio.create_task(run_job(job, backend, uploads, workdir, max_bytes))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-        return job
 
-    @routes.get("/imports", include_in_schema=False)
-    async def service(request: Request):
-        """What a command checks before writing through this server: that the process answering is the one that
-        announced itself beside the store (its pid), and whether it takes writes. Never the token or a path."""
-        settings = request.app.state.settings
-        return JSONResponse({"writable": settings.writable, "pid": os.getpid(), "max_import_bytes": settings.max_import_bytes})
+def jobs_of(request: Request) -> Jobs:
+    if not hasattr(request.app.state, "import_jobs"):
+        request.app.state.import_jobs = Jobs()
+    return request.app.state.import_jobs
 
-    @routes.post("/imports", status_code=202, response_model=ImportSummary, tags=["écritures"],
-                 summary="Importer des fichiers (CSV SCDL, PDF, DOCX, TXT, ZIP)",
-                 responses={401: {"description": "jeton absent ou incorrect"}, 403: {"description": "service en lecture seule"},
-                            413: {"description": "envoi plus grand que max_import_bytes"}},
-                 openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                     "type": "object", "required": ["fichiers"], "properties": {"fichiers": {
-                         "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}})
-    async def post_import(request: Request):
-        """Start an import job; poll ``Location`` (``GET /imports/{id}``) until ``etat`` is « terminé »."""
+
+async def start(request: Request) -> Job:
+    """Check the writer, read the upload, register the job and start it in the background."""
+    who = _check_writer(request)
+    backend: EmbeddedBackend = embedded_backend(request)
+    max_bytes = get_settings(request).max_import_bytes
+    workdir = Path(tempfile.mkdtemp(prefix="boussole-import-"))
+    try:
+        uploads, _ = await read_uploads(request, workdir, max_bytes)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    if not uploads:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise InvalidRequest("aucun fichier reçu : joignez un CSV SCDL, des PDF, DOCX, TXT ou une archive ZIP")
+    registry = jobs_of(request)
+    job = Job(id=uuid.uuid4().hex[:12], auteur=who, fichiers=[n for n, _ in uploads])
+    registry.jobs[job.id] = job
+    while len(registry.jobs) > JOBS_KEPT:
+        registry.jobs.popitem(last=False)
+    task = asyncio.create_task(run_job(job, backend, uploads, workdir, max_bytes))
+    registry.tasks.add(task)
+    task.add_done_callback(registry.tasks.discard)
+    return job
+
+
+
+@router.get("/imports", include_in_schema=False)
+async def service(request: Request) -> Response:
+    """What a command checks before writing through this server: that the process answering is the one that
+    announced itself beside the store (its pid), and whether it takes writes. Never the token or a path."""
+    settings = get_settings(request)
+    return JSONResponse({"writable": settings.writable, "pid": os.getpid(), "max_import_bytes": settings.max_import_bytes})
+
+
+@router.post("/imports", status_code=202, response_model=ImportSummary, tags=["écritures"],
+             summary="Importer des fichiers (CSV SCDL, PDF, DOCX, TXT, ZIP)",
+             responses={401: {"description": "jeton absent ou incorrect"}, 403: {"description": "service en lecture seule"},
+                        413: {"description": "envoi plus grand que max_import_bytes"}},
+             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                 "type": "object", "required": ["fichiers"], "properties": {"fichiers": {
+                     "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}})
+async def post_import(request: Request) -> Response:
+    """Start an import job; poll ``Location`` (``GET /imports/{id}``) until ``etat`` is « terminé »."""
+    job = await start(request)
+    return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/imports/{job.id}"})
+
+
+@router.get("/imports/{job_id}", response_model=ImportSummary, tags=["écritures"], summary="État d'un import")
+async def job_state(job_id: str, request: Request) -> Response:
+    _check_writer(request)
+    return JSONResponse(jobs_of(request).get(job_id).as_dict())
+
+
+@router.get("/imports/{job_id}/rejets.csv", tags=["écritures"], summary="Rapport des rejets d'un import (CSV)")
+async def job_rejects(job_id: str, request: Request) -> Response:
+    _check_writer(request)
+    job = jobs_of(request).get(job_id)
+    return Response(_rejects_csv(job.rejets), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="rejets-{job.id}.csv"'})
+
+
+# ------------------------------------------------------------------------------------------------ pages
+
+
+def page(request: Request, status: int = 200, *, job: Job | None = None, erreur: str = "") -> Response:
+    """The import page: the form (no job), or a job's progress, summary and rejects."""
+    from web.router import render
+
+    settings = get_settings(request)
+    title = f"Import {job.id} — Boussole" if job else "Importer des délibérations — Boussole"
+    return render(request, "import.html", status, title=title, job=job.as_dict() if job else None,
+                  rejets=job.rejets[:200] if job else [], erreur=erreur[:300],
+                  max_mo=settings.max_import_bytes // 1_000_000)
+
+
+@router.get("/import", include_in_schema=False)
+async def import_form(request: Request, erreur: str = "") -> Response:
+    if get_settings(request).writable and _writer_name(request) is None:
+        return RedirectResponse("/connexion?retour=/import", 303)
+    return page(request, erreur=erreur)
+
+
+@router.post("/import", include_in_schema=False)
+async def import_upload(request: Request) -> Response:
+    from api.errors import status_of
+
+    try:
         job = await start(request)
-        return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/imports/{job.id}"})
+    except BoussoleError as exc:
+        return page(request, status_of(exc)[0], erreur=str(exc))
+    return RedirectResponse(f"/import/{job.id}", 303)
 
-    @routes.get("/imports/{job_id}", response_model=ImportSummary, tags=["écritures"], summary="État d'un import")
-    async def job_state(job_id: str, request: Request):
-        _check_writer(request)
-        return JSONResponse(get_job(job_id).as_dict())
 
-    @routes.get("/imports/{job_id}/rejets.csv", tags=["écritures"], summary="Rapport des rejets d'un import (CSV)")
-    async def job_rejects(job_id: str, request: Request):
-        _check_writer(request)
-        job = get_job(job_id)
-        return Response(_rejects_csv(job.rejets), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="rejets-{job.id}.csv"'})
+@router.get("/import/{job_id}", include_in_schema=False)
+async def import_progress(job_id: str, request: Request) -> Response:
+    if _writer_name(request) is None:
+        return RedirectResponse("/connexion?retour=/import", 303)
+    job = jobs_of(request).jobs.get(job_id)
+    if job is None:
+        return page(request, 404, erreur=f"Aucun import « {job_id} » : seuls les {JOBS_KEPT} derniers sont gardés.")
+    return page(request, job=job)
 
-    # ---------------------------------------------------------------------------------------------- pages
 
-    def page(request: Request, template: str, status: int = 200, **ctx) -> Response:
-        from web.router import render
+# ------------------------------------------------------------------------------------------------ build
 
-        return render(request, template, status, **ctx)
 
-    @routes.get("/import", include_in_schema=False)
-    async def import_form(request: Request, erreur: str = ""):
-        settings = request.app.state.settings
-        if settings.writable and _writer_name(request) is None:
-            return RedirectResponse("/connexion?retour=/import", 303)
-        return page(request, "import.html", title="Importer des délibérations — Boussole", job=None,
-                    erreur=erreur[:300], max_mo=settings.max_import_bytes // 1_000_000)
+@router.post("/build", tags=["écritures"], summary="Remplacer les graphes construits par boussole build",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/n-quads": {
+                 "schema": {"type": "string"}}}}})
+async def apply_build(request: Request) -> Response:
+    """Make each named graph ``graph`` (repeated query parameter) equal to its quads in the N-Quads body, by
+    writing only the difference, in one turn of the single writer (``boussole build`` while the server runs)."""
+    _check_writer(request)
+    backend = embedded_backend(request)
+    names = request.query_params.getlist("graph")
+    if not names:
+        raise InvalidRequest("donnez les graphes à remplacer : ?graph=<IRI>&graph=<IRI>…")
+    try:
+        graphs = [ox.NamedNode(g) for g in names]
+    except ValueError as exc:
+        raise InvalidRequest(f"IRI de graphe invalide : {exc}") from exc
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BUILD_BYTES:
+            raise PayloadTooLarge(f"graphes trop volumineux : plus de {MAX_BUILD_BYTES} octets")
 
-    @routes.post("/import", include_in_schema=False)
-    async def import_upload(request: Request):
-        try:
-            job = await start(request)
-        except (QueryError, ProtocolError) as exc:
-            status = getattr(exc, "status", 400)
-            settings = request.app.state.settings
-            return page(request, "import.html", status, title="Importer des délibérations — Boussole", job=None,
-                        erreur=exc.message, max_mo=settings.max_import_bytes // 1_000_000)
-        return RedirectResponse(f"/import/{job.id}", 303)
+    def parse() -> ox.Store:
+        staged = ox.Store()   # ox.parse keeps blank node labels (Store.load renames them): a rebuild stays a no-op
+        staged.extend(ox.parse(bytes(body), format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
+        return staged
 
-    @routes.get("/import/{job_id}", include_in_schema=False)
-    async def import_progress(job_id: str, request: Request):
-        if _writer_name(request) is None:
-            return RedirectResponse("/connexion?retour=/import", 303)
-        job = jobs.get(job_id)
-        if job is None:
-            return page(request, "import.html", 404, title="Import inconnu — Boussole", job=None,
-                        erreur=f"Aucun import « {job_id} » : seuls les {JOBS_KEPT} derniers sont gardés.",
-                        max_mo=request.app.state.settings.max_import_bytes // 1_000_000)
-        return page(request, "import.html", title=f"Import {job.id} — Boussole", job=job.as_dict(), erreur="",
-                    rejets=job.rejets[:200], max_mo=0)
+    try:
+        staged = await asyncio.to_thread(parse)
+    except SyntaxError as exc:
+        raise InvalidRequest(f"N-Quads invalides : {exc}") from exc
 
-    # ---------------------------------------------------------------------------------------------- build
+    def replace(store: ox.Store) -> tuple[int, int]:
+        from ingest.pipeline import forget
+        from kg.build import replace_graphs
 
-    @routes.post("/build", tags=["écritures"], summary="Remplacer les graphes construits par boussole build",
-                 openapi_extra={"requestBody": {"required": True, "content": {"application/n-quads": {
-                     "schema": {"type": "string"}}}}})
-    async def apply_build(request: Request):
-        """Make each named graph ``graph`` (repeated query parameter) equal to its quads in the N-Quads body, by
-        writing only the difference, in one turn of the single writer (``boussole build`` while the server runs)."""
-        _check_writer(request)
-        backend = _backend(request)
-        names = request.query_params.getlist("graph")
-        if not names:
-            raise QueryError(400, "donnez les graphes à remplacer : ?graph=<IRI>&graph=<IRI>…")
-        try:
-            graphs = [ox.NamedNode(g) for g in names]
-        except ValueError as exc:
-            raise QueryError(400, f"IRI de graphe invalide : {exc}") from exc
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BUILD_BYTES:
-                raise QueryError(413, f"graphes trop volumineux : plus de {MAX_BUILD_BYTES} octets")
+        counts = replace_graphs(store, staged, graphs)
+        forget(store)   # the ingester's vocabulary is read again from the new référentiel
+        return counts
 
-        def parse() -> ox.Store:
-            staged = ox.Store()   # ox.parse keeps blank node labels (Store.load renames them): a rebuild stays a no-op
-            staged.extend(ox.parse(bytes(body), format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
-            return staged
-
-        try:
-            staged = await asyncio.to_thread(parse)
-        except SyntaxError as exc:
-            raise QueryError(400, f"N-Quads invalides : {exc}") from exc
-
-        def replace(store: ox.Store) -> tuple[int, int]:
-            from ingest.pipeline import forget
-            from kg.build import replace_graphs
-
-            counts = replace_graphs(store, staged, graphs)
-            forget(store)   # the ingester's vocabulary is read again from the new référentiel
-            return counts
-
-        added, removed = await backend.write(replace)
-        return JSONResponse({"added": added, "removed": removed})
-
-    return routes
+    added, removed = await backend.write(replace)
+    return JSONResponse({"added": added, "removed": removed})

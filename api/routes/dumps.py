@@ -1,0 +1,62 @@
+"""The whole dataset: ``/dump.nq``, ``/dump.trig`` (streamed) and its DCAT description at ``/dataset``."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+
+from api import conneg, pseudonyms, service_description
+from api.deps import get_backend, get_settings, is_authenticated, public_root
+from api.rendering import RDF_OFFERS, rdf_response, templates
+from kg.errors import NotAcceptable
+from kg.iris import prefixes
+
+router = APIRouter()
+
+DATASET_PAGE = ('{% extends "base.html" %}{% block main %}<h1>Jeu de données</h1>'
+                '<p><a href="/dataset?format=ttl">Turtle</a> · <a href="/dump.nq">N-Quads</a> · '
+                '<a href="/dump.trig">TriG</a></p><pre class="doc">{{ ttl }}</pre>{% endblock %}')
+
+
+async def dump_response(request: Request, media: str | None) -> Response:
+    """The dataset in ``media`` (negotiated when None), as an attachment."""
+    if media is None:
+        media = conneg.negotiate(request.headers.get("accept"), list(conneg.DATASET_FORMATS))
+        if media is None:
+            raise NotAcceptable("les exports sont offerts en application/n-quads ou application/trig")
+    fmt = conneg.DATASET_FORMATS[media]
+    name = "boussole." + fmt.file_extension
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if request.method == "HEAD":
+        return Response(b"", media_type=conneg.content_type(media), headers=headers)
+    backend, settings = get_backend(request), get_settings(request)
+    # reviewers' names for token holders only; anonymous callers get stable pseudonyms
+    stream = backend.dump(fmt) if is_authenticated(request) else \
+        pseudonyms.public_dump(backend, fmt, settings, prefixes(settings.base_iri))
+    return StreamingResponse(stream, media_type=conneg.content_type(media), headers=headers)
+
+
+@router.get("/dump.nq")
+async def dump_nq(request: Request) -> Response:
+    return await dump_response(request, "application/n-quads")
+
+
+@router.get("/dump.trig")
+async def dump_trig(request: Request) -> Response:
+    return await dump_response(request, "application/trig")
+
+
+@router.get("/dataset")
+async def dataset(request: Request) -> Response:
+    settings = get_settings(request)
+    media = conneg.negotiate(request.headers.get("accept"), RDF_OFFERS + ["text/html"])
+    if media is None:
+        raise NotAcceptable("formats offerts : " + ", ".join(RDF_OFFERS))
+    triples = service_description.dcat_description(settings, public_root(request), await request.app.state.stats.get())
+    if media == "text/html":
+        ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={
+            **prefixes(settings.base_iri), "dcat": service_description.DCAT, "void": service_description.VOID})
+        return HTMLResponse(templates.from_string(DATASET_PAGE).render(ttl=ttl.decode()))
+    return rdf_response(settings, triples, media)
