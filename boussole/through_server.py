@@ -62,7 +62,7 @@ class ServerWriter:
             raise BoussoleError(f"{self} est en lecture seule : relancez-le avec {TOKEN_ENV}, ou arrêtez-le "
                                 "pour écrire directement dans le magasin")
         if resp.status_code >= 400:
-            raise BoussoleError(f"{self} : {resp.status_code} {resp.text.strip()[:500]}")
+            raise BoussoleError(f"{self} : {_detail(resp)}")
         return resp
 
     def json(self, method: str, path: str, **kw) -> Any:
@@ -93,6 +93,15 @@ class ServerWriter:
         answer = self.json("POST", "/build", params=[("graph", g) for g in graphs], content=nquads,
                            headers={"Content-Type": "application/n-quads"})
         return answer["added"], answer["removed"]
+
+
+def _detail(resp: httpx.Response) -> str:
+    """The server's own message: the ``detail`` of a problem document, else the body's text."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return f"{resp.status_code} {resp.text.strip()[:500]}"
+    return str(body.get("detail") or body) if isinstance(body, dict) else str(body)[:500]
 
 
 def pack(inputs: list[str], archive: Path) -> list[str]:
