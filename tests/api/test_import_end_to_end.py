@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
+from pathlib import Path
 
 import httpx
+import pytest
 
 from api_testlib import TOKEN, start_server, stop_server
 from test_import_writes import built, cli, queue_counts  # noqa: F401 - built: the store fixture
@@ -33,6 +36,18 @@ ROWS = {   # DELIB_ID → the row (None: the row that cannot be used)
 USABLE = ["2025-101", "2025-102", "2025-103", "2025-104", "2025-105"]
 
 
+def _reads_leniently() -> bool:
+    """Whether the SCDL reader keeps a row with a French date and no matière code (issue #11 item 2)."""
+    from ingest.readers import iter_inputs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "essai.csv"
+        path.write_text(HEADER + "\n" + ROWS["2025-102"].replace(";8.7;Transports;", ";;;") + "\n", encoding="utf-8")
+        return any(item.ok for item in iter_inputs([path]))
+
+
+@pytest.mark.xfail(not _reads_leniently(), strict=True,
+                   reason="needs the lenient SCDL reading of #11 item 2 (the ingestfacts work), not yet on this branch")
 def test_a_messy_export_ingested_while_the_server_runs(tmp_path, built):
     export = tmp_path / "export-2025.csv"
     # the formula's quoted arguments make the cell a quoted CSV field, as a spreadsheet would write it
