@@ -17,7 +17,7 @@ from api import errors, service_description
 from api.backends import EmbeddedBackend, make_backend
 from api.limits import Attempts, BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
-from api.routes import coherence, deliberations, dumps, graph_store, linked_data, service, sparql, tagging
+from api.routes import coherence, deliberations, dumps, graph_store, imports, linked_data, service, sparql, tagging
 from api.settings import Settings
 from kg import iris
 from web.graph import BackendGraph
@@ -35,7 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await backend.close()
 
-    app = FastAPI(title="Boussole", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Boussole", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.settings = settings
     app.state.backend = backend
     app.state.stats = service_description.Stats(backend)
@@ -55,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.token_guesses = Attempts(settings.login_attempts_per_minute)
     app.include_router(coherence.router)
     app.include_router(deliberations.router)
+    app.include_router(imports.router)
     app.include_router(tagging.router)
     embedded = isinstance(backend, EmbeddedBackend)  # the pages read the embedded store, a remote one through the port
     web.mount(app, store_provider=backend.current_store if embedded else (lambda: BackendGraph(backend)),

@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import sys
+from contextlib import asynccontextmanager
 
+from api import discovery
 from api.settings import Settings
 
 H11_MAX_HEADERS = 64 * 1024  # request line + headers; a longer GET query is refused (431): POST it instead
@@ -21,9 +23,29 @@ def serve(settings: Settings, log_level: str = "info") -> None:
 
     app = create_app(settings)
     GuardedH11Protocol.header_timeout = settings.header_timeout
+    if settings.store_path is not None and not settings.is_remote:
+        announced(app, settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
                 timeout_graceful_shutdown=5, http=GuardedH11Protocol, timeout_keep_alive=settings.keep_alive_timeout,
                 h11_max_incomplete_event_size=H11_MAX_HEADERS)
+
+
+def announced(app, settings: Settings) -> None:
+    """Announce the server beside its store while it runs (``boussole ingest|review|build`` then write through it).
+
+    In the app's lifespan: uvicorn re-raises SIGTERM after its shutdown, so code after ``uvicorn.run`` never runs."""
+    serving = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_):
+        async with serving(app_) as state:
+            discovery.announce(settings.store_path, discovery.local_url(settings.host, settings.port), settings.writable)
+            try:
+                yield state
+            finally:
+                discovery.withdraw(settings.store_path)
+
+    app.router.lifespan_context = lifespan
 
 
 def main(argv: list[str] | None = None) -> None:

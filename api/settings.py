@@ -11,6 +11,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     federation_allow_list = []    # e.g. ["https://query.wikidata.org/sparql"]; empty = SERVICE/LOAD refused
     public_url = "https://boussole.example.org"   # when behind a proxy
     contact_email = "donnees@example.org"          # contact point of the DCAT description (/dataset)
+    max_import_bytes = 512000000  # largest import upload (413 beyond)
     remote_query = "http://127.0.0.1:7878/query"  # remote SPARQL store instead of the embedded one
     remote_update = "http://127.0.0.1:7878/update"
     remote_store = "http://127.0.0.1:7878/store"
@@ -75,6 +76,7 @@ class Settings:
     login_attempts_per_minute: int = 10  # wrong tokens per client and minute before 429
     contact_email: str | None = None  # the contact point of the DCAT description (/dataset), if the CAPH gives one
     review_threshold: float = 0.5     # a model proposal whose probability (bsl:score) is below goes to review
+    max_import_bytes: int = 512_000_000      # largest upload of the import page / POST /imports (413 beyond)
 
     @property
     def writable(self) -> bool:
@@ -131,6 +133,8 @@ class Settings:
         settings = cls(**values)
         if settings.write_token is not None and len(settings.write_token) < 8:
             raise BoussoleError("the write token must have at least 8 characters")
+        if not 0 <= settings.review_threshold <= 1:
+            raise BoussoleError(f"review_threshold {settings.review_threshold}: a probability between 0 and 1")
         if need_store and not settings.is_remote and settings.store_path is None:
             raise BoussoleError("no store: give --store PATH (or a remote SPARQL endpoint)")
         return settings

@@ -51,8 +51,22 @@ def build(
         bool, typer.Option("--reason", help="Check consistency with HermiT and store inferred triples.")
     ] = False,
 ) -> None:
-    """(Re)build the graph from the versioned sources: ontology, référentiel, territory, contracts."""
+    """(Re)build the graph from the versioned sources: ontology, référentiel, territory, contracts.
+
+    While `boussole serve` serves the store, the checked graphs are applied by the server's single writer."""
+    from boussole.through_server import server_for
     from kg.build import build as run_build
+
+    server = server_for(store)
+    apply = None
+    if server is not None:
+        import pyoxigraph as ox
+
+        err.print(f"écriture à travers {server}")
+
+        def apply(staged, graphs):
+            quads = (q for g in graphs for q in staged.quads_for_pattern(None, None, None, g))
+            return server.build(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), [g.value for g in graphs])
 
     with progress_bar() as bar:
         task = bar.add_task("building", total=None)
@@ -60,7 +74,7 @@ def build(
         def progress(step: str, done: int, total: int) -> None:
             bar.update(task, description=step, completed=done, total=total or None)
 
-        report = run_build(store, reason=reason, progress=progress)
+        report = run_build(store, reason=reason, progress=progress, apply=apply)
     table = Table(title=f"graph built in {store}", show_edge=False)
     table.add_column("named graph")
     table.add_column("triples", justify="right")
@@ -169,6 +183,10 @@ def serve(
         Optional[list[str]], typer.Option(help="A SERVICE/LOAD target allowed (repeatable).")
     ] = None,
     public_url: Annotated[Optional[str], typer.Option(help="Public root URL when behind a proxy.")] = None,
+    review_threshold: Annotated[
+        Optional[float],
+        typer.Option(help="Review queue: model confidence below which a proposal waits for a person (default: 0.5)."),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the store over HTTP: SPARQL 1.1 endpoint, linked data, pages. Read-only unless a write token is set.
@@ -189,6 +207,7 @@ def serve(
         max_result_bytes=max_result_bytes,
         federation_allow_list=federation_allow,
         public_url=public_url,
+        review_threshold=review_threshold,
     )
     if not settings.is_remote and settings.store_path is None:
         settings = settings.with_(store_path=DEFAULT_STORE)
@@ -196,14 +215,20 @@ def serve(
 
 
 @app.command()
+@friendly
 def ingest(inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, .txt/.pdf/.docx files or folders.")],
            store: StoreOption = DEFAULT_STORE,
            quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
            rejects: Annotated[Optional[Path], typer.Option("--rejects", help="CSV of the rejected inputs (fichier, ligne, raison); default: rejets/ingest-<UTC time>.csv next to the store.")] = None) -> None:
-    """Ingest deliberations: read, extract entities, link them to the graph, tag them; re-running changes nothing."""
+    """Ingest deliberations: read, extract entities, link them to the graph, tag them; re-running changes nothing.
+
+    While `boussole serve` serves the store, the files go through the server's single writer (BOUSSOLE_WRITE_TOKEN)."""
+    from boussole.through_server import ingest_command as through
+    from boussole.through_server import server_for
     from ingest.cli import ingest_command
 
-    raise typer.Exit(ingest_command(inputs, store, quiet=quiet, rejects=rejects))
+    server = server_for(store)
+    raise typer.Exit(through(server, inputs, quiet) if server else ingest_command(inputs, store, quiet=quiet, rejects=rejects))
 
 
 @app.command()
@@ -224,53 +249,6 @@ def tag(
     if store is None and (DEFAULT_STORE / "CURRENT").exists():
         store = DEFAULT_STORE
     raise typer.Exit(tag_command(inputs, format, store))
-
-
-review_app = typer.Typer(help="Human review of the proposed tags: list, accept, correct.", no_args_is_help=True)
-app.add_typer(review_app, name="review")
-
-
-@review_app.command("list")
-def review_list(
-    store: StoreOption = DEFAULT_STORE,
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-) -> None:
-    """Deliberations whose tags need a person: low score, disagreement, or no tag."""
-    from ingest.cli import review_list as run
-
-    raise typer.Exit(run(store, format))
-
-
-@review_app.command("accept")
-def review_accept(
-    deliberation: Annotated[str, typer.Argument(help="Deliberation id, path or IRI.")],
-    author: Annotated[str, typer.Option("--author", help="Who decides.")],
-    reason: Annotated[Optional[str], typer.Option("--reason")] = None,
-    store: StoreOption = DEFAULT_STORE,
-) -> None:
-    """Accept the model's proposal for a deliberation (recorded with author and time)."""
-    from ingest.cli import review_accept as run
-
-    raise typer.Exit(run(deliberation, author, store, reason))
-
-
-@review_app.command("correct")
-def review_correct(
-    deliberation: Annotated[str, typer.Argument(help="Deliberation id, path or IRI.")],
-    author: Annotated[str, typer.Option("--author", help="Who decides.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")],
-    engagement: Annotated[
-        Optional[list[str]], typer.Option("--engagement", help="1, 2, 3, '1;3' or none; repeatable.")
-    ] = None,
-    champ: Annotated[Optional[list[str]], typer.Option("--champ", help="E-C, e.g. 2-4; repeatable.")] = None,
-    store: StoreOption = DEFAULT_STORE,
-) -> None:
-    """Set the engagements and champs of a deliberation; a human decision is never overwritten by the model."""
-    from ingest.cli import review_correct as run
-
-    raise typer.Exit(
-        run(deliberation, engagement=engagement, champ=champ, reason=reason, author=author, store_path=store)
-    )
 
 
 @app.command("eval-tagging")
@@ -304,6 +282,9 @@ def _mount_subcommands() -> None:
     app.add_typer(coherence_app, name="coherence")
     app.add_typer(train_app, name="train")
     from barometre.cli import register as register_barometre
+    from boussole.review_cli import app as review_app
+
+    app.add_typer(review_app, name="review")
 
     register_barometre(app)
 

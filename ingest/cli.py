@@ -126,69 +126,6 @@ def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Pat
     return 1 if skipped else 0
 
 
-def review_list(store_path: str | Path = DEFAULT_STORE, fmt: str = "table") -> int:
-    """`boussole review list`"""
-    from ingest.review import to_review
-
-    try:
-        store = open_store(store_path, read_only=True)
-    except BoussoleError as exc:
-        err.print(f"[red]{exc}[/red]")
-        return 2
-    items = to_review(store)
-    if fmt == "json":
-        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
-        return 0
-    t = Table(title=f"{len(items)} délibération(s) à revoir")
-    for c in ("id", "objet", "engagements", "champs", "score", "raisons"):
-        t.add_column(c)
-    for i in items:
-        t.add_row(i["id"], i["titre"][:70], ";".join(i["engagements"]) or "-", ";".join(i["champs"]) or "-",
-                  f"{i['score']:.2f}" if i["score"] is not None else "-", "; ".join(i["raisons"]))
-    console.print(t)
-    return 0
-
-
-def _show(cur) -> None:
-    console.print(f"[green]{cur.deliberation}[/green] : étiquette courante ({cur.source}) — engagements "
-                  f"{';'.join(cur.engagements) or ('none' if cur.aucun else '-')}, champs "
-                  f"{';'.join(cur.champs) or '-'}")
-
-
-def review_accept(ref: str, author: str, store_path: str | Path = DEFAULT_STORE, reason: str | None = None) -> int:
-    """`boussole review accept ID --author NAME`"""
-    from ingest.review import accept
-
-    try:
-        store = open_store(store_path)
-        cur = accept(store, ref, author, reason)
-    except BoussoleError as exc:
-        err.print(f"[red]{exc}[/red]")
-        return 2
-    _show(cur)
-    return 0
-
-
-def review_correct(ref: str, *, engagement: list[str] | str | None, champ: list[str] | str | None, reason: str,
-                   author: str, store_path: str | Path = DEFAULT_STORE) -> int:
-    """`boussole review correct ID --engagement N --champ E-C --reason TEXT --author NAME` (options repeatable)."""
-    from ingest.review import correct
-
-    def as_list(v: object) -> list[str]:
-        if v is None:
-            return []
-        return [x for s in v for x in str(s).split(";")] if isinstance(v, (list, tuple)) else str(v).split(";")
-
-    try:
-        store = open_store(store_path)
-        cur = correct(store, ref, engagements=as_list(engagement), champs=as_list(champ), reason=reason, author=author)
-    except BoussoleError as exc:
-        err.print(f"[red]{exc}[/red]")
-        return 2
-    _show(cur)
-    return 0
-
-
 def eval_command(labelled: str | Path, fmt: str = "table", split: str | None = None, rules_only: bool = False) -> int:
     """`boussole eval-tagging LABELLED.csv [--split dev|blind] [--rules-only]`"""
     from ingest.evaluate import evaluate, print_report

@@ -5,6 +5,8 @@ deliberation is its latest human decision, else the latest model version's propo
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +16,8 @@ from ingest.linking import person_path
 from ingest.tagger import Tag
 from ingest.to_rdf import annotation_quads
 from kg.errors import BoussoleError
-from kg.iris import BSL, DCTERMS, ELI, OA, PROV, RDF, base_iri, graph
+from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, PROV, RDF, RDFS, SKOS, XSD, base_iri, graph, minted
 
-LOW_SCORE = 0.5
 NEAR_TIE = 0.15
 
 
@@ -111,11 +112,20 @@ def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[
     return out
 
 
+def _instant(text: str) -> dt.datetime:
+    """An xsd:dateTime as a comparable instant (« …T09:00:00Z » and « …T09:00:00.5Z » compare as times)."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
 def current_from(delib: str, anns: list[Annotation]) -> Current:
-    human = [a for a in anns if a.human]
+    human = [a for a in anns if a.human and a.statut != "remplace"]
     if human:
-        latest = max(a.time for a in human)
-        return Current(delib, "humain", [a for a in human if a.time == latest])
+        latest = max(_instant(a.time) for a in human)
+        return Current(delib, "humain", [a for a in human if _instant(a.time) == latest])
     model = [a for a in anns if not a.human and a.statut == "propose"]
     if model:
         latest_agent = max(model, key=lambda a: (a.time, a.agent)).agent
@@ -135,48 +145,109 @@ def deliberations(store: ox.Store) -> dict[str, tuple[str, str]]:
     return {r["d"].value: (r["id"].value if r["id"] else _rel(r["d"].value), r["t"].value) for r in res}
 
 
-def to_review(store: ox.Store, low: float = LOW_SCORE) -> list[dict[str, Any]]:
-    """Deliberations whose current tag is the model's and needs a person: low score, disagreement, untagged."""
-    anns = annotations_of(store)
+def notes(cur: Current, anns: list[Annotation]) -> list[str]:
+    """Why a person should look at a deliberation's model tags (shown beside the queue; the queue itself is
+    ``queries/file-de-revue.rq``): no proposal, doubtful evidence, close competitors, model versions that disagree."""
+    if cur.source == "aucune":
+        return ["non étiquetée"]
     out = []
-    for d, (ident, title) in sorted(deliberations(store).items()):
+    if cur.aucun and any(a.justification.startswith("Aucun indice") for a in cur.annotations):
+        out.append("non étiquetée (aucun indice thématique)")
+    # doubts written by the tagger in its evidence: one weak/medium cue only, institutional and thematic
+    # evidence in competition (docs/tagging.md § 4)
+    for a in cur.annotations:
+        if not a.human and "à vérifier :" in (a.preuve or ""):
+            doubt = a.preuve.split("à vérifier :", 1)[1].split(" ; ")[0].strip()
+            if f"indice douteux : {doubt}" not in out:
+                out.append(f"indice douteux : {doubt}")
+    eng = sorted((a.score or 0 for a in cur.annotations if a.body.startswith("engagement/")), reverse=True)
+    if len(eng) >= 2 and eng[0] - eng[1] < NEAR_TIE:
+        out.append("désaccord : engagements concurrents de scores proches")
+    older = [a for a in anns if not a.human and a.statut == "remplace"]
+    if older:
+        prev = {a.body for a in older if a.body.startswith("engagement/") or a.body == "aucun"}
+        now = {a.body for a in cur.annotations if a.body.startswith("engagement/") or a.body == "aucun"}
+        if prev != now:
+            out.append("désaccord entre versions du modèle")
+    return out
+
+
+def describe(store: ox.Store, rows: list[dict[str, Any]], threshold: float) -> list[dict[str, Any]]:
+    """The queue rows (``deliberation``, ``titre``, ``date``, ``confiance``) with what a reviewer needs: local id,
+    current engagements and champs, and the reasons to look."""
+    anns = annotations_of(store)
+    idents = deliberations(store)
+    out = []
+    for row in rows:
+        d = row["deliberation"]
         cur = current_from(d, anns.get(d, []))
-        if cur.source == "humain":
-            continue
-        reasons = []
-        if cur.source == "aucune":
-            reasons.append("non étiquetée")
-        else:
-            if cur.aucun and any(a.justification.startswith("Aucun indice") for a in cur.annotations):
-                reasons.append("non étiquetée (aucun indice thématique)")
-            scores = [a.score for a in cur.annotations if a.score is not None and (a.body.startswith("engagement/") or a.body == "aucun")]
-            if scores and min(scores) < low:
-                reasons.append(f"score faible ({min(scores):.2f})")
-            # doubts written by the tagger in its evidence: one weak/medium cue only, institutional and thematic
-            # evidence in competition (docs/tagging.md § 4)
-            for a in cur.annotations:
-                if not a.human and "à vérifier :" in (a.preuve or ""):
-                    doubt = a.preuve.split("à vérifier :", 1)[1].split(" ; ")[0].strip()
-                    if f"indice douteux : {doubt}" not in reasons:
-                        reasons.append(f"indice douteux : {doubt}")
-            eng = sorted((a.score or 0 for a in cur.annotations if a.body.startswith("engagement/")), reverse=True)
-            if len(eng) >= 2 and eng[0] - eng[1] < NEAR_TIE:
-                reasons.append("désaccord : engagements concurrents de scores proches")
-            older = [a for a in anns.get(d, []) if not a.human and a.statut == "remplace"]
-            if older:
-                prev = {a.body for a in older if a.body.startswith("engagement/") or a.body == "aucun"}
-                now = {a.body for a in cur.annotations if a.body.startswith("engagement/") or a.body == "aucun"}
-                if prev != now:
-                    reasons.append("désaccord entre versions du modèle")
-        if reasons:
-            out.append({"deliberation": d, "id": ident, "titre": title, "raisons": reasons,
-                        "engagements": cur.engagements or (["none"] if cur.aucun else []), "champs": cur.champs,
-                        "score": min((a.score for a in cur.annotations if a.score is not None), default=None)})
+        confidence = row.get("confiance")
+        reasons = [] if confidence is None else [f"confiance {confidence:.2f} < seuil {threshold:.2f}"]
+        reasons += notes(cur, anns.get(d, []))
+        out.append({"deliberation": d, "id": idents.get(d, (_rel(d), ""))[0], "titre": row.get("titre") or "",
+                    "date": row.get("date"), "raisons": reasons,
+                    "engagements": cur.engagements or (["none"] if cur.aucun else []), "champs": cur.champs,
+                    "score": confidence})
     return out
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """UTC time to the microsecond: two decisions in the same second stay two decisions."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _summary(cur: Current) -> str:
+    """« engagements 1 ; champs 1-2 (modèle) », the one-line state shown in the decision log."""
+    if cur.source == "aucune":
+        return "aucune étiquette"
+    engs = "aucun engagement" if cur.aucun and not cur.engagements else "engagements " + (", ".join(cur.engagements) or "—")
+    champs = f" ; champs {', '.join(cur.champs)}" if cur.champs else ""
+    return f"{engs}{champs} ({'humain' if cur.source == 'humain' else 'modèle'})"
+
+
+def _decision_quads(d: str, action: str, author: str, when: str, generated: list[str], invalidated: list[str],
+                    before: Current, after: Current, undoes: str | None = None) -> list[ox.Quad]:
+    """The log entry of one decision: a prov:Activity by a person, at a time, on a deliberation, with what stopped
+    being current (prov:invalidated) and what it wrote (prov:generated), « avant → après » in words (rdfs:comment);
+    the action (accepte, corrige, annule) is its dcterms:type."""
+    g = graph("annotations")
+    path = f"decision/{uuid.uuid4().hex[:20]}"
+    act, person = minted(path), minted(person_path(author))
+    q = [ox.Quad(act, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Activity"), g),
+         ox.Quad(act, ox.NamedNode(DCTERMS + "type"), ox.Literal(action), g),
+         ox.Quad(act, ox.NamedNode(PROV + "used"), ox.NamedNode(d), g),
+         ox.Quad(act, ox.NamedNode(PROV + "wasAssociatedWith"), person, g),
+         ox.Quad(act, ox.NamedNode(PROV + "endedAtTime"), ox.Literal(when, datatype=ox.NamedNode(XSD + "dateTime")), g),
+         ox.Quad(person, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Person"), g),
+         ox.Quad(person, ox.NamedNode(SKOS + "prefLabel"), ox.Literal(author.strip()), g),
+         ox.Quad(person, ox.NamedNode(FOAF + "name"), ox.Literal(author.strip()), g)]
+    q += [ox.Quad(act, ox.NamedNode(PROV + "generated"), minted(a), g) for a in generated]
+    q += [ox.Quad(act, ox.NamedNode(PROV + "invalidated"), minted(a), g) for a in invalidated]
+    q.append(ox.Quad(act, ox.NamedNode(RDFS + "comment"), ox.Literal(f"{_summary(before)} → {_summary(after)}", language="fr"), g))
+    if undoes:
+        q.append(ox.Quad(act, ox.NamedNode(PROV + "wasInformedBy"), ox.NamedNode(undoes), g))
+    return q
+
+
+def _record(store: ox.Store, d: str, action: str, author: str, when: str, targets: list[Tag], derived: list[str],
+            before: Current) -> Current:
+    """Write one decision (its annotations and its log entry) in one transaction."""
+    if not author or not author.strip():
+        raise BoussoleError("une décision doit donner son auteur (--author)")
+    decision = uuid.uuid4().hex
+    quads, generated = [], []
+    for tag in targets:
+        path, q = annotation_quads(_rel(d), tag, agent=person_path(author), agent_kind="personne",
+                                   agent_label=author.strip(), when=when, statut=action, source=None,
+                                   extra=decision, derived_from=derived)
+        generated.append(path)
+        quads.extend(q)
+    after = Current(d, "humain", [Annotation(iri=minted(p).value, body=t.target, score=t.score, statut=action,
+                                             agent=minted(person_path(author)).value, human=True, time=when)
+                                  for p, t in zip(generated, targets)])
+    log = _decision_quads(d, action, author, when, generated, [_rel(a.iri) for a in before.annotations], before, after)
+    store.extend(quads + log)
+    return current(store, d)
 
 
 def accept(store: ox.Store, ref: str, author: str, reason: str | None = None, now: str | None = None) -> Current:
@@ -185,19 +256,16 @@ def accept(store: ox.Store, ref: str, author: str, reason: str | None = None, no
     cur = current_from(d, annotations_of(store, d).get(d, []))
     if cur.source == "aucune":
         raise BoussoleError(f"{_rel(d)} : aucune étiquette à accepter ; utilisez « correct »")
-    when = now or _now()
-    quads = []
-    for a in cur.annotations:
-        tag = Tag(a.body, a.score if a.score is not None else 1.0, a.preuve, [], justification=reason or a.justification or None)
-        _, q = _human(d, tag, author, when, "accepte", derived=[_rel(a.iri)])
-        quads.extend(q)
-    store.extend(quads)
-    return current(store, d)
+    tags = [Tag(a.body, a.score if a.score is not None else 1.0, a.preuve, [], justification=reason or a.justification or None)
+            for a in cur.annotations]
+    return _record(store, d, "accepte", author, now or _now(), tags, [_rel(a.iri) for a in cur.annotations], cur)
 
 
 def correct(store: ox.Store, ref: str, *, engagements: list[str], champs: list[str], reason: str, author: str,
             now: str | None = None) -> Current:
-    """The person sets the tags: engagements (["1","3"] or ["none"]) and champs (["1-2"]), with a reason."""
+    """The person sets the tags: engagements (["1","3"] or ["none"]) and champs (["1-2"]), with a reason.
+
+    « none » with an engagement or a champ is refused (never silently dropped); a champ brings its engagement."""
     if not reason or not reason.strip():
         raise BoussoleError("une correction doit donner sa raison (--reason)")
     if not author or not author.strip():
@@ -206,31 +274,63 @@ def correct(store: ox.Store, ref: str, *, engagements: list[str], champs: list[s
     engs = [e.strip() for e in engagements if e.strip()]
     champs = [c.strip() for c in champs if c.strip()]
     none = any(e.lower() in ("none", "aucun", "0") for e in engs)
-    import re
     for c in champs:
-        if not re.fullmatch(r"[123]-\d", c):
+        if not re.fullmatch(r"[123]-\d{1,2}", c):
             raise BoussoleError(f"champ « {c} » : attendu E-C, par ex. 2-4")
     for e in engs:
-        if not none and e not in ("1", "2", "3"):
+        if e.lower() not in ("none", "aucun", "0") and e not in ("1", "2", "3"):
             raise BoussoleError(f"engagement « {e} » : attendu 1, 2, 3 ou none")
-    if none and champs:
-        raise BoussoleError("« none » exclut tout champ")
+    if none and (champs or len(engs) > 1):
+        raise BoussoleError("« aucun engagement » exclut tout engagement et tout champ : décochez l'un ou l'autre")
     if not none:
         engs = sorted(set(engs) | {c.split("-")[0] for c in champs})
     if not engs:
         raise BoussoleError("donnez au moins --engagement N (ou none) ou --champ E-C")
-    when = now or _now()
-    prior = [_rel(a.iri) for a in current(store, d).annotations]
-    quads = []
+    before = current(store, d)
     targets = ["aucun"] if none else [f"engagement/{e}" for e in engs] + [f"champ/{c}" for c in champs]
-    for t in targets:
-        tag = Tag(t, 1.0, "", [], justification=reason.strip())
-        _, q = _human(d, tag, author, when, "corrige", derived=prior)
-        quads.extend(q)
-    store.extend(quads)
-    return current(store, d)
+    tags = [Tag(t, 1.0, "", [], justification=reason.strip()) for t in targets]
+    return _record(store, d, "corrige", author, now or _now(), tags, [_rel(a.iri) for a in before.annotations], before)
 
 
-def _human(d: str, tag: Tag, author: str, when: str, statut: str, derived: list[str]):
-    return annotation_quads(_rel(d), tag, agent=person_path(author), agent_kind="personne", agent_label=author.strip(),
-                            when=when, statut=statut, source=None, extra=when, derived_from=derived)
+def _data(quads: list[ox.Quad]) -> str:
+    """Quads as the body of DELETE DATA / INSERT DATA (terms serialised by pyoxigraph)."""
+    return " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+
+
+def undo(store: ox.Store, ref: str, author: str, now: str | None = None) -> Current:
+    """Undo the latest human decision on a deliberation: its annotations get the statut « remplace » (they stop
+    being current; the earlier decision, or the model's proposal, is current again) and the undo is logged."""
+    if not author or not author.strip():
+        raise BoussoleError("une annulation doit donner son auteur (--author)")
+    d = resolve(store, ref)
+    before = current(store, d)
+    if before.source != "humain":
+        raise BoussoleError(f"{_rel(d)} : aucune décision humaine à annuler")
+    g = graph("annotations")
+    undone = [a.iri for a in before.annotations]
+    decisions = sorted({q.subject.value for a in undone
+                        for q in store.quads_for_pattern(None, ox.NamedNode(PROV + "generated"), ox.NamedNode(a), g)})
+    prop = ox.NamedNode(BSL + "statutRevue")
+    after = current_from(d, [a for a in annotations_of(store, d).get(d, []) if a.iri not in undone])
+    log = _decision_quads(d, "annule", author, now or _now(), [], [_rel(a) for a in undone], before, after,
+                          undoes=decisions[0] if decisions else None)
+    old = [ox.Quad(ox.NamedNode(a.iri), prop, ox.Literal(a.statut), g) for a in before.annotations]
+    new = [ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone] + log
+    store.update(f"DELETE DATA {{ {_data(old)} }} ;\nINSERT DATA {{ {_data(new)} }}")   # one transaction
+    return after
+
+
+def decision_log(store: ox.Store, ref: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest decisions (who, when, action, before → after), newest first; of one deliberation if ``ref``."""
+    d = resolve(store, ref) if ref else None
+    res = store.query(f"""
+        SELECT ?act ?d ?action ?who ?when ?comment WHERE {{
+          GRAPH <{graph('annotations').value}> {{
+            ?act a <{PROV}Activity> ; <{DCTERMS}type> ?action ; <{PROV}used> ?d ; <{PROV}wasAssociatedWith> ?p ;
+                 <{PROV}endedAtTime> ?when .
+            OPTIONAL {{ ?p <{SKOS}prefLabel> ?who }}
+            OPTIONAL {{ ?act <{RDFS}comment> ?comment }} }} }}
+        ORDER BY DESC(?when) LIMIT {int(limit)}""", substitutions={ox.Variable("d"): ox.NamedNode(d)} if d else None)
+    return [{"decision": r["act"].value, "deliberation": r["d"].value, "action": r["action"].value,
+             "auteur": r["who"].value if r["who"] else "", "quand": r["when"].value,
+             "avant_apres": r["comment"].value if r["comment"] else ""} for r in res]

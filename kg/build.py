@@ -24,6 +24,8 @@ from kg.validate import Violation, validate
 
 INFERRED = "inferred"
 Progress = Callable[[str, int, int], None]
+# applies the staged dataset to the store: (staged, graphs it owns) → (quads added, quads removed)
+Apply = Callable[[ox.Store, list[ox.NamedNode]], tuple[int, int]]
 
 
 class ShapesViolated(BoussoleError):
@@ -67,16 +69,11 @@ def stage(
     return staged, sorted({f.graph_name for f in files})
 
 
-def build(
-    store_path: Path | str,
-    *,
-    reason: bool = False,
-    data_dir: Path = DATA_DIR,
-    ontology_file: Path = ONTOLOGY_FILE,
-    shapes_file: Path = SHAPES_FILE,
-    sources_dir: Path = SOURCES_DIR,
-    progress: Progress = _no_progress,
-) -> BuildReport:
+def build(store_path: Path | str, *, reason: bool = False, data_dir: Path = DATA_DIR,
+          ontology_file: Path = ONTOLOGY_FILE, shapes_file: Path = SHAPES_FILE, sources_dir: Path = SOURCES_DIR,
+          progress: Progress = _no_progress, apply: Apply | None = None) -> BuildReport:
+    """Stage, check and write. ``apply`` writes the checked dataset elsewhere than by opening ``store_path``
+    (``boussole build`` sends it to the running server's single writer)."""
     report = BuildReport()
     clock = time.perf_counter()
     staged, graph_names = stage(data_dir, ontology_file, sources_dir, progress)
@@ -99,9 +96,12 @@ def build(
 
     clock = time.perf_counter()
     progress("writing the store", 0, 1)
-    store = open_store(store_path)
-    report.added, report.removed = _replace_graphs(store, staged, [graph(n) for n in owned])
-    store.flush()
+    if apply is not None:
+        report.added, report.removed = apply(staged, [graph(n) for n in owned])
+    else:
+        store = open_store(store_path)
+        report.added, report.removed = replace_graphs(store, staged, [graph(n) for n in owned])
+        store.flush()
     report.seconds["write"] = time.perf_counter() - clock
 
     report.graphs = {n: _count(staged, graph(n)) for n in owned if _count(staged, graph(n))}
@@ -113,9 +113,8 @@ def _count(store: ox.Store, g: ox.NamedNode) -> int:
     return sum(1 for _ in store.quads_for_pattern(None, None, None, g))
 
 
-def _replace_graphs(store: ox.Store, staged: ox.Store, graphs: list[ox.NamedNode]) -> tuple[int, int]:
-    """Make ``graphs`` in ``store`` equal to ``staged``; write only the difference (a rebuild with no change writes
-    nothing)."""
+def replace_graphs(store: ox.Store, staged: ox.Store, graphs: list[ox.NamedNode]) -> tuple[int, int]:
+    """Make ``graphs`` in ``store`` equal to ``staged``; write only the difference (a rebuild with no change writes nothing)."""
     wanted = {q for g in graphs for q in staged.quads_for_pattern(None, None, None, g)}
     present = {q for g in graphs for q in store.quads_for_pattern(None, None, None, g)}
     to_add, to_remove = wanted - present, present - wanted

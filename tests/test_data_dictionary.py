@@ -34,7 +34,7 @@ def test_every_predicate_and_class_of_an_ingested_and_reviewed_store_is_document
     shutil.copytree(built[0], store)
     ingested = boussole("ingest", "--store", str(store), *SAMPLE)
     assert ingested.returncode in (0, 1), ingested.stderr
-    listed = boussole("review", "list", "--store", str(store), "--format", "json")
+    listed = boussole("review", "list", "--store", str(store), "--format", "json", "--threshold", "1")
     first = re.search(r'"id":\s*"([^"]+)"', listed.stdout) if listed.returncode == 0 else None
     assert first, listed.stderr
     if first:

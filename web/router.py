@@ -30,7 +30,7 @@ from web.barometre_routes import router as barometre_router
 from web.context import WebConfig, Writer, label_index
 from web.context import config as _cfg
 from web.context import graph as _store
-from web.deliberations import attach_mentions, commune_deliberations, filter_items, highlight
+from web.deliberations import AUCUN, attach_mentions, commune_deliberations, filter_items, highlight
 from web.fiches import DEFAULT_SOURCES_DIR
 from web.graph import Graph, node_for_path, path_of
 from web.rendering import ASSETS, page
@@ -124,8 +124,8 @@ def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLRes
 
 
 def _safe_back(value: str | None, default: str = "/review") -> str:
-    """Only local paths of the review queue or fiches (no open redirect)."""
-    if value and re.fullmatch(r"/(review|id/[A-Za-z0-9._~\-/]+)(\?[A-Za-z0-9._~\-=&%+]*)?", value):
+    """Only local paths of the review queue, the import page or fiches (no open redirect)."""
+    if value and re.fullmatch(r"/(review|import|id/[A-Za-z0-9._~\-/]+)(\?[A-Za-z0-9._~\-=&%+]*)?", value):
         return value
     return default
 
@@ -133,7 +133,28 @@ def _safe_back(value: str | None, default: str = "/review") -> str:
 # ------------------------------------------------------------------------------------------------ review
 
 
-STATUSES = {"a-revoir": "À revoir", "revue": "Revue", "sans-etiquette": "Sans étiquette", "": "Toutes"}
+STATUSES = {"a-revoir": "À revoir", "revue": "Revue", "proposee": "Proposition sûre", "": "Toutes"}
+
+
+def _threshold(request: Request) -> float | None:
+    """The service's review threshold (``review_threshold``), or None for the queue question's default."""
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "review_threshold", None)
+
+
+def queue_statuses(store: ox.Store, items: list[dict], threshold: float | None) -> list[str]:
+    """Set each item's status from the one queue definition (``queries/file-de-revue.rq``); returns the queue's
+    order (most doubtful first)."""
+    from queries.review_queue import pending_rows
+
+    order = [r["deliberation"] for r in pending_rows(store, threshold)]
+    queued = set(order)
+    for it in items:
+        it["status"] = "a-revoir" if it["iri"] in queued else ("revue" if it["reviewed"] else "proposee")
+        # the correction form's ticks: the current tags, « aucun » only when nothing else is current
+        choix = ["aucun" if b == AUCUN else path_of(b) for b in it["current_bodies"]]
+        it["choix"] = [c for c in choix if c and (c != "aucun" or len(choix) == 1)]
+    return order
 
 
 def _float(v: str | None) -> float | None:
@@ -150,7 +171,7 @@ def _date(v: str | None) -> str:
 @router.get("/review", response_class=HTMLResponse, include_in_schema=False)
 def review(request: Request, statut: str = "a-revoir", engagement: str = "", commune: str = "", du: str = "",
            au: str = "", score_min: str = "", score_max: str = "", page: int = 1, message: str = "",
-           erreur: str = "") -> HTMLResponse:
+           erreur: str = "", annuler: str = "", brouillon: str = "", raison: str = "") -> HTMLResponse:
     store = _store(request)
     idx = label_index(request)
     engs = _cfg(request).cached("engagements", lambda: list_engagements(store))
@@ -160,10 +181,13 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
     commune_node = node_for_path(commune) if re.fullmatch(r"commune/\d[0-9AB]\d{3}", commune or "") else None
     commune = commune if commune_node else ""
     items = pages.review_items_of(request)
+    order = {iri: k for k, iri in enumerate(queue_statuses(store, items, _threshold(request)))}
     champ_eng = {c["iri"]: e["iri"] for e in engs for c in e["champs"]}
     filtered = filter_items(items, statut=statut, engagement=engagement, commune=commune, du=_date(du), au=_date(au),
                             score_min=_float(score_min), score_max=_float(score_max), champ_engagement=champ_eng,
                             commune_delibs=commune_deliberations(store, commune_node) if commune_node else None)
+    if statut == "a-revoir":
+        filtered.sort(key=lambda it: order.get(it["iri"], len(order)))
     per_page = 20
     page = max(1, page)
     shown = [dict(it, mentions=[]) for it in filtered[(page - 1) * per_page: page * per_page]]  # cached: copy
@@ -175,13 +199,21 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
     params = {k: v for k, v in {"statut": statut, "engagement": engagement, "commune": commune, "du": _date(du),
                                 "au": _date(au), "score_min": score_min if _float(score_min) is not None else "",
                                 "score_max": score_max if _float(score_max) is not None else ""}.items()}
-    back = "/review?" + urlencode({k: v for k, v in params.items() if v} | ({"page": page} if page > 1 else {}))
-    counts = {s: sum(1 for it in items if it["status"] == s) for s in ("a-revoir", "revue", "sans-etiquette")}
+    back = "/review?" + urlencode({"statut": statut} | {k: v for k, v in params.items() if v}  # « Toutes » is statut=
+                                  | ({"page": page} if page > 1 else {}))
+    counts = {s: sum(1 for it in items if it["status"] == s) for s in ("a-revoir", "revue", "proposee")}
+    draft = {"path": brouillon, "raison": raison[:2000], "corps": set(request.query_params.getlist("corps"))} \
+        if brouillon else None
+    decisions = []
+    if reviewer(request):
+        decisions = _review_module().decision_log(store, limit=10)
     return render(request, "review.html", title="Revue des délibérations — Boussole", items=shown, total=len(filtered),
                   ariane=[("Revue des délibérations", None)],
                   page=page, pages=max(1, -(-len(filtered) // per_page)), engagements=engs, communes=communes,
                   params=params, statuses=STATUSES, back=back, counts=counts, message=message[:200], erreur=erreur[:300],
-                  query_string=urlencode({k: v for k, v in params.items() if v}))
+                  query_string=urlencode({k: v for k, v in params.items() if v}), draft=draft,
+                  undo=annuler if node_for_path(annuler) and annuler.startswith("deliberation/") else "",
+                  decisions=decisions)
 
 
 def _need_writer(request: Request) -> str | Response:
@@ -210,9 +242,9 @@ async def _write(request: Request, job: Callable[[ox.Store], Any]) -> Any:
         cfg.writes += 1  # labels, review items and the search index are recomputed
 
 
-def _redirect(back: str, **extra: str) -> RedirectResponse:
+def _redirect(back: str, **extra: str | list[str]) -> RedirectResponse:
     sep = "&" if "?" in back else "?"
-    return RedirectResponse(back + (sep + urlencode(extra) if extra else ""), 303)
+    return RedirectResponse(back + (sep + urlencode(extra, doseq=True) if extra else ""), 303)
 
 
 def _review_module():
@@ -238,22 +270,41 @@ async def _review_form(request: Request) -> tuple[str, Any, str, ox.NamedNode] |
     return who, form, back, d
 
 
-async def _decide(request: Request, back: str, job: Callable[[ox.Store], Any], done: str) -> Response:
+async def _decide(request: Request, back: str, job: Callable[[ox.Store], Any], done: str, path: str = "",
+                  draft: dict[str, Any] | None = None) -> Response:
+    """Run a decision; back to the queue with a message and an undo button, or with the error and the form as the
+    reviewer filled it (``draft``: reason and ticked choices are never lost)."""
     try:
         await _write(request, job)
     except BoussoleError as exc:
-        return _redirect(back, erreur=str(exc))
-    return _redirect(back, message=done)
+        return _redirect(back, erreur=str(exc), **(draft or {}))
+    return _redirect(back, message=done, **({"annuler": path} if path else {}))
 
 
-@router.post("/review/accepter", include_in_schema=False)
-async def review_accept(request: Request) -> Response:
-    """Accept the model's current proposal for one deliberation (``ingest.review.accept``)."""
+def _draft(path: str, form: Any) -> dict[str, Any]:
+    return {"brouillon": path, "raison": str(form.get("raison", ""))[:2000], "corps": [str(c) for c in form.getlist("corps")]}
+
+
+async def _one_step(request: Request, action: str, done: str, offer_undo: bool) -> Response:
+    """A decision with no form but the deliberation: accept (``ingest.review.accept``) or undo (``undo``)."""
     checked = await _review_form(request)
     if isinstance(checked, Response):
         return checked
     who, _, back, d = checked
-    return await _decide(request, back, lambda store: _review_module().accept(store, d.value, who), "Proposition acceptée.")
+    path = (path_of(d.value) or "") if offer_undo else ""
+    return await _decide(request, back, lambda store: getattr(_review_module(), action)(store, d.value, who), done, path)
+
+
+@router.post("/review/accepter", include_in_schema=False)
+async def review_accept(request: Request) -> Response:
+    """Accept the model's current proposal for one deliberation; the page then offers to undo it."""
+    return await _one_step(request, "accept", "Proposition acceptée.", offer_undo=True)
+
+
+@router.post("/review/annuler", include_in_schema=False)
+async def review_undo(request: Request) -> Response:
+    """Undo the latest human decision on one deliberation."""
+    return await _one_step(request, "undo", "Décision annulée.", offer_undo=False)
 
 
 @router.post("/review/corriger", include_in_schema=False)
@@ -263,6 +314,8 @@ async def review_correct(request: Request) -> Response:
     if isinstance(checked, Response):
         return checked
     who, form, back, d = checked
+    path = path_of(d.value) or ""
+    draft = _draft(path, form)
     engagements, champs = [], []
     for b in form.getlist("corps"):
         b = str(b)
@@ -273,14 +326,15 @@ async def review_correct(request: Request) -> Response:
         elif m := re.fullmatch(r"champ/([1-9]-[1-9][0-9]?)", b):
             champs.append(m.group(1))
         else:
-            return _redirect(back, erreur="Choix invalide.")
+            return _redirect(back, erreur="Choix invalide.", **draft)
     if not engagements and not champs:
-        return _redirect(back, erreur="Choisissez au moins un engagement, un champ ou « aucun engagement ».")
+        return _redirect(back, erreur="Choisissez au moins un engagement, un champ ou « aucun engagement ».", **draft)
     reason = " ".join(str(form.get("raison", "")).split())[:2000]
     if not reason:
-        return _redirect(back, erreur="Indiquez la raison de la correction.")
+        return _redirect(back, erreur="Indiquez la raison de la correction.", **draft)
     return await _decide(request, back, lambda store: _review_module().correct(
-        store, d.value, engagements=engagements, champs=champs, reason=reason, author=who), "Correction enregistrée.")
+        store, d.value, engagements=engagements, champs=champs, reason=reason, author=who), "Correction enregistrée.",
+        path, draft)
 
 
 # ------------------------------------------------------------------------------------------------ login

@@ -1,6 +1,6 @@
 """Deliberations through the API: ``POST /deliberations`` (JSON records, ingested and tagged like ``boussole
-ingest``) and the review routes (list what to review, accept, correct). Writes need the write token and go
-through the embedded backend's read-write store, one writer at a time."""
+ingest``) and the review routes (the queue, accept, correct, undo, the decision log). Writes need the write token
+and go through the embedded backend's read-write store, one writer at a time."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.backends import EmbeddedBackend
-from api.deps import embedded_backend, require_writer
+from api.deps import embedded_backend, get_settings, is_authenticated, require_writer
 from kg.errors import InvalidRequest, PayloadTooLarge
 
 MAX_RECORDS = 5000
@@ -30,6 +30,48 @@ class Acceptance(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
+class Undo(BaseModel):
+    author: str = Field(min_length=1, max_length=200)
+
+
+class DeliberationRecord(BaseModel):
+    """One deliberation: SCDL columns (``COLL_SIRET``, ``DELIB_ID``, ``DELIB_DATE``, ``DELIB_OBJET``…) or their
+    snake_case names, plus an optional full ``texte``; unknown keys are ignored."""
+
+    model_config = {"extra": "allow"}
+    COLL_NOM: str | None = None
+    COLL_SIRET: str | None = Field(default=None, description="SIRET de la collectivité (14 chiffres ; espaces tolérés)")
+    DELIB_ID: str | None = Field(default=None, description="identifiant local de la délibération")
+    DELIB_DATE: str | None = Field(default=None, description="date de la séance (AAAA-MM-JJ)")
+    DELIB_MATIERE_CODE: str | None = Field(default=None, description="code de matière ACTES (ex. 7.5)")
+    DELIB_MATIERE_NOM: str | None = None
+    DELIB_OBJET: str | None = Field(default=None, description="objet (obligatoire sans texte)")
+    texte: str | None = Field(default=None, description="texte intégral, s'il est connu")
+
+
+class IngestResult(BaseModel):
+    """The summary of one ingest run (the same as ``boussole ingest``)."""
+
+    model_config = {"extra": "allow"}
+    read: int
+    stored: int
+    updated: int
+    unchanged: int
+    tagged: int
+    skipped: list[dict[str, str]] = Field(description="enregistrements rejetés : {where, reason}")
+    deliberations: list[str] = Field(description="IRI des délibérations lues")
+
+
+RECORD_SCHEMA = DeliberationRecord.model_json_schema()
+RECORD_EXAMPLES = {
+    "une délibération SCDL": {"value": {
+        "COLL_NOM": "CA de la Porte du Hainaut", "COLL_SIRET": "20004219000013", "DELIB_ID": "2025-031",
+        "DELIB_DATE": "2025-03-17", "DELIB_MATIERE_CODE": "7.5", "DELIB_OBJET": "Fonds de concours à la commune "
+        "de Lourches pour la rénovation de l'école Jules Ferry", "texte": "Le conseil communautaire, …"}},
+    "un objet seul": {"value": [{"objet": "Aménagement d'une piste cyclable entre Denain et Lourches"}]},
+}
+
+
 def writable_backend(request: Request) -> EmbeddedBackend:
     """The embedded backend, once the request has shown the write token."""
     backend = embedded_backend(request)
@@ -41,9 +83,18 @@ WritableBackend = Annotated[EmbeddedBackend, Depends(writable_backend)]
 router = APIRouter()
 
 
-@router.post("/deliberations")
+@router.post("/deliberations", tags=["écritures"], summary="Ingérer des délibérations (JSON)",
+             response_model=IngestResult, status_code=201,
+             responses={200: {"model": IngestResult, "description": "rien de nouveau (déjà présentes à l'identique)"},
+                        400: {"description": "corps qui n'est pas du JSON, ou liste vide"},
+                        401: {"description": "jeton absent ou incorrect"}, 403: {"description": "service en lecture seule"},
+                        413: {"description": f"plus de {MAX_RECORDS} enregistrements"}},
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": {"oneOf": [RECORD_SCHEMA, {"type": "array", "items": RECORD_SCHEMA}]},
+                 "examples": RECORD_EXAMPLES}}}})
 async def post_deliberations(request: Request, backend: WritableBackend) -> Response:
-    """Ingest one JSON record or a list of them (SCDL field names, plus optional ``texte``)."""
+    """Ingest one JSON record or a list of them (SCDL field names, plus optional ``texte``), tagged like
+    ``boussole ingest``; the answer is the run's summary, rejected records with their reason."""
     try:
         body = await request.json()
     except ValueError as exc:
@@ -65,16 +116,36 @@ async def post_deliberations(request: Request, backend: WritableBackend) -> Resp
     return JSONResponse(summary.as_dict(), status_code=status)
 
 
-@router.get("/deliberations/a-revoir")
-async def to_review(request: Request, score: float = 0.5) -> Response:
-    """Deliberations whose tags need a person: low score, disagreement, or none."""
-    from ingest.review import to_review as pending
+@router.get("/deliberations/a-revoir", tags=["revue"], summary="La file de revue")
+async def to_review(request: Request, seuil: float | None = None) -> Response:
+    """The review queue (``queries/file-de-revue.rq``): deliberations no person has decided whose model confidence
+    is below ``seuil`` (default: the service's ``review_threshold``); the same list as ``boussole review list`` and
+    the page ``/review``. ``X-Total-Count`` gives its length."""
+    from queries.review_queue import pending
 
     backend = embedded_backend(request)
-    return JSONResponse(await asyncio.to_thread(pending, backend.current_store(), score))
+    threshold = seuil if seuil is not None else get_settings(request).review_threshold
+    items = await asyncio.to_thread(pending, backend.current_store(), threshold)
+    return JSONResponse(items, headers={"X-Total-Count": str(len(items))})
 
 
-@router.post("/deliberations/{ref:path}/accepter")
+@router.get("/deliberations/decisions", tags=["revue"], summary="Journal des décisions de revue")
+async def decisions(request: Request, deliberation: str | None = None, limite: int = 50) -> Response:
+    """The latest review decisions (who, when, action, before → after), newest first. Reviewers' names are given
+    to token holders only; others get a stable pseudonym."""
+    from ingest.review import decision_log
+
+    backend = embedded_backend(request)
+    rows = await asyncio.to_thread(decision_log, backend.current_store(), deliberation, max(1, min(limite, 500)))
+    if not is_authenticated(request):
+        from api.pseudonyms import pseudonym
+
+        for r in rows:
+            r["auteur"] = pseudonym(get_settings(request), r["auteur"])
+    return JSONResponse(rows)
+
+
+@router.post("/deliberations/{ref:path}/accepter", tags=["revue"], summary="Accepter la proposition du modèle")
 async def accept(ref: str, decision: Acceptance, backend: WritableBackend) -> Response:
     from ingest.review import accept as record_acceptance
 
@@ -82,11 +153,20 @@ async def accept(ref: str, decision: Acceptance, backend: WritableBackend) -> Re
     return JSONResponse(current.as_dict())
 
 
-@router.post("/deliberations/{ref:path}/corriger")
+@router.post("/deliberations/{ref:path}/corriger", tags=["revue"], summary="Corriger les étiquettes")
 async def correct(ref: str, decision: Correction, backend: WritableBackend) -> Response:
     from ingest.review import correct as record_correction
 
     current = await backend.write(lambda store: record_correction(
         store, ref, engagements=decision.engagements, champs=decision.champs, reason=decision.reason,
         author=decision.author))
+    return JSONResponse(current.as_dict())
+
+
+@router.post("/deliberations/{ref:path}/annuler", tags=["revue"], summary="Annuler la dernière décision")
+async def undo(ref: str, decision: Undo, backend: WritableBackend) -> Response:
+    """Undo the latest human decision on the deliberation (logged; the earlier state is current again)."""
+    from ingest.review import undo as record_undo
+
+    current = await backend.write(lambda store: record_undo(store, ref, decision.author))
     return JSONResponse(current.as_dict())

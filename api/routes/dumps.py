@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from api import conneg, service_description
-from api.deps import get_backend, get_settings, public_root
+from api import conneg, pseudonyms, service_description
+from api.deps import get_backend, get_settings, is_authenticated, public_root
 from api.rendering import RDF_OFFERS, page, rdf_response
 from kg.errors import NotAcceptable, Unavailable
 from kg.iris import prefixes
@@ -26,9 +26,13 @@ async def dump_response(request: Request, media: str | None) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if request.method == "HEAD":
         return Response(b"", media_type=conneg.content_type(media), headers=headers)
-    if not get_backend(request).dump_slots_free():
+    backend, settings = get_backend(request), get_settings(request)
+    if not backend.dump_slots_free():
         raise Unavailable("trop d'exports sont en cours de téléchargement ; réessayez dans une minute")
-    return StreamingResponse(get_backend(request).dump(fmt), media_type=conneg.content_type(media), headers=headers)
+    # reviewers' names for token holders only; anonymous callers get stable pseudonyms
+    stream = backend.dump(fmt) if is_authenticated(request) else \
+        pseudonyms.public_dump(backend, fmt, settings, prefixes(settings.base_iri))
+    return StreamingResponse(stream, media_type=conneg.content_type(media), headers=headers)
 
 
 @router.get("/dump.nq")

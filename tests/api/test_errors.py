@@ -86,8 +86,8 @@ async def test_statuses_and_headers_come_from_the_one_table(client: httpx.AsyncC
     assert r.status_code == 404 and r.json()["title"] == "Ressource introuvable"
     r = await client.get("/no-such-route")
     assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
-    r = await client.get("/deliberations/a-revoir", params={"score": "beaucoup"})
-    assert r.status_code == 422 and "score" in r.json()["detail"]
+    r = await client.get("/deliberations/a-revoir", params={"seuil": "beaucoup"})
+    assert r.status_code == 422 and "seuil" in r.json()["detail"]
 
 
 async def test_the_error_body_has_one_hook(tmp_path: Path, fixture_store: Path) -> None:

@@ -13,9 +13,10 @@ from ingest.pipeline import records_from_json
 from ingest.readers import iter_inputs
 from ingest.readers.documents import read_document
 from ingest.readers.scdl_csv import read_scdl_csv
-from ingest.review import current, to_review
+from ingest.review import current
 from kg.errors import BoussoleError
 from kg.iris import base_iri, graph, prefix_block
+from queries.review_queue import pending
 
 B = base_iri()
 
@@ -211,9 +212,9 @@ def test_review_flow_and_reingest_keeps_human_decisions(ingester, data_dir, monk
     inputs = [data_dir / "scdl-sample.csv"]
     ingester.ingest(iter_inputs(inputs))
     ingester.ingest(records_from_json([{"objet": "Convention de partenariat avec la commune de Lourches"}]))
-    listed = to_review(ingester.store)
+    listed = pending(ingester.store, 1.0)   # threshold 1: every undecided proposal is in the queue
     assert all(i["raisons"] for i in listed)
-    assert any("non étiquetée" in r for i in listed for r in i["raisons"] if i["titre"].startswith("Convention de partenariat"))
+    assert any(i["titre"].startswith("Convention de partenariat") for i in listed)
     ref = "2024-052"   # maison de santé de Lourches
     before = current(ingester.store, ref)
     assert before.source == "modele"
@@ -229,7 +230,7 @@ def test_review_flow_and_reingest_keeps_human_decisions(ingester, data_dir, monk
     ingester.ingest(iter_inputs(inputs))                      # re-ingest: nothing changes, the human tag stays current
     assert count(ingester.store) == n
     assert current(ingester.store, ref).source == "humain"
-    assert ref not in [i["id"] for i in to_review(ingester.store)]
+    assert ref not in [i["id"] for i in pending(ingester.store, 1.0)]
     # a new model version adds its proposals, supersedes the old model's, never touches the human ones
     first_agent = ingester.agent
     monkeypatch.setattr(ingester, "agent", "agent/boussole-tagger-9.9.9")
@@ -255,9 +256,15 @@ def test_cli_ingest_tag_review_eval(tmp_path, data_dir, capsys):
     assert cli.ingest_command([str(data_dir / "scdl-sample.csv"), str(data_dir / "sample.pdf")], store, quiet=True) == 1
     out = capsys.readouterr().out
     assert "Résumé" in out and "scdl-sample.csv:9" in out
-    assert cli.review_list(store) == 0
-    assert cli.review_correct("2024-012", engagement="2", champ="2-4", reason="piste cyclable", author="Léa", store_path=store) == 0
-    assert "humain" in capsys.readouterr().out
+    from typer.testing import CliRunner
+
+    from boussole.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["review", "list", "--store", str(store)]).exit_code == 0
+    done = runner.invoke(app, ["review", "correct", "2024-012", "--engagement", "2", "--champ", "2-4",
+                               "--reason", "piste cyclable", "--author", "Léa", "--store", str(store)])
+    assert done.exit_code == 0 and "humain" in done.output
     assert cli.tag_command([str(data_dir / "textes" / "t06.txt"), str(data_dir / "sample.docx")], "csv") == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "id,engagements,champs,score,evidence"

@@ -156,11 +156,22 @@ def test_review_deliberations_end_to_end(page, web_store, server):
     assert "Jeanne Martin" in page.locator(".session").inner_text()
     assert not _decisions(web_store, D2)
 
-    # 1. accept the proposal for D2 with the keyboard: focus its card, press « a »
+    # 1. accept the proposal for D2 (a confident one: listed under « Toutes », not in the queue) with the keyboard:
+    # focus its card, press « a »; the page offers to undo, « u » undoes, « a » again accepts
+    assert page.locator(f"article.carte[data-deliberation='{D2}']").count() == 0
+    page.goto("/review?statut=")
     page.locator(f"article.carte[data-deliberation='{D2}']").focus()
     page.keyboard.press("a")
-    page.wait_for_selector("p.succes")
-    accepted = _decisions(web_store, D2)
+    page.wait_for_selector("#message-decision")
+    assert page.evaluate("document.activeElement.id") == "annuler-derniere"
+    assert review.current(web_store, D2).source == "humain"
+    page.keyboard.press("u")
+    page.wait_for_selector("#message-decision >> text=Décision annulée.")
+    assert review.current(web_store, D2).source == "modele"
+    page.locator(f"article.carte[data-deliberation='{D2}']").focus()
+    page.keyboard.press("a")
+    page.wait_for_selector("#message-decision >> text=Proposition acceptée.")
+    accepted = [r for r in _decisions(web_store, D2) if r["s"] != "remplace"]
     assert sorted(r["b"] for r in accepted) == [base_iri() + "champ/1-1", base_iri() + "engagement/1"]
     assert {r["s"] for r in accepted} == {"accepte"}
     assert {r["agent"] for r in accepted} == {base_iri() + "personne/jeanne-martin"}
@@ -179,7 +190,7 @@ def test_review_deliberations_end_to_end(page, web_store, server):
     form.get_by_label("Raison de la correction").fill("Réhabilitation de logements : habitat, pas rayonnement.")
     shot(page, "review-correction")
     form.get_by_role("button", name="Enregistrer la correction").click()
-    page.wait_for_selector("p.succes")
+    page.wait_for_selector("#message-decision")
 
     cur = review.current(web_store, D1)
     assert (cur.source, cur.engagements, cur.champs) == ("humain", ["1"], ["1-2", "1-3"])
@@ -187,7 +198,8 @@ def test_review_deliberations_end_to_end(page, web_store, server):
     assert {r["s"] for r in corrected} == {"corrige"}
     assert {r["why"] for r in corrected} == {"Réhabilitation de logements : habitat, pas rayonnement."}
     assert server["writes"]  # the app was told the store changed
-    # the queue updated: both left « à revoir »; D1 shows as reviewed with its new current tags
+    # the queue updated: D1 left « à revoir »; D1 shows as reviewed with its new current tags
+    page.goto("/review")
     assert page.locator(f"article.carte[data-deliberation='{D1}']").count() == 0
     assert page.locator(f"article.carte[data-deliberation='{D2}']").count() == 0
     page.goto("/review?statut=revue")

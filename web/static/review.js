@@ -1,6 +1,33 @@
-// Keyboard shortcuts of the review queue: j / k next / previous deliberation, a accept all, c correct.
+// Keyboard shortcuts of the review queue: j / k next / previous deliberation, a accept (the page then offers to
+// undo), u undo the last decision, c correct. The correction form offers only consistent choices: « ne sert aucun
+// engagement » unticks the others and the others untick it; a champ ticks its engagement.
 (function () {
   "use strict";
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches("details.corriger input[type=checkbox]") || !box.checked) return;
+    var fieldset = box.closest("fieldset");
+    if (box.classList.contains("choix-aucun")) {
+      fieldset.querySelectorAll("input[type=checkbox]:not(.choix-aucun)").forEach(function (b) { b.checked = false; });
+    } else {
+      var aucun = fieldset.querySelector(".choix-aucun");
+      if (aucun) aucun.checked = false;
+      var group = box.closest("div.choix-engagement");
+      var engagement = group && group.querySelector("input[type=checkbox]");
+      if (engagement && engagement !== box) engagement.checked = true;
+    }
+  });
+  var undo = document.getElementById("annuler-derniere");
+  if (undo) {
+    undo.focus();
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (e.key !== "u" || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+      e.preventDefault();
+      undo.form.submit();
+    });
+  }
   var cards = Array.prototype.slice.call(document.querySelectorAll("article.carte"));
   if (!cards.length) return;
   var current = -1;
