@@ -41,17 +41,38 @@ def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, qu
     total = count_inputs(inputs)
     ing = Ingester(store)
     interrupted: IngestInterrupted | None = None
+    disk_error: OSError | None = None
+    summary: Summary | None = None
+    done = [0]
+
+    def progress(n: int, where) -> None:
+        done[0] = n
+        bar.update(task, completed=n, description=str(where)[-50:])
+
     with Progress(TextColumn("[bold]Ingestion"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err, disable=quiet) as bar:
         task = bar.add_task("", total=total or None)
         try:
-            summary: Summary = ing.ingest(iter_inputs(inputs), progress=lambda n, where: bar.update(task, completed=n, description=str(where)[-50:]))
+            summary = ing.ingest(iter_inputs(inputs), progress=progress)
         except IngestInterrupted as exc:
             interrupted, summary = exc, exc.summary
-    try:
-        store.flush()
-    except OSError as exc:
-        err.print(f"[red]écriture du magasin impossible : {exc}[/red]")
+            if isinstance(exc.cause, OSError):
+                disk_error = exc.cause
+        except OSError as exc:  # the disk (full, gone): say so in French, with what was done, no traceback
+            disk_error = exc
+    if summary is not None:
+        try:
+            store.flush()
+        except OSError as exc:
+            disk_error = exc
+    if disk_error is not None:
+        err.print(f"[red]Écriture impossible dans {store_path} : {_disk_reason(disk_error)}.[/red]")
+        if summary is None:
+            err.print(f"L'ingestion s'est arrêtée après {done[0]} entrée(s) sur {total}.")
+        err.print("Libérez de la place puis relancez la même commande : une ingestion relancée ne duplique rien "
+                  "et complète ce qui manque.")
+        if summary is None:
+            return 2
     t = Table(title="Résumé de l'ingestion")
     for c in ("lues", "enregistrées", "mises à jour", "nouvelles versions", "inchangées", "rejetées", "anomalies"):
         t.add_column(c, justify="right")
@@ -72,6 +93,8 @@ def ingest_command(inputs: list[str], store_path: str | Path = DEFAULT_STORE, qu
         err.print(f"[red]{rejects_path} : impossible d'écrire les rejets ({exc})[/red]")
     if interrupted is not None:
         err.print(f"[red]{interrupted}[/red]")
+        return 2
+    if disk_error is not None:
         return 2
     return 1 if summary.skipped else 0
 

@@ -48,7 +48,7 @@ def test_the_letterhead_does_not_make_wallers_the_most_concerned_commune(sample_
 
 
 def test_dashboard_and_coherence_question_totals_agree(sample_store: ox.Store) -> None:
-    from web.data_access import dashboard
+    from web.dashboard_data import dashboard
 
     question = {r["engagement"]: float(r["montant_total"] or 0) for r in rows(sample_store, "repartition-par-engagement")}
     bars = {b["key"]: float(b["montant"]) for b in dashboard(sample_store)["bars"] if b["key"] != "aucun"}

@@ -151,7 +151,7 @@ def test_dashboard_xlsx_has_the_numbers_of_sparql(page, server, web_store):
         { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e } } GROUP BY ?e""")}
     amounts = {r["e"]: float(r["m"]) for r in rows(web_store, """SELECT ?e (SUM(?m) AS ?m) WHERE {
         { SELECT DISTINCT ?d ?e WHERE {""" + CURRENT + """ { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e } } }
-        ?d bsl:montant ?m } GROUP BY ?e""")}
+        ?d bsl:montantDecision ?m } GROUP BY ?e""")}
     for n in ("1", "2", "3"):
         iri = base_iri() + f"engagement/{n}"
         assert shown[f"Engagement {n}"][0] == counted.get(iri, 0)
