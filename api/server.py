@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from contextlib import asynccontextmanager
 
@@ -39,11 +40,18 @@ def announced(app, settings: Settings) -> None:
     @asynccontextmanager
     async def lifespan(app_):
         async with serving(app_) as state:
-            discovery.announce(settings.store_path, discovery.local_url(settings.host, settings.port), settings.writable)
+            try:
+                discovery.announce(settings.store_path, discovery.local_url(settings.host, settings.port),
+                                   settings.writable)
+            except OSError as exc:  # a read-only store folder: served read-only, the CLI writes directly or not at all
+                logging.getLogger("boussole").warning("cannot announce the server beside its store: %s", exc)
             try:
                 yield state
             finally:
-                discovery.withdraw(settings.store_path)
+                try:
+                    discovery.withdraw(settings.store_path)
+                except OSError:
+                    pass
 
     app.router.lifespan_context = lifespan
 

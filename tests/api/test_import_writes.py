@@ -22,6 +22,11 @@ SAMPLE = REPO / "tests" / "data" / "deliberations"
 BOUSSOLE = Path(sys.executable).parent / "boussole"
 THRESHOLD = 0.99   # high, so that the sample's confident proposals fill the queue
 
+# httpx clients of the CLI subprocesses' server are collected at random points of this module's tests; what the tests
+# check is the service's behaviour, so an unclosed socket's warning collected meanwhile is not their failure
+pytestmark = pytest.mark.filterwarnings("ignore:unclosed <socket:ResourceWarning",
+                                        "ignore::pytest.PytestUnraisableExceptionWarning")
+
 
 def cli(*args: str, token: str | None = TOKEN, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "BOUSSOLE_WRITE_TOKEN"}
@@ -168,8 +173,6 @@ def test_a_too_large_upload_is_refused_with_413_and_others_are_served(served):
     assert httpx.get(server.url + "/health").status_code == 200
 
 
-# a socket of an earlier client of the module is collected here; the page's behaviour is what is tested
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_the_import_page_is_for_token_holders(served):
     server, _ = served
     with httpx.Client(base_url=server.url) as browser:

@@ -203,7 +203,7 @@ def test_whole_review_workflow_with_the_keyboard_only(own_page, own_server):
     card = page.evaluate("document.activeElement.closest('article').dataset.deliberation")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator("p.succes").inner_text() == "Proposition acceptée."
+    assert page.locator("#message-decision p").first.inner_text() == "Proposition acceptée."
     accepted = run(web_store, "ASK { ?a oa:hasTarget ?d ; bsl:statutRevue \"accepte\" ; prov:wasAttributedTo ?p . "
                               "?p a prov:Person ; foaf:name \"Agent Clavier\" }", "test",
                    {ox.Variable("d"): ox.NamedNode(base_iri() + card)})
@@ -219,6 +219,6 @@ def test_whole_review_workflow_with_the_keyboard_only(own_page, own_server):
     assert page.evaluate("document.activeElement.textContent.trim()") == "Enregistrer la correction"
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator("p.succes").inner_text() == "Correction enregistrée.", page.locator("main").inner_text()[:500]
+    assert page.locator("#message-decision p").first.inner_text() == "Correction enregistrée.", page.locator("main").inner_text()[:500]
     assert serious_violations(page) == []
     shot(page, "revue-clavier")
