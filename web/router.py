@@ -180,7 +180,7 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
     engagement = engagement if engagement in eng_ok else ""
     commune_node = node_for_path(commune) if re.fullmatch(r"commune/\d[0-9AB]\d{3}", commune or "") else None
     commune = commune if commune_node else ""
-    items = pages.review_items_of(request)
+    items = [dict(it) for it in pages.review_items_of(request)]  # the queue marks its own copies, not the cache
     order = {iri: k for k, iri in enumerate(queue_statuses(store, items, _threshold(request)))}
     champ_eng = {c["iri"]: e["iri"] for e in engs for c in e["champs"]}
     filtered = filter_items(items, statut=statut, engagement=engagement, commune=commune, du=_date(du), au=_date(au),
