@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -48,6 +50,23 @@ def test_missing_store_tells_to_build(tmp_path: Path) -> None:
     assert done.returncode == 1 and "run `boussole build" in done.stderr
 
 
+def _keep_full(path: Path, stop: threading.Event) -> None:
+    """Fill the file system of ``path`` and keep it full until ``stop``: big chunks first, then pages."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        chunk = b"\0" * 1_000_000
+        while not stop.is_set():
+            try:
+                os.write(fd, chunk)
+            except OSError:
+                if len(chunk) > 4096:
+                    chunk = chunk[:4096]
+                else:
+                    stop.wait(0.002)
+    finally:
+        os.close(fd)
+
+
 def test_ingest_on_a_full_disk_ends_with_a_french_message_not_a_traceback(store_path: Path, tmp_path: Path) -> None:
     """#15.7: the disk fills up during `boussole ingest`: a French message, what to do, exit code 2."""
     import shutil
@@ -71,13 +90,16 @@ def test_ingest_on_a_full_disk_ends_with_a_french_message_not_a_traceback(store_
             if any(f.stat().st_mtime > start for f in (disk / "store").iterdir() if f.name.startswith("OPTIONS")):
                 break
             time.sleep(0.05)
-        with (disk / "filler").open("wb") as f:  # then the disk fills up, before the first record is written
-            try:
-                while True:
-                    f.write(b"\0" * 1_000_000)
-            except OSError:
-                pass
-        out, errors = proc.communicate(timeout=300)
+        # then the disk fills up, before the first record is written, and stays full: RocksDB deletes the obsolete
+        # files of the copied store in the background after opening it, and the freed room is taken again at once
+        stop = threading.Event()
+        filler = threading.Thread(target=_keep_full, args=(disk / "filler", stop), daemon=True)
+        filler.start()
+        try:
+            out, errors = proc.communicate(timeout=300)
+        finally:
+            stop.set()
+            filler.join()
         done = subprocess.CompletedProcess(proc.args, proc.returncode, out, errors)
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
