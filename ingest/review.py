@@ -1,6 +1,7 @@
 """Human review of tags: what to review, accept, correct. Human decisions are new annotations (statut « accepte » or
 « corrige », author = a prov:Person, time, reason); nothing human is ever modified or deleted. The current tag of a
-deliberation is its latest human decision, else the latest model version's proposal."""
+deliberation is its latest human decision, else the model's proposals not superseded: the rule is the SPARQL
+fragment ``queries/fragments/etiquette-en-vigueur.rq``, which :func:`annotations_of` runs (no Python version of it)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,12 @@ from ingest.tagger import Tag
 from ingest.to_rdf import annotation_quads
 from kg.errors import BoussoleError
 from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, PROV, RDF, RDFS, SKOS, XSD, base_iri, graph, minted
+from kg.querying import solutions
+from queries.fragments import select as fragment_query
 
 NEAR_TIE = 0.15
+# the current annotations of every deliberation (of one when ?d is bound), by the one rule
+IN_FORCE = fragment_query("etiquette-en-vigueur", "?d ?a")
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Annotation:
     time: str
     preuve: str = ""
     justification: str = ""
+    current: bool = False     # part of the deliberation's current tag (the fragment etiquette-en-vigueur says)
 
 
 @dataclass
@@ -87,11 +93,18 @@ def resolve(store: ox.Store, ref: str) -> str:
     raise BoussoleError(f"aucune délibération « {ref} » dans le graphe")
 
 
+def in_force(store: ox.Store, delib: str | None = None) -> set[str]:
+    """The annotations that make the current tags (of ``delib`` only, bound as an RDF term, when given)."""
+    subs = {ox.Variable("d"): ox.NamedNode(delib)} if delib else None
+    return {r["a"].value for r in solutions(store, IN_FORCE, use_default_graph_as_union=True, substitutions=subs)
+            if isinstance(r["a"], ox.NamedNode)}
+
+
 def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[Annotation]]:
-    flt = f"BIND(<{delib}> AS ?d)" if delib else ""
+    """The tags of every deliberation (of ``delib`` when given), oldest first, each marked ``current`` or not."""
+    subs = {ox.Variable("d"): ox.NamedNode(delib)} if delib else None
     res = store.query(f"""
         SELECT ?a ?d ?body ?score ?statut ?agent ?kind ?time ?preuve ?just WHERE {{
-          {flt}
           GRAPH <{graph('annotations').value}> {{
             ?a a <{OA}Annotation> ; <{OA}hasTarget> ?d ; <{OA}hasBody> ?body ; <{BSL}statutRevue> ?statut ;
                <{PROV}wasAttributedTo> ?agent ; <{PROV}generatedAtTime> ?time .
@@ -99,38 +112,24 @@ def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[
             OPTIONAL {{ ?a <{BSL}score> ?score }}
             OPTIONAL {{ ?a <{BSL}preuve> ?preuve }}
             OPTIONAL {{ ?a <{BSL}justification> ?just }}
-          }} }}""")
+          }} }}""", substitutions=subs)
+    current = in_force(store, delib)
     out: dict[str, list[Annotation]] = {}
     for r in res:
         out.setdefault(r["d"].value, []).append(Annotation(
             iri=r["a"].value, body=_rel(r["body"].value), score=float(r["score"].value) if r["score"] else None,
             statut=r["statut"].value, agent=r["agent"].value, human=r["kind"].value == PROV + "Person",
             time=r["time"].value, preuve=r["preuve"].value if r["preuve"] else "",
-            justification=r["just"].value if r["just"] else ""))
+            justification=r["just"].value if r["just"] else "", current=r["a"].value in current))
     for v in out.values():
         v.sort(key=lambda a: (a.time, a.iri))
     return out
 
 
-def _instant(text: str) -> dt.datetime:
-    """An xsd:dateTime as a comparable instant (« …T09:00:00Z » and « …T09:00:00.5Z » compare as times)."""
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
 def current_from(delib: str, anns: list[Annotation]) -> Current:
-    human = [a for a in anns if a.human and a.statut != "remplace"]
-    if human:
-        latest = max(_instant(a.time) for a in human)
-        return Current(delib, "humain", [a for a in human if _instant(a.time) == latest])
-    model = [a for a in anns if not a.human and a.statut == "propose"]
-    if model:
-        latest_agent = max(model, key=lambda a: (a.time, a.agent)).agent
-        return Current(delib, "modele", [a for a in model if a.agent == latest_agent])
-    return Current(delib, "aucune", [])
+    """The current tag of ``delib`` from its annotations as :func:`annotations_of` read them (marked by the rule)."""
+    now = [a for a in anns if a.current]
+    return Current(delib, "humain" if any(a.human for a in now) else "modele" if now else "aucune", now)
 
 
 def current(store: ox.Store, ref: str) -> Current:
@@ -242,9 +241,7 @@ def _record(store: ox.Store, d: str, action: str, author: str, when: str, target
                                    extra=decision, derived_from=derived)
         generated.append(path)
         quads.extend(q)
-    after = Current(d, "humain", [Annotation(iri=minted(p).value, body=t.target, score=t.score, statut=action,
-                                             agent=minted(person_path(author)).value, human=True, time=when)
-                                  for p, t in zip(generated, targets)])
+    after = _current_once(store, d, [], quads)
     log = _decision_quads(d, action, author, when, generated, [_rel(a.iri) for a in before.annotations], before, after)
     store.extend(quads + log)
     return current(store, d)
@@ -297,6 +294,20 @@ def _data(quads: list[ox.Quad]) -> str:
     return " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
 
 
+def _current_once(store: ox.Store, d: str, removed: list[ox.Quad], added: list[ox.Quad]) -> Current:
+    """The current tag of ``d`` once ``removed`` / ``added`` are written, by the same rule, on an in-memory copy of
+    its annotations: a decision writes its log entry (« avant → après ») in the same transaction as its change."""
+    g = graph("annotations")
+    copy = ox.Store()
+    for a in annotations_of(store, d).get(d, []):
+        copy.extend(store.quads_for_pattern(ox.NamedNode(a.iri), None, None, g))
+        copy.extend(store.quads_for_pattern(ox.NamedNode(a.agent), ox.NamedNode(RDF + "type"), None, g))
+    for q in removed:
+        copy.remove(q)
+    copy.extend(added)
+    return current_from(d, annotations_of(copy, d).get(d, []))
+
+
 def undo(store: ox.Store, ref: str, author: str, now: str | None = None) -> Current:
     """Undo the latest human decision on a deliberation: its annotations get the statut « remplace » (they stop
     being current; the earlier decision, or the model's proposal, is current again) and the undo is logged."""
@@ -311,10 +322,10 @@ def undo(store: ox.Store, ref: str, author: str, now: str | None = None) -> Curr
     decisions = sorted({q.subject.value for a in undone
                         for q in store.quads_for_pattern(None, ox.NamedNode(PROV + "generated"), ox.NamedNode(a), g)})
     prop = ox.NamedNode(BSL + "statutRevue")
-    after = current_from(d, [a for a in annotations_of(store, d).get(d, []) if a.iri not in undone])
+    old = [ox.Quad(ox.NamedNode(a.iri), prop, ox.Literal(a.statut), g) for a in before.annotations]
+    after = _current_once(store, d, old, [ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone])
     log = _decision_quads(d, "annule", author, now or _now(), [], [_rel(a) for a in undone], before, after,
                           undoes=decisions[0] if decisions else None)
-    old = [ox.Quad(ox.NamedNode(a.iri), prop, ox.Literal(a.statut), g) for a in before.annotations]
     new = [ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone] + log
     store.update(f"DELETE DATA {{ {_data(old)} }} ;\nINSERT DATA {{ {_data(new)} }}")   # one transaction
     return after

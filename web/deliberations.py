@@ -16,7 +16,7 @@ AUCUN = BSL + "aucunEngagement"
 
 def current_tags(source: ox.Store | Graph) -> list[dict]:
     """One row per deliberation, current tag body and amount (corps=None for untagged deliberations)."""
-    return [{"d": r["d"].value, "corps": val(r["corps"]), "engagement": val(r["engagement"]),
+    return [{"d": r["d"].value, "corps": val(r["body"]), "engagement": val(r["engagement"]),
              "humain": r["humain"] is not None and r["humain"].value == "true",
              "annee": int(r["annee"].value) if r["annee"] is not None else None,
              "montant": num(r["montant"])} for r in select(source, "current_tags")]
@@ -51,6 +51,7 @@ def review_items(source: ox.Store | Graph, *, idx: Labels | None = None, only: s
             "agent": idx.link(r["agent"]) if r["agent"] is not None else None,
             "humain": agent_type == "Person",
             "quand": val(r["quand"]), "justification": val(r["justification"]), "preuves": preuves,
+            "courant": r["courant"] is not None and r["courant"].value == "true",
         })
     if only:
         for r in select(source, "mentions", d=ox.NamedNode(only)):
@@ -93,17 +94,14 @@ def evidence_phrases(preuve: str) -> list[str]:
 
 
 def _finish(item: dict, idx: Labels) -> None:
-    """Current tags, as ingest.review decides them: the latest human decision, else the model's proposals."""
+    """Status, score and evidence from the current tags (marked by the query with the one rule,
+    ``queries/fragments/etiquette-en-vigueur.rq``: the latest human decision, else the model's proposals)."""
     tags = item["tags"]
     tags.sort(key=lambda t: (not t["humain"], -(t["score"] or 0), t["corps"]["text"]))
     live = [t for t in tags if t["statut"] != "remplace"]
-    human = [t for t in live if t["humain"]]
-    if human:
-        latest = max(t["quand"] or "" for t in human)
-        item["current"] = [t for t in human if (t["quand"] or "") == latest]
-    else:
-        item["current"] = [t for t in live if not t["humain"]]
-    item["reviewed"] = bool(human)
+    item["current"] = [t for t in tags if t["courant"]]
+    human = any(t["humain"] for t in item["current"])
+    item["reviewed"] = human
     item["status"] = "revue" if human else ("a-revoir" if item["current"] else "sans-etiquette")
     scores = [t["score"] for t in live if not t["humain"] and t["score"] is not None]
     item["score"] = max(scores) if scores else None
