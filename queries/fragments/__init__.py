@@ -7,9 +7,11 @@ graph pattern. A query that needs it carries a copy between two marker comments,
     { … } UNION { … }
     # END etiquette-en-vigueur
 
-so that every query file stays complete and pasteable as it is into any SPARQL client. :func:`expand` rewrites the
-copies from the fragment, :func:`stale` names the files whose copy differs (a test fails on them), and :func:`select`
-builds a query from a fragment for Python code (its variables are then bound as RDF terms, never pasted).
+so that every query file stays complete and pasteable as it is into any SPARQL client. A fragment may itself carry
+a copy of another (``etiquette-en-vigueur`` carries ``decision-humaine-en-vigueur``, which a query may also use
+alone). :func:`expand` rewrites the copies from the fragment, :func:`stale` names the files whose copy differs (a
+test fails on them), and :func:`select` builds a query from a fragment for Python code (its variables are then bound
+as RDF terms, never pasted).
 This module reads text only (standard library): any layer may use it.
 """
 
@@ -21,8 +23,8 @@ from pathlib import Path
 
 FRAGMENTS_DIR = Path(__file__).resolve().parent
 QUERIES_DIR = FRAGMENTS_DIR.parent
-# the query folders whose files may carry copies (the coherence questions, the pages' queries)
-COPY_DIRS = (QUERIES_DIR, QUERIES_DIR.parent / "web" / "queries")
+# the query folders whose files may carry copies (the coherence questions, the pages' queries, the fragments)
+COPY_DIRS = (QUERIES_DIR, QUERIES_DIR.parent / "web" / "queries", FRAGMENTS_DIR)
 NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PREFIX_LINE = re.compile(r"^PREFIX\s+([\w.-]*):\s*<([^>]*)>\s*$", re.IGNORECASE)
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN (?P<name>[a-z0-9-]+)\b.*$")
@@ -33,8 +35,13 @@ class FragmentError(ValueError):
     """A fragment is unknown, or a query's copy markers are malformed (the message names the file and line)."""
 
 
+_LOADING: set[str] = set()
+
+
 @lru_cache(maxsize=None)
 def _parts(name: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    if name in _LOADING:
+        raise FragmentError(f"fragment {name!r} includes itself")
     if not NAME.match(name):
         raise FragmentError(f"bad fragment name {name!r}")
     path = FRAGMENTS_DIR / f"{name}.rq"
@@ -52,7 +59,11 @@ def _parts(name: str) -> tuple[tuple[tuple[str, str], ...], str]:
             body.append(line)
     if not body:
         raise FragmentError(f"{path}: no pattern after the header")
-    return tuple(prefixes), "\n".join(body).rstrip() + "\n"
+    _LOADING.add(name)
+    try:   # the copies a fragment carries are those of the current text of their fragments
+        return tuple(prefixes), expand("\n".join(body).rstrip() + "\n", str(path))
+    finally:
+        _LOADING.discard(name)
 
 
 def pattern(name: str) -> str:
@@ -87,15 +98,15 @@ def expand(text: str, origin: str = "query") -> str:
                 raise FragmentError(f"{origin}:{i}: « # END » without its « # BEGIN »")
             continue
         name, indent, start = begin.group("name"), begin.group("indent"), i
-        while i < len(lines) and not END.match(lines[i].rstrip("\n")):
-            if BEGIN.match(lines[i].rstrip("\n")):
-                raise FragmentError(f"{origin}:{i + 1}: « # BEGIN » inside the copy of {name} (line {start})")
+        while i < len(lines):   # the copy may hold copies of other fragments: its own END closes it
+            end, inner = END.match(lines[i].rstrip("\n")), BEGIN.match(lines[i].rstrip("\n"))
+            if end and end.group("name") == name:
+                break
+            if inner and inner.group("name") == name:
+                raise FragmentError(f"{origin}:{i + 1}: « # BEGIN {name} » inside its own copy (line {start})")
             i += 1
         if i == len(lines):
             raise FragmentError(f"{origin}:{start}: « # BEGIN {name} » without « # END {name} »")
-        end = END.match(lines[i].rstrip("\n"))
-        if end is None or end.group("name") != name:
-            raise FragmentError(f"{origin}:{i + 1}: « # END » of another fragment than {name} (line {start})")
         try:
             body = pattern(name)
         except FragmentError as exc:

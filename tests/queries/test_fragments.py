@@ -26,7 +26,9 @@ def test_every_copy_is_the_fragment() -> None:
     stale = fragments.stale()
     assert not stale, ("copies differ from queries/fragments/: run `python -m queries.fragments` — "
                        + ", ".join(str(p) for p in stale))
-    assert {p.stem for p in fragments.carriers()} == READERS
+    # desaccords-modele-humain reads the human decision alone: the fragment that etiquette-en-vigueur carries
+    assert {p.stem for p in fragments.carriers()} == READERS | {RULE}
+    assert "decision-humaine-en-vigueur" in fragments.pattern(RULE)
 
 
 def test_each_carrier_declares_the_prefixes_the_fragment_uses() -> None:
@@ -39,7 +41,7 @@ def test_each_carrier_declares_the_prefixes_the_fragment_uses() -> None:
 
 def test_the_latest_decision_is_computed_only_inside_copies() -> None:
     """The distinctive part of the rule (the latest human decision of a deliberation) appears nowhere else."""
-    for path in [p for d in fragments.COPY_DIRS for p in d.glob("*.rq")]:
+    for path in [p for d in fragments.COPY_DIRS if d != fragments.FRAGMENTS_DIR for p in d.glob("*.rq")]:
         outside = re.sub(r"# BEGIN (\S+).*?# END \1", "", path.read_text(encoding="utf-8"), flags=re.S)
         assert "AS ?derniere)" not in outside, path
 
@@ -57,6 +59,7 @@ def test_expand_rewrites_an_edited_copy_at_its_indentation() -> None:
     (f"{{\n  # BEGIN {RULE}\n  ?a ?b ?c\n}}\n", rf"q\.rq:2: « # BEGIN {RULE} » without « # END {RULE} »"),
     (f"{{\n  # END {RULE}\n}}\n", r"q\.rq:2: « # END » without its « # BEGIN »"),
     ("{\n  # BEGIN nulle-part\n  # END nulle-part\n}\n", r"q\.rq:2: no fragment 'nulle-part'"),
+    (f"{{\n  # BEGIN {RULE}\n  # BEGIN {RULE}\n  # END {RULE}\n}}\n", rf"q\.rq:3: « # BEGIN {RULE} » inside its own"),
 ])
 def test_malformed_markers_name_the_file_and_line(text: str, message: str) -> None:
     with pytest.raises(FragmentError, match=message):
