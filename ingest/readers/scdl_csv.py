@@ -55,12 +55,14 @@ def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
         return None, errors
     if not objet:
         objet = normalise_text(texte.split("\n", 1)[0])[:300]
-        findings.append(Finding("objet-deduit", "DELIB_OBJET", "", f"DELIB_OBJET vide : objet pris au début du texte (« {objet[:60]} »)"))
+        findings.append(Finding("objet-deduit", "DELIB_OBJET", "",
+                                f"DELIB_OBJET vide : objet pris au début du texte (« {objet[:60]} »)"))
     findings += formula_findings({c: get(c) for c in TEXT_COLUMNS if get(c)})
     date, f = read_date(get("DELIB_DATE"), "DELIB_DATE")
     findings += f
     if not get("DELIB_DATE"):
-        findings.append(Finding("date-absente", "DELIB_DATE", "", "DELIB_DATE vide : la délibération n'est dans aucune période"))
+        findings.append(Finding("date-absente", "DELIB_DATE", "",
+                                "DELIB_DATE vide : la délibération n'est dans aucune période"))
     pref_date, f = read_date(get("PREF_DATE"), "PREF_DATE")
     findings += f
     code, nom, f = read_matiere(get("DELIB_MATIERE_CODE"), get("DELIB_MATIERE_NOM"), objet)
@@ -80,7 +82,8 @@ def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
     findings += check_votes(votes)
     url = get("DELIB_URL")
     if url and not re.match(r"^https?://\S+$", url):
-        findings.append(Finding("url-invalide", "DELIB_URL", url, f"DELIB_URL « {url} » n'est pas une URL http(s) : lien ignoré"))
+        findings.append(Finding("url-invalide", "DELIB_URL", url,
+                                f"DELIB_URL « {url} » n'est pas une URL http(s) : lien ignoré"))
         url = ""
     rec = Deliberation(
         objet=objet, delib_id=delib_id, siren=siren, coll_nom=get("COLL_NOM") or None, date=date,
@@ -137,7 +140,8 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
     if "COLL_SIRET" not in header and "COLL_NOM" not in header:
         missing.append("COLL_SIRET (ou COLL_NOM)")
     if missing:
-        yield Item(where=f"{path}:1", reason="en-tête SCDL sans les colonnes qui identifient une délibération : " + ", ".join(missing))
+        yield Item(where=f"{path}:1",
+                   reason="en-tête SCDL sans les colonnes qui identifient une délibération : " + ", ".join(missing))
         return
     absent = [c for c in COLUMNS if c not in header]
     while True:
@@ -154,20 +158,22 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
         extra: list[Finding] = []
         if len(values) > len(header):
             if any(v.strip() for v in values[len(header):]):
-                yield Item(where=f"{path}:{line}", reason=f"{len(values)} valeurs pour {len(header)} colonnes : un « ; » "
-                           "ou une « , » non protégé décale les colonnes, la ligne ne peut pas être lue sûrement")
+                yield Item(where=f"{path}:{line}",
+                           reason=f"{len(values)} valeurs pour {len(header)} colonnes : un « ; » ou une « , » "
+                                  "non protégé décale les colonnes, la ligne ne peut pas être lue sûrement")
                 continue
             values = values[:len(header)]
         elif len(values) < len(header):
             extra.append(Finding("colonnes-manquantes", header[len(values)], "",
                                  f"{len(values)} valeurs pour {len(header)} colonnes : les dernières sont lues vides"))
             values = values + [""] * (len(header) - len(values))
-        rec, errors = validate(dict(zip(header, values)))
+        rec, errors = validate(dict(zip(header, values, strict=True)))
         if rec is None:
             yield Item(where=f"{path}:{line}", reason="; ".join(errors))
             continue
         if absent:
-            extra.append(Finding("colonnes-absentes", absent[0], "", "colonnes absentes de l'en-tête : " + ", ".join(absent)))
+            extra.append(Finding("colonnes-absentes", absent[0], "",
+                                 "colonnes absentes de l'en-tête : " + ", ".join(absent)))
         rec.findings[:0] = extra
         rec.source = f"{path.name}#L{line}"
         rec.source_hash = file_hash
