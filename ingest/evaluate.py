@@ -151,7 +151,9 @@ def metrics(examples: list[Example], pred: list[set[str]], pred_primary: list[st
     for e, p in zip(examples, peng, strict=True):
         conf[e.primary_engagement][p] += 1
     exact = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / n if n else 0.0
-    ratio = lambda k: k / n if n else 0.0  # noqa: E731
+    def ratio(k: int) -> float:
+        return k / n if n else 0.0
+
     return {"per_engagement": per, "micro": dict(zip(("precision", "recall", "f1"), micro, strict=True)),
             "macro": dict(zip(("precision", "recall", "f1"), macro, strict=True)),
             "primary_engagement": {"strict": ratio(strict_eng), "lenient": ratio(lenient_eng)},

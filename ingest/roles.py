@@ -58,7 +58,9 @@ def patterns() -> Patterns:
     with open(DATA / "roles.yaml", encoding="utf-8") as fh:
         d = yaml.safe_load(fh)
     z, p, a = d["zones"], d["places"], d["amounts"]
-    c = lambda x: re.compile(x, re.M)  # noqa: E731
+    def c(pattern: str) -> re.Pattern[str]:
+        return re.compile(pattern, re.M)
+
     return Patterns(c(z["letterhead"]), c(z["after_letterhead"]), c(z["objet"]), c(z["visa"]), c(z["dispositif"]),
                     c(z["signature"]), c(z["address"]), c(p["cited_before"]), c(a["other_funder_just_before"]),
                     c(a["own_share_just_before"]), c(a["cited_in_clause"]), c(a["decision"]), c(a["cost"]),

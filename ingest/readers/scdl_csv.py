@@ -36,7 +36,10 @@ def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
     The row is rejected (None and the reasons, in French) only when it cannot be identified (no DELIB_ID, or no
     collectivité: neither a SIRET nor a known COLL_NOM) or has no content (no objet and no text). Every other
     departure from the schema keeps the row and is recorded in ``record.findings``."""
-    get = lambda c: ("" if row.get(c) is None else str(row.get(c))).strip()  # noqa: E731
+    def get(column: str) -> str:
+        value = row.get(column)
+        return "" if value is None else str(value).strip()
+
     objet, texte, delib_id = get("DELIB_OBJET"), get("texte") or get("TEXTE"), get("DELIB_ID")
     if not get("COLL_SIRET") and re.fullmatch(r"\d{9}", get("COLL_SIREN")):   # a JSON record may give the SIREN
         siren, findings = get("COLL_SIREN"), []

@@ -216,7 +216,9 @@ def test_an_interrupted_run_writes_exactly_what_it_reports_and_nothing_later(ing
         if n == 70:
             raise OSError("disque plein")   # after the 70th record is queued, before its group is written
 
-    count = lambda: len(rows(ingester.store, "SELECT ?d WHERE { ?d a bsl:Deliberation }"))  # noqa: E731
+    def count() -> int:
+        return len(rows(ingester.store, "SELECT ?d WHERE { ?d a bsl:Deliberation }"))
+
     with pytest.raises(IngestInterrupted) as info:
         ingester.ingest(recs, progress=progress)
     assert info.value.summary.stored == count() == 64          # one group of 64 written; 6 queued, dropped
