@@ -394,6 +394,7 @@ class EmbeddedBackend(Backend):
             "query_timeouts": self.pool.timeouts,
             "queries_refused_fair_share": self.pool.refused,
             "queries_over_memory": self.pool.memory_kills,
+            "queries_shed_under_load": self.pool.shed,
         }
         if self.owner.warning:
             info["warning"] = self.owner.warning
