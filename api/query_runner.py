@@ -18,6 +18,10 @@ query and serialises the results with pyoxigraph's own serialisers; the bytes tr
   For a minute after one of its queries *ran* into the timeout (evaluated for half of it or more: waiting in the
   queue does not count), a client's queries share all workers but one with other such clients, under a quarter
   of the timeout (only while other clients are active).
+- Shared answers: an anonymous request (buffered, at most ``max_result_bytes``) for the very query an anonymous
+  request started less than ``share_answers_s`` ago is still evaluating waits for that evaluation and gets its
+  answer, instead of taking a second worker (dashboards and many readers ask the same questions). Its answer may
+  thus miss writes of the last ``share_answers_s`` + the query's time; token holders always get their own run.
 - Overload: a request that gets a worker with less time left than the same query needed before is answered 503
   at once instead of being started and killed at its deadline (which wastes the worker and its restart).
 - Calls: ``call("module:function", args)`` runs ``function(view, *args)`` in a worker under the same deadline
@@ -337,6 +341,15 @@ class _Worker:
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+@dataclass
+class _Shared:
+    """An anonymous evaluation other requests for the same query may wait for."""
+
+    task: asyncio.Future
+    since: float
+    waiting: int = 0
+
+
 class WorkerPool:
     """A fixed number of query workers, shared fairly between clients, each request within its deadline.
 
@@ -345,8 +358,11 @@ class WorkerPool:
 
     RECENT_S = 10.0  # a client is "active" for this long after its last request
 
-    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0):
+    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0, share_s: float = 0.0):
         self.view = view
+        self.share_s = share_s
+        self.evaluating: dict[Any, _Shared] = {}  # query key -> the anonymous evaluation others may join
+        self.shared = 0
         self.size = size
         self.memory_mb = memory_mb
         self.per_client = per_client or max(1, size - 1)
@@ -457,8 +473,8 @@ class WorkerPool:
             if cost is not None and cost > left:
                 self._done(worker, client)
                 self.shed += 1
-                raise Unavailable(f"le service est trop chargé pour finir cette requête dans le délai : elle a duré "
-                                  f"{cost:.1f} s jusqu'ici, il restait {max(left, 0):.1f} s ; réessayez plus tard")
+                raise Unavailable(f"le service est trop chargé pour finir cette requête dans le délai : elle a "
+                                  f"duré {cost:.1f} s jusqu'ici, il restait {max(left, 0):.1f} s ; réessayez plus tard")
             return worker
         self._abandon(client, fut)
         self.timeouts += 1
@@ -563,10 +579,36 @@ class WorkerPool:
         self.costs[key] = seconds if before is None else 0.7 * before + 0.3 * seconds
 
     async def run(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+        key = ("query", req.query, req.accept, tuple(req.default_graph or ()), tuple(req.named_graphs or ()),
+               req.union_default_graph, req.base_iri, tuple(sorted(req.prefixes.items())))
+        if req.cap_bytes is None or self.share_s <= 0:  # token holders' answers are their own (and streamed)
+            return await self._run(req, timeout, client, key)
+        now = time.monotonic()
+        shared = self.evaluating.get(key)
+        if shared is not None and now - shared.since <= self.share_s:
+            self.shared += 1
+        else:
+            shared = _Shared(asyncio.ensure_future(self._run(req, timeout, client, key)), now)
+            self.evaluating[key] = shared
+            shared.task.add_done_callback(lambda _: self._forget(key, shared))
+        shared.waiting += 1
+        try:
+            return await asyncio.shield(shared.task)
+        except asyncio.CancelledError:
+            shared.waiting -= 1
+            if not shared.waiting:  # every client asking for it went away: stop it (its worker is replaced)
+                shared.task.cancel()
+            raise
+
+    def _forget(self, key: Any, shared: _Shared) -> None:
+        if self.evaluating.get(key) is shared:
+            del self.evaluating[key]
+        if not shared.task.cancelled():
+            shared.task.exception()  # retrieved: an error nobody waited for is not logged as « never retrieved »
+
+    async def _run(self, req: QueryRequest, timeout: float, client: str, key: Any) -> QueryResult:
         timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
-        key = ("query", req.query, req.accept, tuple(req.default_graph or ()), tuple(req.named_graphs or ()),
-               req.union_default_graph)
         worker = await self._acquire(client, timeout, key)
         started = time.monotonic()
         try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from api.query_runner import WorkerPool
+from api.query_runner import QueryRequest, WorkerPool
 from kg.errors import Timeout, Unavailable
 
 SLEEP = "pool_targets:sleep"
@@ -25,9 +25,9 @@ def view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return str(path)
 
 
-def run(view: str, scenario) -> object:
+def run(view: str, scenario, share_s: float = 0.0) -> object:
     async def main():
-        pool = WorkerPool(lambda: view, size=1)
+        pool = WorkerPool(lambda: view, size=1, share_s=share_s)
         await pool.start()
         try:
             return await scenario(pool)
@@ -95,3 +95,47 @@ def test_short_requests_go_before_long_ones(view: str) -> None:
         return done
 
     assert run(view, scenario) == ["c", "b"]
+
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def ask(cap: int | None) -> QueryRequest:
+    return QueryRequest(query=COUNT, accept="application/sparql-results+json", base_iri=None, prefixes={},
+                        cap_bytes=cap)
+
+
+def test_anonymous_requests_for_the_same_query_share_one_evaluation(view: str) -> None:
+    """While the worker is busy, B asks a query and C the same one: one evaluation, both answered; a token
+    holder's request (no cap: its own, streamed) for the same query is evaluated apart."""
+    async def scenario(pool: WorkerPool):
+        busy = asyncio.ensure_future(pool.call(SLEEP, (0.5,), 5, client="a"))
+        await asyncio.sleep(0.1)
+        b = asyncio.ensure_future(pool.run(ask(1_000_000), 5, client="b"))
+        c = asyncio.ensure_future(pool.run(ask(1_000_000), 5, client="c"))
+        token = asyncio.ensure_future(pool.run(ask(None), 5, client="d"))
+        results = await asyncio.gather(b, c, token)
+        await busy
+        return pool.shared, [(r.status, r.body) for r in results]
+
+    shared, answers = run(view, scenario, share_s=5)
+    assert shared == 1
+    assert answers[0] == answers[1] == answers[2] and answers[0][0] == 200
+
+
+def test_an_evaluation_nobody_waits_for_any_more_is_stopped(view: str) -> None:
+    async def scenario(pool: WorkerPool):
+        busy = asyncio.ensure_future(pool.call(SLEEP, (0.5,), 5, client="a"))
+        await asyncio.sleep(0.1)
+        b = asyncio.ensure_future(pool.run(ask(1_000_000), 5, client="b"))
+        c = asyncio.ensure_future(pool.run(ask(1_000_000), 5, client="c"))
+        await asyncio.sleep(0.1)
+        b.cancel()
+        await asyncio.sleep(0.05)
+        left = len(pool.evaluating)  # C still waits for it
+        c.cancel()
+        await asyncio.sleep(0.05)
+        await busy
+        return left, len(pool.evaluating)
+
+    assert run(view, scenario, share_s=5) == (1, 0)
