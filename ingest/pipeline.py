@@ -455,8 +455,9 @@ class Ingester:
         if write_tags:
             for agent_iri, anns in existing_tags.items():
                 for a in anns:
-                    if agent_iri == me:
-                        parts.append(f"DELETE WHERE {{ GRAPH {ann_graph} {{ {a} ?p ?o }} }}")
+                    if agent_iri == me:   # the annotation and its evidence nodes
+                        parts.append(f"DELETE WHERE {{ GRAPH {ann_graph} {{ {a} <{BSL}indice> ?c . ?c ?cp ?co }} }} ; "
+                                     f"DELETE WHERE {{ GRAPH {ann_graph} {{ {a} ?p ?o }} }}")
                     else:   # an older model version: its proposals are superseded
                         parts.append(f"DELETE DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"propose\" }} }} ; "
                                      f"INSERT DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"remplace\" }} }}")
