@@ -220,6 +220,11 @@ class Ingester:
             out.setdefault(row["agent"].value, []).append(row["a"])
         return out
 
+    def _former_evidence(self, annotations: list[ox.NamedNode]) -> bool:
+        """Proposals written before the evidence nodes (a bsl:preuve string): an ingest writes them again."""
+        preuve, g = ox.NamedNode(BSL + "preuve"), graph("annotations")
+        return any(next(self.store.quads_for_pattern(a, preuve, None, g), None) is not None for a in annotations)
+
     def _stored_record(self, d: ox.NamedNode, old: set[ox.Quad]) -> Deliberation | None:
         """The deliberation as stored (to merge a second input of the same deliberation: SCDL row + its PDF)."""
         if not old:
@@ -424,7 +429,8 @@ class Ingester:
             status = "unchanged"
         existing_tags = self._model_annotations(d)
         me = minted(self.agent).value
-        write_tags = me not in existing_tags or status in ("updated", "versioned")
+        write_tags = me not in existing_tags or status in ("updated", "versioned") or self._former_evidence(
+            existing_tags[me])
         if status == "unchanged" and not write_tags and not provenance_only:
             return status
         if status != "stored" or existing_tags:

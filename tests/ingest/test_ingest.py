@@ -232,6 +232,26 @@ def test_evidence_is_stored_as_cue_nodes_and_put_into_words_only_for_display(ing
     assert validate(annotations, SHAPES_FILE) == []                                   # no cue holds two versions
 
 
+def test_a_store_written_before_the_evidence_nodes_is_read_and_an_ingest_rewrites_its_proposals(ingester, data_dir):
+    """Proposals holding only the former French string (bsl:preuve): the review reads them (no doubt parsed out of
+    the string), and ingesting the same input again writes them with their evidence nodes."""
+    from ingest.review import notes
+
+    inputs = [data_dir / "textes" / "t01.txt"]
+    ingester.ingest(iter_inputs(inputs))
+    s, g = ingester.store, graph("annotations").value
+    s.update(prefix_block() + f"""DELETE {{ GRAPH <{g}> {{ ?a bsl:indice ?c . ?c ?p ?o }} }}
+        INSERT {{ GRAPH <{g}> {{ ?a bsl:preuve "mots : « piste cyclable » ; à vérifier : un seul indice"@fr }} }}
+        WHERE {{ GRAPH <{g}> {{ ?a bsl:indice ?c . ?c ?p ?o }} }}""")
+    cur = current(s, "2024-012")
+    assert cur.source == "modele" and all(a.preuve.startswith("mots : ") and a.cues == [] for a in cur.annotations)
+    assert not any(n.startswith("indice douteux") for n in notes(cur, cur.annotations))   # nothing parsed back
+    again = ingester.ingest(iter_inputs(inputs))
+    assert again.unchanged == 1 and again.tagged == 1
+    assert not ask(s, "ASK { ?a bsl:preuve ?p }")
+    assert all(a.cues and not a.preuve for a in current(s, "2024-012").annotations)
+
+
 # --- tagging --------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("objet,engagements,champ", [
