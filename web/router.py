@@ -32,7 +32,7 @@ from web.context import config as _cfg
 from web.context import graph as _store
 from web.deliberations import AUCUN, attach_mentions, commune_deliberations, filter_items, highlight
 from web.fiches import DEFAULT_SOURCES_DIR
-from web.graph import Graph, node_for_path, path_of
+from web.graph import Graph, as_graph, node_for_path, path_of
 from web.rendering import ASSETS, page
 from web.territoire import engagements as list_engagements
 
@@ -206,7 +206,7 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
         if brouillon else None
     decisions = []
     if reviewer(request):
-        decisions = _review_module().decision_log(store, limit=10)
+        decisions = as_graph(store).read(lambda st: _review_module().decision_log(st, limit=10))
     return render(request, "review.html", title="Revue des délibérations — Boussole", items=shown, total=len(filtered),
                   ariane=[("Revue des délibérations", None)],
                   page=page, pages=max(1, -(-len(filtered) // per_page)), engagements=engs, communes=communes,

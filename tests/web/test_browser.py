@@ -137,6 +137,7 @@ def test_writes_need_the_token(server):
     assert r.status_code == 303 and r.headers["location"].startswith("/connexion")
 
 
+
 def test_review_deliberations_end_to_end(page, web_store, server):
     from ingest import review
 
@@ -197,7 +198,7 @@ def test_review_deliberations_end_to_end(page, web_store, server):
     corrected = _decisions(web_store, D1)
     assert {r["s"] for r in corrected} == {"corrige"}
     assert {r["why"] for r in corrected} == {"Réhabilitation de logements : habitat, pas rayonnement."}
-    assert server["writes"]  # the app was told the store changed
+    assert server["written"]()  # the app was told the store changed
     # the queue updated: D1 left « à revoir »; D1 shows as reviewed with its new current tags
     page.goto("/review")
     assert page.locator(f"article.carte[data-deliberation='{D1}']").count() == 0
