@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature
 from starlette.concurrency import run_in_threadpool
 
+from api.deps import require_writer
 from kg.errors import BoussoleError
 from web import errors, pages
 from web.barometre_routes import router as barometre_router
@@ -94,12 +95,6 @@ def reviewer(request: Request) -> str | None:
     if session is None or time.time() - session[1] > SESSION_S:
         return None
     return session[0]
-
-
-def _bearer_ok(request: Request) -> bool:
-    token = _cfg(request).write_token()
-    auth = request.headers.get("authorization", "")
-    return bool(token) and auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].strip().encode(), token.encode())
 
 
 def _same_origin(request: Request) -> bool:
@@ -217,10 +212,13 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
 
 
 def _need_writer(request: Request) -> str | Response:
+    """The reviewer's name (session cookie), or the program's (``X-Boussole-Reviewer``) when the request carries
+    a bearer token: checked by the service's one writer check (``api.deps.require_writer``: 403, 401, 429)."""
     name = reviewer(request)
     if name:
         return name
-    if _bearer_ok(request):
+    if "authorization" in request.headers:
+        require_writer(request)
         return request.headers.get("x-boussole-reviewer", "API")
     if not _cfg(request).write_token():
         return errors.error_response(request, 403, "Écriture désactivée : le service n'a pas de jeton d'écriture "

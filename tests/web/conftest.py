@@ -84,8 +84,15 @@ def serve_pages(store: ox.Store):
 
     import web
     import web.pages
+    from api import errors
+    from api.limits import Attempts
+    from api.settings import Settings
 
     app = FastAPI()
+    # what the pages use of the service: its settings (the writer check of api.deps), the token guesses, the errors
+    app.state.settings = Settings(write_token=TOKEN)
+    app.state.token_guesses = Attempts(app.state.settings.login_attempts_per_minute)
+    errors.install(app)
     writes: list[float] = []
 
     async def writer(job):

@@ -138,6 +138,26 @@ def test_writes_need_the_token(server):
 
 
 
+def test_a_program_decides_with_the_bearer_token(server, web_store):
+    """The review forms also take the write token as a bearer token (a program; its name in X-Boussole-Reviewer),
+    checked by the service's one writer check: a wrong token is a 401 and writes nothing."""
+    from ingest import review
+
+    reviewed = "deliberation/200042190/DEL-2023-010"  # accepted by a person in the fixture: the current tag stays
+    before = review.current(web_store, reviewed)
+    wrong = httpx.post(server["url"] + "/review/accepter", data={"deliberation": reviewed},
+                       headers={"Authorization": "Bearer pas-le-bon-jeton", "Accept": "application/json"})
+    assert wrong.status_code == 401 and wrong.headers["content-type"] == "application/problem+json"
+    assert review.current(web_store, reviewed).annotations == before.annotations
+    bearer = {"Authorization": f"Bearer {server['token']}", "X-Boussole-Reviewer": "Robot Essai"}
+    r = httpx.post(server["url"] + "/review/accepter", data={"deliberation": reviewed}, headers=bearer)
+    assert r.status_code == 303 and "message=" in r.headers["location"], r.headers["location"]
+    assert {a.agent for a in review.current(web_store, reviewed).annotations} == {base_iri() + "personne/robot-essai"}
+    r = httpx.post(server["url"] + "/review/annuler", data={"deliberation": reviewed}, headers=bearer)
+    assert r.status_code == 303 and "message=" in r.headers["location"], r.headers["location"]
+    assert review.current(web_store, reviewed).annotations == before.annotations
+
+
 def test_review_deliberations_end_to_end(page, web_store, server):
     from ingest import review
 
