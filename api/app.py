@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+import ingest
 import web
 from api import errors, service_description
 from api.backends import EmbeddedBackend, make_backend
@@ -25,6 +26,7 @@ from web.graph import BackendGraph
 
 def create_app(settings: Settings) -> FastAPI:
     iris.configure(settings.base_iri)
+    ingest.configure_model(settings.model_path)
     backend = make_backend(settings)
 
     @asynccontextmanager
