@@ -139,8 +139,10 @@ def remote_server(web_store_path: Path, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="session", params=["embedded", "remote"])
 def server(request: pytest.FixtureRequest):
-    """The pages over each backend: ``{"url", "written", "token", "store", "backend"}``."""
+    """The pages over each backend: ``{"url", "written", "token", "store", "backend"}``. A test marked
+    ``test_browser.ONCE`` runs over the embedded store only."""
     return request.getfixturevalue(f"{request.param}_server")
+
 
 
 @pytest.fixture(scope="session")
@@ -151,12 +153,11 @@ def web_store(server):
 
 @pytest.fixture(scope="module")
 def own_server(web_store_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The same pages over a private copy of the store, for tests whose writes must not reach the others."""
-    import shutil
-
-    path = tmp_path_factory.mktemp("own-store") / "store"
-    shutil.copytree(web_store_path, path, ignore=shutil.ignore_patterns("LOCK"))
-    yield from serve_pages(ox.Store(str(path)))
+    """The same pages over a private store with the data before any test wrote, for tests whose writes must not
+    reach the others (whenever they run: the tests over each backend are grouped, in any order)."""
+    store = ox.Store(str(tmp_path_factory.mktemp("own-store") / "store"))
+    store.bulk_load(path=str(web_store_path.parent / DATASET), format=ox.RdfFormat.N_QUADS)
+    yield from serve_pages(store)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,11 @@ from kg.querying import run
 
 pytestmark = pytest.mark.browser
 
+# The pages run over both backends (the fixture ``server``, tests/web/conftest.py); the interaction-only tests
+# (keyboard, focus, contrast, a form's own script, print styles) run once, over the embedded store: the pages they
+# drive are visited over both backends by the other tests, and what they check does not depend on the store.
+ONCE = pytest.mark.parametrize("server", ["embedded"], indirect=True)
+
 D1 = "deliberation/200042190/DEL-2024-001"
 D2 = "deliberation/200042190/DEL-2024-002"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -232,6 +237,7 @@ def test_review_deliberations_end_to_end(page, web_store, server):
     shot(page, "review-done")
 
 
+@ONCE
 def test_keyboard_moves_through_the_queue(page):
     page.goto("/review?statut=")
     page.locator("h1").click()
@@ -269,6 +275,7 @@ def test_browse_from_an_engagement_to_a_deliberation_and_back(page):
     shot(page, "fiche-champ")
 
 
+@ONCE
 def test_search_over_labels(page):
     page.goto("/")
     page.get_by_label("Rechercher", exact=True).fill("france services")
@@ -305,6 +312,7 @@ LOW_CONTRAST = """() => {
   return bad; }"""
 
 
+@ONCE
 @pytest.mark.parametrize("url", ["/", "/dashboard", "/review?statut=", "/id/engagement/1", f"/id/{D1}",
                                  "/recherche?q=mobilit%C3%A9", "/connexion"])
 def test_accessibility_basics(page, url):
