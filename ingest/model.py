@@ -25,7 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ingest import TAGGER_NAME, TAGGER_VERSION
+from ingest import TAGGER_NAME, TAGGER_VERSION, model_path
 from ingest.evidence import ACT, LEARNED, LOW_PROBABILITY, NO_CUE, RULES_DISAGREE, VIA_CHAMP, Cue
 from ingest.tagger import CHAMPS, Analysis, Tag, Tagger, TagResult, _squash
 
@@ -36,15 +36,6 @@ SECOND_MIN = 0.30          # a second engagement: its probability from this…
 SECOND_WITH_RULES = 0.15   # …or from this when the rules propose it too
 CHAMP_MIN = 0.20           # another champ of a proposed engagement is listed from this probability
 MAX_CHAMPS = 3
-MODEL_FILE = "boussole-tagger.joblib"
-
-
-def default_model_path() -> Path:
-    """``BOUSSOLE_MODEL`` or ``var/model/boussole-tagger.joblib`` under the repository."""
-    from kg.iris import REPO_ROOT
-
-    env = os.environ.get("BOUSSOLE_MODEL")
-    return Path(env) if env else REPO_ROOT / "var" / "model" / MODEL_FILE
 
 
 def model_text(objet: str, body: str = "") -> str:
@@ -225,11 +216,11 @@ def save(model: TaggerModel, path: Path) -> Path:
 
 
 def load(path: Path | None = None) -> TaggerModel | None:
-    """The model at `path` (default: default_model_path()), or None when there is none or it is from another
+    """The model at `path` (default: the configured ``ingest.model_path()``), or None when there is none or it is from another
     version of the code."""
     import joblib
 
-    path = Path(path) if path else default_model_path()
+    path = Path(path) if path else model_path()
     if not path.exists():
         return None
     try:
