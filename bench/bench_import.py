@@ -58,7 +58,8 @@ def year_archive(out: Path, rows: int, pdfs: int, seed: int = 11) -> int:
     from bench.bench_ingest import one_page_texts
 
     rng = random.Random(seed)
-    objets = [row["objet"] for row in csv.DictReader(open(ROOT / "tests/data/deliberations/objets.csv", encoding="utf-8"))]
+    with open(ROOT / "tests/data/deliberations/objets.csv", encoding="utf-8") as fh:
+        objets = [row["objet"] for row in csv.DictReader(fh)]
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(["COLL_NOM", "COLL_SIRET", "DELIB_ID", "DELIB_DATE", "DELIB_MATIERE_CODE", "DELIB_MATIERE_NOM",
@@ -66,7 +67,8 @@ def year_archive(out: Path, rows: int, pdfs: int, seed: int = 11) -> int:
                 "VOTE_POUR", "VOTE_CONTRE", "VOTE_ABSTENTION", "DELIB_URL"])
     for i in range(rows):
         w.writerow([*CAPH, f"2025-{i:04d}", f"2025-{1 + i % 12:02d}-{1 + rng.randint(0, 27):02d}", "7.5",
-                    "Subventions", objets[i % len(objets)] + f" (dossier {i})", "", "", "", "", "83", "70", "70", "0", "0", ""])
+                    "Subventions", objets[i % len(objets)] + f" (dossier {i})", "", "", "", "",
+                    "83", "70", "70", "0", "0", ""])
     write_pdf = _fixture_writer()
     tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     with zipfile.ZipFile(out, "w") as z:
@@ -188,7 +190,8 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"import of {a.rows} CSV rows + {a.pdfs} PDFs into a store of {a.base} deliberations, "
               f"{a.clients} clients querying, {a.workers} query workers, {os.cpu_count()} CPUs")
         print(f"  job {job['etat']}: {total:.1f} s, {records / total:.1f} records/s; summary {job['resume']}")
-        print(f"  {'query':24} {'idle p50':>9} {'idle p99':>9} {'import p50':>11} {'import p99':>11} {'p50 ×':>6} {'p99 ×':>6} {'n idle/import':>14}")
+        print(f"  {'query':24} {'idle p50':>9} {'idle p99':>9} {'import p50':>11} {'import p99':>11} "
+              f"{'p50 ×':>6} {'p99 ×':>6} {'n idle/import':>14}")
         for name in QUERIES:
             idle, busy = clients.samples["idle"].get(name, []), clients.samples["import"].get(name, [])
             row = {"idle_p50_ms": 1000 * pct(idle, .5), "idle_p99_ms": 1000 * pct(idle, .99),
@@ -198,7 +201,8 @@ def main(argv: list[str] | None = None) -> dict:
             row["p99_ratio"] = row["import_p99_ms"] / row["idle_p99_ms"]
             report["queries"][name] = row
             print(f"  {name:24} {row['idle_p50_ms']:9.1f} {row['idle_p99_ms']:9.1f} {row['import_p50_ms']:11.1f} "
-                  f"{row['import_p99_ms']:11.1f} {row['p50_ratio']:6.2f} {row['p99_ratio']:6.2f} {len(idle):>6}/{len(busy):<6}")
+                  f"{row['import_p99_ms']:11.1f} {row['p50_ratio']:6.2f} {row['p99_ratio']:6.2f} "
+                  f"{len(idle):>6}/{len(busy):<6}")
         print(f"  query errors: {clients.errors}")
         if a.json:
             Path(a.json).write_text(json.dumps(report, indent=2))

@@ -19,8 +19,9 @@ import subprocess
 import sys
 import time
 
+from ingest import model_path
 from ingest.evaluate import load_labelled
-from ingest.model import default_model_path, load
+from ingest.model import load
 from ingest.pipeline import Ingester, reference_store
 from ingest.records import Deliberation
 from ingest.training import CORPUS_DIR, DEV_DIR, DEV_SETS, learning_curve, model_for
@@ -40,7 +41,7 @@ def _median_seconds(fn, runs: int = RUNS) -> float:
 
 def main() -> None:
     model_for()    # built once if missing
-    path = default_model_path()
+    path = model_path()
     print(f"model file: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     print(f"model load (joblib), median of {RUNS}: {_median_seconds(lambda: load(path)):.2f} s")
     child = ("import time; t = time.perf_counter(); from ingest.pipeline import Ingester, reference_store; "
@@ -65,7 +66,8 @@ def main() -> None:
     held = shuffled[: len(shuffled) // 4]
     pool = shuffled[len(shuffled) // 4:]
     print(f"learning curve: base {len(base)} team items, pool {len(pool)} corpus dev items, held out {len(held)}")
-    print("| decisions | primary engagement (strict / lenient) | primary champ (strict / lenient) | precision of none |")
+    print("| decisions | primary engagement (strict / lenient) | primary champ (strict / lenient) "
+          "| precision of none |")
     print("| --- | --- | --- | --- |")
     for row in learning_curve(base, pool, held, steps=(0, 50, 200, 1000), ingester=ing):
         pe, pc, pn = row["primary_engagement"], row["primary_champ"], row["none_precision"]

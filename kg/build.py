@@ -102,6 +102,7 @@ def build(store_path: Path | str, *, reason: bool = False, data_dir: Path = DATA
         store = open_store(store_path)
         report.added, report.removed = replace_graphs(store, staged, [graph(n) for n in owned])
         store.flush()
+        del store   # released now: pySHACL keeps a traceback whose frames would hold the store's lock until a gc
     report.seconds["write"] = time.perf_counter() - clock
 
     report.graphs = {n: _count(staged, graph(n)) for n in owned if _count(staged, graph(n))}
@@ -114,7 +115,8 @@ def _count(store: ox.Store, g: ox.NamedNode) -> int:
 
 
 def replace_graphs(store: ox.Store, staged: ox.Store, graphs: list[ox.NamedNode]) -> tuple[int, int]:
-    """Make ``graphs`` in ``store`` equal to ``staged``; write only the difference (a rebuild with no change writes nothing)."""
+    """Make ``graphs`` in ``store`` equal to ``staged``; write only the difference (a rebuild with no change writes
+    nothing)."""
     wanted = {q for g in graphs for q in staged.quads_for_pattern(None, None, None, g)}
     present = {q for g in graphs for q in store.quads_for_pattern(None, None, None, g)}
     to_add, to_remove = wanted - present, present - wanted
