@@ -128,10 +128,13 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
 
-def serve(store: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, BOUSSOLE_WRITE_TOKEN=TOKEN)
+def serve(store: Path, port: int, workers: int, log: Path, *, tree: Path = ROOT,
+          timeout: float = 120.0) -> subprocess.Popen:
+    """``python -m api.server`` of ``tree`` (this one, or a baseline checkout) with the write token."""
+    env = dict(os.environ, BOUSSOLE_WRITE_TOKEN=TOKEN, PYTHONPATH=str(tree))
+    env.pop("BOUSSOLE_CONFIG", None)
     proc = subprocess.Popen([sys.executable, "-m", "api.server", "--store", str(store), "--port", str(port),
-                             "--workers", str(workers), "--timeout", "120"], cwd=ROOT, env=env,
+                             "--workers", str(workers), "--timeout", str(timeout)], cwd=tree, env=env,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
     for _ in range(600):
         try:

@@ -205,7 +205,7 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
     draft = {"path": brouillon, "raison": raison[:2000], "corps": set(request.query_params.getlist("corps"))} \
         if brouillon else None
     decisions = []
-    if reviewer(request):
+    if _cfg(request).reviewer(request):  # the session is the service process's (pages may render in a worker)
         decisions = _review_module().decision_log(store, limit=10)
     return render(request, "review.html", title="Revue des délibérations — Boussole", items=shown, total=len(filtered),
                   ariane=[("Revue des délibérations", None)],
