@@ -139,7 +139,7 @@ class EmbeddedBackend(Backend):
         self.path = Path(settings.store_path)
         self.owner = StoreOwner(self.path, writable=settings.writable, grace=settings.timeout + 5)
         self.pool = WorkerPool(self.owner.view, settings.workers, memory_mb=settings.query_memory_mb,
-                               per_client=settings.per_client_workers)
+                               per_client=settings.per_client_workers, warm="api.worker_calls:warm")
         self.write_lock = asyncio.Lock()
         self.dumps = asyncio.Semaphore(settings.max_dumps)
         # the main process's own reads (pages, Graph Store GET, dumps) get threads of their own: a slow reader
@@ -186,7 +186,7 @@ class EmbeddedBackend(Backend):
     async def call(self, target: str, args: tuple = (), client: str = "?"):
         """``target(view, *args)`` in a query worker, under the endpoint's timeout (pages that scan the graph)."""
         await self._fresh_view()
-        return await self.pool.call("api.in_workers:under_base", (self.settings.base_iri, target, args),
+        return await self.pool.call("api.worker_calls:under_base", (self.settings.base_iri, target, args),
                                     self.settings.timeout, client)
 
     async def _in_thread(self, fn, *args):
@@ -289,7 +289,7 @@ class EmbeddedBackend(Backend):
 
     async def select(self, query, substitutions=None):
         """In a query worker, under the timeout: statistics and coherence questions scan the whole graph."""
-        return await self.call("api.in_workers:select_rows", (query, substitutions, query_prefixes(
+        return await self.call("api.worker_calls:select_rows", (query, substitutions, query_prefixes(
             self.settings.base_iri), self.settings.base_iri), "/select")
 
     async def dump(self, fmt):

@@ -1,26 +1,20 @@
 """Work of the main process handed to the query workers, under the service's timeout (killable).
 
 A page or an internal SELECT whose cost grows with the store must not run in the service process: a thread
-cannot be stopped, and a page over 50 000 deliberations held the main process for seconds with no deadline. So:
+cannot be stopped, and a page over 10 000 deliberations held the main process for seconds with no deadline. So:
 
 - :func:`install` sends the reading pages (``web``'s routers: review queue, index pages and their exports,
-  dashboard, search, baromètre, and the HTML page of each ``/id/…`` resource) to :func:`forward`, which has a
-  query worker render the page (:func:`page`) and sends back what it rendered. Past the timeout the worker is
-  killed and the client gets the 503 French page with ``Retry-After``; other clients keep being served.
-- :func:`select_rows`: the service's internal SELECTs (VoID statistics, coherence questions) in a worker.
+  dashboard, search, baromètre, and the HTML page of each ``/id/…`` resource) to :func:`forward`, which has
+  a query worker render the page (:func:`api.worker_calls.page`) and sends back what it rendered. Past the
+  timeout the worker is killed and the client gets the 503 French page with ``Retry-After``; other clients keep
+  being served.
+- :func:`api.worker_calls.select_rows`: the service's internal SELECTs (VoID statistics, coherence questions).
 
-In the worker, the pages run in an app of their own (:func:`_app`) on the worker's view of the store, with
-their per-generation caches (labels, review items, search index) kept for as long as the worker reads that
-view. The reviewer's session stays in the service process: :func:`forward` passes the reviewer's name.
+The reviewer's session stays in the service process: :func:`forward` passes the reviewer's name.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import MutableMapping
-from typing import Any
-
-import pyoxigraph as ox
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.middleware import Middleware
@@ -31,35 +25,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.limits import client_key
-from api.settings import Settings
 from kg.errors import BoussoleError, Timeout
 
 # pages that read no more than a bounded part of the graph, or none: they stay in the service process
 BOUNDED_PAGES = {"home", "login_form", "old_fiche", "chart_query", "legal", "accessibility"}
 SCOPE_KEYS = ("type", "http_version", "method", "scheme", "path", "raw_path", "root_path", "query_string",
               "headers", "client", "server")
-
-
-def under_base(store: ox.Store, base_iri: str, target: str, args: tuple) -> Any:
-    """``target(store, *args)`` with this worker minting and reading IRIs under the service's base."""
-    import importlib
-
-    from kg import iris
-
-    iris.configure(base_iri)
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)(store, *args)
-
-
-def select_rows(store: ox.Store, query: str, substitutions: dict | None, prefixes: dict[str, str],
-                base_iri: str) -> list[dict[str, Any]]:
-    """An internal SELECT over the union default graph: one dict of terms per solution."""
-    from kg.querying import solutions
-
-    res = solutions(store, query, use_default_graph_as_union=True, substitutions=substitutions, prefixes=prefixes,
-                    base_iri=base_iri)
-    names = [v.value for v in res.variables]
-    return [{n: sol[n] for n in names} for sol in res]
 
 
 # ------------------------------------------------------------------------------------------------ service side
@@ -109,7 +80,7 @@ async def forward(request: Request, path: str | None = None) -> Response:
     scope["boussole.reviewer"] = reviewer(request)
     backend = request.app.state.backend
     try:
-        status, headers, body = await backend.call("api.in_workers:page", (request.app.state.settings, scope),
+        status, headers, body = await backend.call("api.worker_calls:page", (request.app.state.settings, scope),
                                                    client_key(request))
     except Timeout:
         raise Timeout(f"le calcul de cette page a dépassé le délai de {backend.settings.timeout:g} s de ce service "
@@ -118,58 +89,3 @@ async def forward(request: Request, path: str | None = None) -> Response:
     response = Response(body, status_code=status)
     response.raw_headers = headers
     return response
-
-
-# ------------------------------------------------------------------------------------------------ worker side
-
-
-class _Worker:
-    """The pages' app of this worker process and the view it reads."""
-
-    app: FastAPI | None = None
-    store: ox.Store = ox.Store()  # until the first page: an empty store
-    generation = 0
-
-
-def _app(settings: Settings) -> FastAPI:
-    import web
-    from api import errors
-    from kg import iris
-    from web.pages import fiche_page
-
-    iris.configure(settings.base_iri)
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.settings = settings
-    errors.install(app)
-    web.mount(app, store_provider=lambda: _Worker.store, write_token=lambda: settings.write_token, writer=None,
-              query_page="/ui", sources_dir=settings.sources_dir, generation=lambda: _Worker.generation)
-    app.state.boussole_web.reviewer = lambda request: request.scope.get("boussole.reviewer")
-    app.add_api_route("/id/{path:path}", fiche_page, methods=["GET"], include_in_schema=False)
-    return app
-
-
-def page(store: ox.Store, settings: Settings, scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Render the page ``scope`` asks for on ``store`` (this worker's view): status, raw headers, body."""
-    if _Worker.app is None:
-        _Worker.app = _app(settings)
-    if store is not _Worker.store:  # a newer view: the pages' caches start again
-        _Worker.store = store
-        _Worker.generation += 1
-    return asyncio.run(_serve(_Worker.app, scope))
-
-
-async def _serve(app: FastAPI, scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    start: dict[str, Any] = {}
-    body: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            start.update(message)
-        elif message["type"] == "http.response.body":
-            body.append(message.get("body", b""))
-
-    await app(dict(scope), receive, send)
-    return start.get("status", 500), list(start.get("headers", [])), b"".join(body)

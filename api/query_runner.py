@@ -250,12 +250,22 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     out.finish(kind)
 
 
-def worker_main(conn, memory_mb: int = 0) -> None:
-    """Entry point of a worker process: evaluate queries and calls on the view each message names."""
+def worker_main(conn, memory_mb: int = 0, warm: str | None = None) -> None:
+    """Entry point of a worker process: evaluate queries and calls on the view each message names. ``warm``
+    ("module:function") runs once before the worker says it is ready (imports that its calls need, so that the
+    first call does not pay them under its deadline)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     _limit_memory(memory_mb)
     store, opened = None, None
+    if warm:
+        import importlib
+
+        module, _, name = warm.partition(":")
+        try:
+            getattr(importlib.import_module(module), name)()
+        except Exception:  # noqa: BLE001 - the first call will say what is wrong
+            log.exception("warming the worker failed")
     conn.send(("ready",))
     while True:
         try:
@@ -294,10 +304,10 @@ def worker_main(conn, memory_mb: int = 0) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, memory_mb: int):
+    def __init__(self, ctx, memory_mb: int, warm: str | None = None):
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
-        self.process = ctx.Process(target=worker_main, args=(child, memory_mb), daemon=True)
+        self.process = ctx.Process(target=worker_main, args=(child, memory_mb, warm), daemon=True)
         self.process.start()
         child.close()
         if not parent.poll(60):
@@ -339,11 +349,12 @@ class WorkerPool:
 
     RECENT_S = 10.0  # a client is "active" for this long after its last request
 
-    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0):
+    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0, warm: str | None = None):
         self.view = view
         self.size = size
         self.memory_mb = memory_mb
         self.per_client = per_client or max(1, size - 1)
+        self.warm = warm
         self.ctx = mp.get_context("spawn")
         self.threads = ThreadPoolExecutor(max_workers=size * 2 + 2, thread_name_prefix="boussole-query")
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -365,7 +376,7 @@ class WorkerPool:
         self.free.extend(workers)
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.ctx, self.memory_mb)
+        w = _Worker(self.ctx, self.memory_mb, self.warm)
         with self._lock:
             self._workers.add(w)
         return w

@@ -164,7 +164,7 @@ def run_once(tree: Path, store: Path, archive: Path, records: int, a: argparse.N
                                  files={"fichiers": (archive.name, fh, "application/zip")}).json()
             while job["etat"] in ("en attente", "en cours"):
                 time.sleep(0.5)
-                job = httpx.get(url + f"/imports/{job['id']}", headers=auth).json()
+                job = httpx.get(url + f"/imports/{job['id']}", headers=auth, timeout=300).json()
             total = time.perf_counter() - start
             clients.phase = "after"
     finally:
