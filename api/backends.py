@@ -139,7 +139,8 @@ class EmbeddedBackend(Backend):
         self.path = Path(settings.store_path)
         self.owner = StoreOwner(self.path, writable=settings.writable, grace=settings.timeout + 5)
         self.pool = WorkerPool(self.owner.view, settings.workers, memory_mb=settings.query_memory_mb,
-                               per_client=settings.per_client_workers, warm="api.worker_calls:warm")
+                               per_client=settings.per_client_workers, share_s=settings.share_answers_s,
+                               warm="api.worker_calls:warm")
         self.write_lock = asyncio.Lock()
         self.dumps = asyncio.Semaphore(settings.max_dumps)
         # the main process's own reads (pages, Graph Store GET, dumps) get threads of their own: a slow reader
@@ -384,6 +385,8 @@ class EmbeddedBackend(Backend):
             "query_timeouts": self.pool.timeouts,
             "queries_refused_fair_share": self.pool.refused,
             "queries_over_memory": self.pool.memory_kills,
+            "queries_shed_under_load": self.pool.shed,
+            "answers_shared": self.pool.shared,
         }
         if self.owner.warning:
             info["warning"] = self.owner.warning

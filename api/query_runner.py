@@ -13,9 +13,17 @@ query and serialises the results with pyoxigraph's own serialisers; the bytes tr
 - Memory: each worker runs under ``RLIMIT_AS`` (``query_memory_mb``); a query that needs more dies alone and its
   client gets 422 with the limit, the worker is replaced.
 - Fair share: when more than one client is active, one client holds at most ``per_client_workers`` workers, and
-  a freed worker goes to the waiting client that holds the fewest. For a minute after one of its queries ran into
-  the timeout, a client's queries share all workers but one with other such clients, under a quarter of the
-  timeout (only while other clients are active).
+  a freed worker goes to the waiting client that holds the fewest; among those, the request expected to be the
+  shortest (from the durations of the same query before), unless another has already waited half its deadline.
+  For a minute after one of its queries *ran* into the timeout (evaluated for half of it or more: waiting in the
+  queue does not count), a client's queries share all workers but one with other such clients, under a quarter
+  of the timeout (only while other clients are active).
+- Shared answers: an anonymous request (buffered, at most ``max_result_bytes``) for the very query an anonymous
+  request started less than ``share_answers_s`` ago is still evaluating waits for that evaluation and gets its
+  answer, instead of taking a second worker (dashboards and many readers ask the same questions). Its answer may
+  thus miss writes of the last ``share_answers_s`` + the query's time; token holders always get their own run.
+- Overload: a request that gets a worker with less time left than the same query needed before is answered 503
+  at once instead of being started and killed at its deadline (which wastes the worker and its restart).
 - Calls: ``call("module:function", args)`` runs ``function(view, *args)`` in a worker under the same deadline
   (the pages that scan the whole graph: dashboard, SHACL validation).
 - Result cap: for anonymous requests the worker buffers the serialisation and gives up past
@@ -60,6 +68,8 @@ log = logging.getLogger("boussole.query")
 HEAVY_S = 60.0  # how long a client whose query hit the timeout is kept off the last free worker
 HEAVY_TIMEOUT_SHARE = 4  # and runs its queries with timeout / 4
 RECYCLE_AT = 0.6  # share of the memory cap past which a worker is replaced after its query
+UNKNOWN_COST_S = 1.0  # expected duration of a query never seen to finish, for the order of the queue
+COST_MEMORY = 10_000  # query texts whose last durations are remembered
 
 
 @dataclass
@@ -341,6 +351,15 @@ class _Worker:
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+@dataclass
+class _Shared:
+    """An anonymous evaluation other requests for the same query may wait for."""
+
+    task: asyncio.Future
+    since: float
+    waiting: int = 0
+
+
 class WorkerPool:
     """A fixed number of query workers, shared fairly between clients, each request within its deadline.
 
@@ -349,8 +368,12 @@ class WorkerPool:
 
     RECENT_S = 10.0  # a client is "active" for this long after its last request
 
-    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0, warm: str | None = None):
+    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0, share_s: float = 0.0,
+                 warm: str | None = None):
         self.view = view
+        self.share_s = share_s
+        self.evaluating: dict[Any, _Shared] = {}  # query key -> the anonymous evaluation others may join
+        self.shared = 0
         self.size = size
         self.memory_mb = memory_mb
         self.per_client = per_client or max(1, size - 1)
@@ -360,6 +383,8 @@ class WorkerPool:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.free: list[_Worker] = []
         self.waiters: deque[tuple[str, asyncio.Future]] = deque()
+        self.waiting: dict[asyncio.Future, tuple[float, float, float]] = {}  # -> (cost, since, deadline)
+        self.costs: dict[Any, float] = {}  # query key -> its last durations (moving average), when it finished
         self.active: Counter[str] = Counter()
         self.seen: dict[str, float] = {}
         self.heavy: dict[str, float] = {}  # client -> until when: its queries ran into the timeout lately
@@ -367,6 +392,7 @@ class WorkerPool:
         self.timeouts = 0
         self.refused = 0
         self.memory_kills = 0
+        self.shed = 0
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
 
@@ -411,30 +437,42 @@ class WorkerPool:
         now = time.monotonic()
         cap = self._cap(now)
         while self.free and self.waiters:
-            best = None
+            best, best_rank = None, None
             heavy_busy = sum(n for c, n in self.active.items() if self.heavy.get(c, 0) > now)
             for k, (client, fut) in enumerate(self.waiters):
                 if fut.done() or self.active[client] >= cap:
                     continue
                 if self.heavy.get(client, 0) > now and heavy_busy >= self.size - 1 and self.size > 1:
                     continue  # clients whose queries ran into the timeout share all workers but one
-                if best is None or self.active[client] < self.active[self.waiters[best][0]]:
-                    best = k
+                rank = (self.active[client], *self._urgency(fut, now))
+                if best_rank is None or rank < best_rank:
+                    best, best_rank = k, rank
             if best is None:
                 return
             client, fut = self.waiters[best]
             del self.waiters[best]
+            self.waiting.pop(fut, None)
             self.active[client] += 1
             fut.set_result(self.free.pop())
 
-    async def _acquire(self, client: str, timeout: float) -> _Worker:
+    def _urgency(self, fut: asyncio.Future, now: float) -> tuple[int, float]:
+        """Among clients holding as many workers: first the requests that waited half their deadline, then the
+        shortest expected (a point lookup does not wait behind an aggregation that will take seconds)."""
+        cost, since, deadline = self.waiting.get(fut, (UNKNOWN_COST_S, now, now))
+        return (0 if now - since >= (deadline - since) / 2 else 1), cost
+
+    async def _acquire(self, client: str, timeout: float, key: Any = None) -> _Worker:
+        """A worker for ``client`` within ``timeout``; 503 at once when less time is left than the query ``key``
+        needed before (it would be killed at its deadline after holding a worker for nothing)."""
         now = time.monotonic()
         if not client.startswith("/"):  # internal callers ("/health") are no client of their own
             self.seen[client] = now
         if len(self.seen) > 10_000:
             self.seen = {c: t for c, t in self.seen.items() if now - t < self.RECENT_S}
         fut = self.loop.create_future()
+        cost = self.costs.get(key) if key is not None else None
         self.waiters.append((client, fut))
+        self.waiting[fut] = (UNKNOWN_COST_S if cost is None else cost, now, now + timeout)
         self._dispatch()
         try:
             await asyncio.wait({fut}, timeout=timeout)
@@ -442,7 +480,14 @@ class WorkerPool:
             self._abandon(client, fut)
             raise
         if fut.done():
-            return fut.result()
+            worker = fut.result()
+            left = now + timeout - time.monotonic()
+            if cost is not None and cost > left:
+                self._done(worker, client)
+                self.shed += 1
+                raise Unavailable(f"le service est trop chargé pour finir cette requête dans le délai : elle a "
+                                  f"duré {cost:.1f} s jusqu'ici, il restait {max(left, 0):.1f} s ; réessayez plus tard")
+            return worker
         self._abandon(client, fut)
         self.timeouts += 1
         if self.active[client] >= self._cap(time.monotonic()) and self.active[client] < self.size:
@@ -453,6 +498,7 @@ class WorkerPool:
                           "réessayez plus tard")
 
     def _abandon(self, client: str, fut: asyncio.Future) -> None:
+        self.waiting.pop(fut, None)
         if fut.done() and not fut.cancelled():
             self._done(fut.result(), client)
             return
@@ -512,15 +558,18 @@ class WorkerPool:
         """``target(view, *args)`` in a worker (``"module:function"``); 503 past the deadline."""
         timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
-        worker = await self._acquire(client, timeout)
+        key = ("call", target, repr(args))
+        worker = await self._acquire(client, timeout, key)
+        started = time.monotonic()
         try:
             worker.conn.send(("call", self.view(), (target, args)))
         except OSError:
             self._done(worker, client, kill=True)
             raise Unavailable("un processus de requête s'est arrêté ; réessayez")
-        msg = await self._recv(worker, deadline, timeout, client)
+        msg = await self._recv(worker, deadline, timeout, client, started=started)
         self._done(worker, client)
         if msg[0] == "value":
+            self._learn(key, time.monotonic() - started)
             return msg[1]
         if msg[0] == "error":
             raise msg[1]
@@ -534,31 +583,70 @@ class WorkerPool:
             return timeout / HEAVY_TIMEOUT_SHARE
         return timeout
 
+    def _learn(self, key: Any, seconds: float) -> None:
+        """Remember how long the query ``key`` took (a moving average over its last runs)."""
+        if len(self.costs) >= COST_MEMORY and key not in self.costs:
+            self.costs.pop(next(iter(self.costs)))
+        before = self.costs.get(key)
+        self.costs[key] = seconds if before is None else 0.7 * before + 0.3 * seconds
+
     async def run(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+        key = ("query", req.query, req.accept, tuple(req.default_graph or ()), tuple(req.named_graphs or ()),
+               req.union_default_graph, req.base_iri, tuple(sorted(req.prefixes.items())))
+        if req.cap_bytes is None or self.share_s <= 0:  # token holders' answers are their own (and streamed)
+            return await self._run(req, timeout, client, key)
+        now = time.monotonic()
+        shared = self.evaluating.get(key)
+        if shared is not None and now - shared.since <= self.share_s:
+            self.shared += 1
+        else:
+            shared = _Shared(asyncio.ensure_future(self._run(req, timeout, client, key)), now)
+            self.evaluating[key] = shared
+            shared.task.add_done_callback(lambda _: self._forget(key, shared))
+        shared.waiting += 1
+        try:
+            return await asyncio.shield(shared.task)
+        except asyncio.CancelledError:
+            shared.waiting -= 1
+            if not shared.waiting:  # every client asking for it went away: stop it (its worker is replaced)
+                shared.task.cancel()
+            raise
+
+    def _forget(self, key: Any, shared: _Shared) -> None:
+        if self.evaluating.get(key) is shared:
+            del self.evaluating[key]
+        if not shared.task.cancelled():
+            shared.task.exception()  # retrieved: an error nobody waited for is not logged as « never retrieved »
+
+    async def _run(self, req: QueryRequest, timeout: float, client: str, key: Any) -> QueryResult:
         timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
-        worker = await self._acquire(client, timeout)
+        worker = await self._acquire(client, timeout, key)
+        started = time.monotonic()
         try:
             worker.conn.send(("query", self.view(), req))
         except OSError:
             self._done(worker, client, kill=True)
             raise Unavailable("un processus de requête s'est arrêté ; réessayez")
-        msg = await self._recv(worker, deadline, timeout, client)
+        msg = await self._recv(worker, deadline, timeout, client, started=started)
         tag = msg[0]
         if tag == "done":
             self._done(worker, client)
+            self._learn(key, time.monotonic() - started)
             _, media, kind, data = msg
             return QueryResult(200, media, body=data, kind=kind)
         if tag == "error":
             self._done(worker, client)
             raise msg[1]
         if tag == "start":
-            return QueryResult(200, msg[1], chunks=self._stream(worker, deadline, timeout, client))
+            return QueryResult(200, msg[1], chunks=self._stream(worker, deadline, timeout, client, started))
         self._done(worker, client)
         raise StoreError(f"réponse inattendue d'un processus de requête ({tag!r})")
 
-    async def _recv(self, worker: _Worker, deadline: float, timeout: float, client: str, raw: bool = False):
-        """The worker's next message; on death or timeout the worker is replaced and the error raised."""
+    async def _recv(self, worker: _Worker, deadline: float, timeout: float, client: str, raw: bool = False,
+                    started: float | None = None):
+        """The worker's next message; on death or timeout the worker is replaced and the error raised. A client is
+        marked heavy only when its query ran (``started`` on the worker) for half the timeout or more."""
 
         def wait():
             remaining = deadline - time.monotonic()
@@ -583,7 +671,8 @@ class WorkerPool:
             raise
         if msg is None:
             self.timeouts += 1
-            if not client.startswith("/"):
+            ran = time.monotonic() - (started if started is not None else deadline - timeout)
+            if not client.startswith("/") and ran >= timeout / 2:
                 self.heavy[client] = time.monotonic() + HEAVY_S
                 if len(self.heavy) > 10_000:
                     self.heavy = {c: t for c, t in self.heavy.items() if t > time.monotonic()}
@@ -595,11 +684,12 @@ class WorkerPool:
             )
         return msg
 
-    async def _stream(self, worker: _Worker, deadline: float, timeout: float, client: str) -> AsyncIterator[bytes]:
+    async def _stream(self, worker: _Worker, deadline: float, timeout: float, client: str,
+                      started: float | None = None) -> AsyncIterator[bytes]:
         state = "running"
         try:
             while True:
-                data = await self._recv(worker, deadline, timeout, client, raw=True)
+                data = await self._recv(worker, deadline, timeout, client, raw=True, started=started)
                 if not data:
                     state = "finished"
                     break
