@@ -260,22 +260,26 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     out.finish(kind)
 
 
+def _warm(target: str) -> None:
+    import importlib
+
+    module, _, name = target.partition(":")
+    try:
+        getattr(importlib.import_module(module), name)()
+    except Exception:  # noqa: BLE001 - the first call will say what is wrong
+        log.exception("warming the worker failed")
+
+
 def worker_main(conn, memory_mb: int = 0, warm: str | None = None) -> None:
     """Entry point of a worker process: evaluate queries and calls on the view each message names. ``warm``
-    ("module:function") runs once before the worker says it is ready (imports that its calls need, so that the
-    first call does not pay them under its deadline)."""
+    ("module:function") runs in a thread from the start (imports that its calls need, so that the first call does
+    not pay them under its deadline); neither the worker's start nor its first query waits for it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     _limit_memory(memory_mb)
     store, opened = None, None
     if warm:
-        import importlib
-
-        module, _, name = warm.partition(":")
-        try:
-            getattr(importlib.import_module(module), name)()
-        except Exception:  # noqa: BLE001 - the first call will say what is wrong
-            log.exception("warming the worker failed")
+        threading.Thread(target=_warm, args=(warm,), daemon=True, name="boussole-warm").start()
     conn.send(("ready",))
     while True:
         try:
