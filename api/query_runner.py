@@ -162,6 +162,14 @@ def _die_with_parent() -> None:
 
 
 def _limit_memory(megabytes: int) -> None:
+    """Cap the address space; one malloc arena, so that the threads of a page (anyio's) do not reserve 64 MiB
+    of address space each and pass the cap, or the recycling threshold, with nothing allocated."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, 1)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
     if megabytes > 0:
         import resource
 
