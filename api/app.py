@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+import ingest
 import web
 from api import errors, in_workers, service_description
 from api.backends import EmbeddedBackend, make_backend
@@ -25,6 +26,7 @@ from web.graph import BackendGraph
 
 def create_app(settings: Settings) -> FastAPI:
     iris.configure(settings.base_iri)
+    ingest.configure_model(settings.model_path)
     backend = make_backend(settings)
 
     @asynccontextmanager
@@ -59,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tagging.router)
     embedded = isinstance(backend, EmbeddedBackend)  # the pages read the embedded store, a remote one through the port
     web.mount(app, store_provider=backend.current_store if embedded else (lambda: BackendGraph(backend)),
-              write_token=lambda: settings.write_token, writer=backend.write if embedded else None, query_page="/ui",
+              write_token=lambda: settings.write_token, writer=backend.write, query_page="/ui",
               sources_dir=settings.sources_dir, generation=lambda: backend.generation)
     if embedded:
         in_workers.install(app)  # the pages whose work grows with the store: in the query workers, under the timeout

@@ -94,6 +94,14 @@ class Backend:
         """The best label of each IRI (first predicate that has one, French preferred)."""
         raise NotImplementedError
 
+    async def write(self, job):
+        """Run ``job(store)`` on a read-write store (pyoxigraph's operations), one writer at a time."""
+        raise NotImplementedError
+
+    async def read(self, job):
+        """Run ``job(store)`` in a thread on a store offering pyoxigraph's read operations."""
+        raise NotImplementedError
+
     def health(self) -> dict:
         return {}
 
@@ -215,6 +223,9 @@ class EmbeddedBackend(Backend):
     async def write(self, job):
         """Run ``job(store)`` on the read-write store, one writer at a time, then publish a new view."""
         return await self._write(job)
+
+    async def read(self, job):
+        return await self._in_thread(job, self.current_store())
 
     async def update(self, text, using, using_named, base_iri) -> None:
         text = sparql_scan.apply_using(text, using, using_named)
@@ -443,6 +454,8 @@ class RemoteBackend(Backend):
         self._store_url = settings.remote_store
         self._client: httpx.AsyncClient | None = None
         self.generation = 0
+        self.write_lock = asyncio.Lock()
+        self._sync_client: httpx.Client | None = None
         self.prologue = "".join(
             f"PREFIX {k}: {ox.NamedNode(v)}\n" for k, v in query_prefixes(settings.base_iri).items()
         )
@@ -459,12 +472,22 @@ class RemoteBackend(Backend):
             raise Unavailable("le service démarre : le client du magasin distant n'est pas prêt")
         return self._client
 
+    @property
+    def sync_client(self) -> httpx.Client:
+        if self._sync_client is None:
+            raise Unavailable("le service démarre : le client du magasin distant n'est pas prêt")
+        return self._sync_client
+
     async def start(self) -> None:
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.settings.timeout, connect=10.0))
+        # the write jobs and the ingest layer's readers are synchronous code, run in threads
+        self._sync_client = httpx.Client(timeout=httpx.Timeout(self.settings.timeout, connect=10.0))
 
     async def close(self) -> None:
         if self._client:
             await self._client.aclose()
+        if self._sync_client:
+            self._sync_client.close()
 
     def _with_prologue(self, text: str, base_iri: str | None) -> str:
         # our fixed prologue, then the user's text untouched (its own PREFIX/BASE declarations win)
@@ -554,6 +577,24 @@ class RemoteBackend(Backend):
         self.generation += 1
         if resp.status_code >= 400:
             raise _remote_error(resp.status_code, resp.text)
+
+    async def write(self, job):
+        """Run ``job(store)`` in a thread on a :class:`api.remote_store.RemoteStore`, one writer at a time: each of
+        its updates is one transaction of the remote store; readers see them at once."""
+        from api.remote_store import RemoteStore
+
+        if not self.update_url:
+            raise Forbidden("le magasin distant n'a pas de point de mise à jour configuré")
+        async with self.write_lock:
+            try:
+                return await asyncio.to_thread(job, RemoteStore(self.sync_client, self.query_url, self.update_url))
+            finally:
+                self.generation += 1
+
+    async def read(self, job):
+        from api.remote_store import RemoteStore
+
+        return await asyncio.to_thread(job, RemoteStore(self.sync_client, self.query_url, None))
 
     def _graph_params(self, graph):
         return {"default": ""} if graph is None else {"graph": graph}

@@ -48,7 +48,7 @@ TABLE: dict[type[e.BoussoleError], tuple[int, str]] = {
     e.Unavailable: (503, "Service momentanément indisponible"),
     e.BoussoleError: (400, "Requête invalide"),
 }
-GENERIC_TITLES = {404: "Ressource introuvable", 405: "Méthode non permise", 422: "Requête invalide",
+GENERIC_TITLES = {404: "Ressource introuvable", 405: "Méthode non permise", 422: "Paramètres invalides",
                   500: "Erreur interne"}
 
 
@@ -106,7 +106,7 @@ async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     fields = "; ".join(f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', '')}"
                        for err in exc.errors())
-    return error_response(request, 422, "Requête invalide", f"champs invalides: {fields}")
+    return error_response(request, 422, GENERIC_TITLES[422], f"champs invalides: {fields}")
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -21,10 +21,12 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     review_threshold = 0.5        # bsl:score (a calibrated probability) under which a proposal is reviewed
 
     base_iri = "https://boussole.example.org/id/"  # base of every minted IRI (build, ingest, service)
+    model_path = "var/model/boussole-tagger.joblib"  # the tagger model (ingest, tag, train, eval, the service)
 
-Environment: ``BOUSSOLE_CONFIG``, ``BOUSSOLE_WRITE_TOKEN``, ``BOUSSOLE_BASE_IRI``. This is the only module that
-reads the environment: the entry points (``boussole …``, ``python -m api.server``) build one ``Settings`` with
-:meth:`Settings.load` and pass it down; :func:`kg.iris.configure` receives its ``base_iri``.
+Environment: ``BOUSSOLE_CONFIG``, ``BOUSSOLE_WRITE_TOKEN``, ``BOUSSOLE_BASE_IRI``, ``BOUSSOLE_MODEL``. This is the
+only module that reads the environment: the entry points (``boussole …``, ``python -m api.server``) build one
+``Settings`` with :meth:`Settings.load` and pass it down; :func:`kg.iris.configure` receives its ``base_iri``,
+:func:`ingest.configure_model` its ``model_path``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from ingest import DEFAULT_MODEL_PATH
 from kg.errors import BoussoleError
 from kg.iris import DEFAULT_BASE_IRI, REPO_ROOT, normalise_base
 
@@ -63,6 +66,7 @@ class Settings:
     ontology_file: Path = REPO_ROOT / "ontology" / "boussole.ttl"
     sources_dir: Path = REPO_ROOT / "kg" / "sources"
     base_iri: str = DEFAULT_BASE_IRI
+    model_path: Path = DEFAULT_MODEL_PATH  # the tagger model file (ingest, tag, train, eval, retraining by the service)
     # limits (docs/reliability.md): every one is answered with a clear 4xx
     max_body_bytes: int = 2_000_000  # request body of anonymous requests (413 beyond)
     max_write_body_bytes: int = 200_000_000  # request body with the write token (Graph Store uploads)
@@ -112,6 +116,8 @@ class Settings:
             values["write_token"] = os.environ["BOUSSOLE_WRITE_TOKEN"]
         if os.environ.get("BOUSSOLE_BASE_IRI"):
             values["base_iri"] = os.environ["BOUSSOLE_BASE_IRI"]
+        if os.environ.get("BOUSSOLE_MODEL"):
+            values["model_path"] = os.environ["BOUSSOLE_MODEL"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         remote = values.pop("remote", None)
         if remote:
@@ -123,7 +129,7 @@ class Settings:
         unknown = set(values) - known
         if unknown:
             raise BoussoleError(f"unknown serve setting(s): {', '.join(sorted(unknown))}")
-        for name in ("store_path", "queries_dir", "ontology_file", "sources_dir"):
+        for name in ("store_path", "queries_dir", "ontology_file", "sources_dir", "model_path"):
             if values.get(name) is not None:
                 values[name] = Path(values[name])
         for name in ("cors_origins", "federation_allow_list"):

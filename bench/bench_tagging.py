@@ -19,8 +19,9 @@ import subprocess
 import sys
 import time
 
+from ingest import model_path
 from ingest.evaluate import load_labelled
-from ingest.model import default_model_path, load
+from ingest.model import load
 from ingest.pipeline import Ingester, reference_store
 from ingest.records import Deliberation
 from ingest.training import CORPUS_DIR, DEV_DIR, DEV_SETS, learning_curve, model_for
@@ -40,7 +41,7 @@ def _median_seconds(fn, runs: int = RUNS) -> float:
 
 def main() -> None:
     model_for()    # built once if missing
-    path = default_model_path()
+    path = model_path()
     print(f"model file: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     print(f"model load (joblib), median of {RUNS}: {_median_seconds(lambda: load(path)):.2f} s")
     child = ("import time; t = time.perf_counter(); from ingest.pipeline import Ingester, reference_store; "

@@ -268,11 +268,14 @@ def eval_tagging(labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv"
 @app.callback()
 def configure() -> None:
     """Boussole: knowledge graph and SPARQL service of the Projet de Territoire 2024-2044."""
+    import ingest
     from api.settings import Settings
     from kg import iris
 
     try:
-        iris.configure(Settings.load(need_store=False).base_iri)
+        settings = Settings.load(need_store=False)
+        iris.configure(settings.base_iri)
+        ingest.configure_model(settings.model_path)
     except BoussoleError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None

@@ -8,14 +8,19 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ingest.evidence import Label, describe
 from kg.errors import BoussoleError
 from kg.spreadsheet import neutralise
 from kg.store import DEFAULT_STORE, open_store
+
+if TYPE_CHECKING:
+    from ingest.tagger import TagResult
 
 console = Console()
 err = Console(stderr=True)
@@ -108,6 +113,13 @@ def _disk_reason(exc: OSError) -> str:
     return f"erreur du disque ({text.splitlines()[0][:200]})"
 
 
+def tag_evidence(result: TagResult, label: Label) -> str:
+    """The evidence column of `boussole tag`: the reason and evidence of « none », else each champ's evidence."""
+    if result.aucun:
+        return f"{result.aucun.justification} {describe(result.aucun.cues, label)}"
+    return " | ".join(f"{t.target}: {describe(t.cues, label)}" for t in result.champs)
+
+
 def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Path | None = None) -> int:
     """`boussole tag INPUT --format csv|json`: one row per deliberation, nothing written."""
     from ingest.pipeline import Ingester, reference_store
@@ -135,7 +147,7 @@ def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Pat
     for rec, _, result in ing.analyse(recs(), on_error=lambda rec, reason: skipped.append((rec.source or rec.display_id(), reason))):
         rows.append({"id": rec.display_id(), "engagements": ";".join(result.engagement_numbers) or "none",
                      "champs": ";".join(result.champ_keys), "score": f"{result.score:.3f}",
-                     "evidence": (result.aucun.justification + " " + result.aucun.preuve) if result.aucun else result.evidence})
+                     "evidence": tag_evidence(result, ing.rules.label)})
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:

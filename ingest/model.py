@@ -4,8 +4,8 @@ It reads, for each deliberation, the words and character n-grams of its objet (a
 rules' evidence (the raw score of every champ, the institutional evidence, the act rule, the rules' proposal), and
 gives a probability to each of the 18 answers (17 champs d'intervention, « none »). The probabilities are
 calibrated by one temperature fitted on out-of-fold predictions, so the stored `bsl:score` is a probability
-(docs/tagging.md § 13). The evidence shown to staff stays human-readable: the rules' cue words, sentence and closest
-orientation or action of the chosen champ, plus the n-grams that weighed most in the model's choice.
+(docs/tagging.md § 13). The evidence is the rules' (cue words, sentence, closest orientation or action of the chosen
+champ) plus the n-grams that weighed most in the model's choice, as cues (ingest/evidence.py).
 
 Weights are built from committed labelled data by `boussole train` (`make model`), or on first use when no model
 file exists; nothing is downloaded. The model file is a joblib pickle written by this code only (never load one
@@ -25,7 +25,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ingest import TAGGER_NAME, TAGGER_VERSION
+from ingest import TAGGER_NAME, TAGGER_VERSION, model_path
+from ingest.evidence import ACT, LEARNED, LOW_PROBABILITY, NO_CUE, RULES_DISAGREE, VIA_CHAMP, Cue
 from ingest.tagger import CHAMPS, Analysis, Tag, Tagger, TagResult, _squash
 
 LABELS = CHAMPS + ["none"]
@@ -35,15 +36,6 @@ SECOND_MIN = 0.30          # a second engagement: its probability from this…
 SECOND_WITH_RULES = 0.15   # …or from this when the rules propose it too
 CHAMP_MIN = 0.20           # another champ of a proposed engagement is listed from this probability
 MAX_CHAMPS = 3
-MODEL_FILE = "boussole-tagger.joblib"
-
-
-def default_model_path() -> Path:
-    """``BOUSSOLE_MODEL`` or ``var/model/boussole-tagger.joblib`` under the repository."""
-    from kg.iris import REPO_ROOT
-
-    env = os.environ.get("BOUSSOLE_MODEL")
-    return Path(env) if env else REPO_ROOT / "var" / "model" / MODEL_FILE
 
 
 def model_text(objet: str, body: str = "") -> str:
@@ -91,7 +83,7 @@ def dense_features(a: Analysis, rules: TagResult) -> list[float]:
     return ([_squash(a.raw.get(k, 0.0)) for k in CHAMPS]
             + [1.0 if k in proposed else 0.0 for k in CHAMPS]
             + [_squash(inst), 1.0 if rules.aucun is not None else 0.0,
-               1.0 if rules.aucun is not None and rules.aucun.preuve.startswith("acte :") else 0.0,
+               1.0 if rules.aucun is not None and any(c.nature == ACT for c in rules.aucun.cues) else 0.0,
                1.0 if a.body else 0.0, min(len(a.objet.split()), 30) / 30.0]
             + doc_vector(a.objet, a.body).tolist())
 
@@ -132,7 +124,7 @@ class TaggerModel:
             out[:, int(c)] = p[:, j]
         return out
 
-    def cues(self, text: str, label: int, n: int = 4) -> list[str]:
+    def cues(self, text: str, label: int, n: int = 4) -> list[Cue]:
         """The words of the text that weigh most for the label (positive contributions), for the evidence."""
         cls = list(self.clf.classes_)
         if label not in cls:
@@ -143,7 +135,7 @@ class TaggerModel:
         if names is None:       # built once per loaded model (building it per call cost 30 ms a deliberation)
             names = self.__dict__["_names"] = self.words.get_feature_names_out()
         contrib = [(x.data[k] * row[j], names[j]) for k, j in enumerate(x.indices)]
-        return [w for c, w in sorted(contrib, reverse=True)[:n] if c > 0.05]
+        return [Cue(LEARNED, mots=w, poids=round(float(c), 3)) for c, w in sorted(contrib, reverse=True)[:n] if c > 0.05]
 
 
 class LearnedTagger:
@@ -175,15 +167,13 @@ class LearnedTagger:
         learned = self.model.cues(text, top)
         if top == NONE:
             why = rules.aucun
-            preuve = why.preuve if why else "aucun indice thématique retenu par le modèle"
-            if learned:
-                preuve += " ; indices appris : " + ", ".join(f"« {w} »" for w in learned)
+            cues = (list(why.cues) if why else [Cue(NO_CUE)]) + learned
             if p[NONE] < 0.5:
                 best = max(CHAMPS, key=lambda k: p[LABELS.index(k)])
-                preuve += f" ; à vérifier : probabilité {p[NONE]:.2f}, sinon champ {best}"
+                cues.append(Cue(LOW_PROBABILITY, poids=round(float(p[NONE]), 3), ressource=f"champ/{best}"))
             just = (why.justification if why and why.justification
                     else "Fonctionnement institutionnel, sans objet thématique reconnu.")
-            result.aucun = Tag("aucun", round(float(p[NONE]), 3), preuve, [], justification=just)
+            result.aucun = Tag("aucun", round(float(p[NONE]), 3), cues, [], justification=just)
             return result
         primary_e = LABELS[top].split("-")[0]
         rule_engs = set(rules.engagement_numbers)
@@ -195,26 +185,23 @@ class LearnedTagger:
             if e != primary_e or p[LABELS.index(best)] >= CHAMP_MIN:
                 champs.append(best)
         champs = list(dict.fromkeys(champs))[:MAX_CHAMPS]
-        doubts = []
-        if rules.champ_keys[:1] == [LABELS[top]] and "à vérifier :" in rules.champs[0].preuve:
-            doubts.append(rules.champs[0].preuve.split("à vérifier :", 1)[1].split(" ; ")[0].strip())
-        elif rules.champ_keys[:1] != [LABELS[top]]:
-            doubts.append("les règles proposent " + (rules.champ_keys[0] if rules.champ_keys else "none"))
+        doubts: list[Cue] = []
+        if rules.champ_keys[:1] == [LABELS[top]]:
+            doubts += [c for c in rules.champs[0].cues if c.doubt]
+        else:
+            doubts.append(Cue(RULES_DISAGREE, ressource=rules.champs[0].target if rules.champs else "aucun"))
         if p[top] < 0.5:
-            doubts.append(f"probabilité {p[top]:.2f}")
+            doubts.append(Cue(LOW_PROBABILITY, poids=round(float(p[top]), 3)))
         for k in champs:
-            preuve, res = self.rules.champ_evidence(a, k)
-            if k == LABELS[top] and learned:
-                preuve += " ; indices appris : " + ", ".join(f"« {w} »" for w in learned)
-            if k == LABELS[top] and doubts:
-                preuve += " ; à vérifier : " + ", ".join(doubts)
-            result.champs.append(Tag(f"champ/{k}", round(float(p[LABELS.index(k)]), 3), preuve, res))
+            cues, res = self.rules.champ_evidence(a, k)
+            if k == LABELS[top]:
+                cues += learned + doubts
+            result.champs.append(Tag(f"champ/{k}", round(float(p[LABELS.index(k)]), 3), cues, res))
         for e in sorted(engs):
             src = next(t for t in result.champs if t.target.split("/")[1].startswith(e + "-"))
-            key = src.target.split("/")[1]
-            preuve = f"par le champ {key} « {self.rules.labels[key]} » : {src.preuve}"
             res = [src.target] + list(a.res_evidence.get("e" + e, []))
-            result.engagements.append(Tag(f"engagement/{e}", round(eng[e], 3), preuve, res))
+            result.engagements.append(Tag(f"engagement/{e}", round(eng[e], 3), [Cue(VIA_CHAMP, ressource=src.target)]
+                                          + src.cues, res))
         return result
 
 
@@ -229,11 +216,11 @@ def save(model: TaggerModel, path: Path) -> Path:
 
 
 def load(path: Path | None = None) -> TaggerModel | None:
-    """The model at `path` (default: default_model_path()), or None when there is none or it is from another
+    """The model at `path` (default: the configured ``ingest.model_path()``), or None when there is none or it is from another
     version of the code."""
     import joblib
 
-    path = Path(path) if path else default_model_path()
+    path = Path(path) if path else model_path()
     if not path.exists():
         return None
     try:

@@ -220,6 +220,11 @@ class Ingester:
             out.setdefault(row["agent"].value, []).append(row["a"])
         return out
 
+    def _former_evidence(self, annotations: list[ox.NamedNode]) -> bool:
+        """Proposals written before the evidence nodes (a bsl:preuve string): an ingest writes them again."""
+        preuve, g = ox.NamedNode(BSL + "preuve"), graph("annotations")
+        return any(next(self.store.quads_for_pattern(a, preuve, None, g), None) is not None for a in annotations)
+
     def _stored_record(self, d: ox.NamedNode, old: set[ox.Quad]) -> Deliberation | None:
         """The deliberation as stored (to merge a second input of the same deliberation: SCDL row + its PDF)."""
         if not old:
@@ -424,7 +429,8 @@ class Ingester:
             status = "unchanged"
         existing_tags = self._model_annotations(d)
         me = minted(self.agent).value
-        write_tags = me not in existing_tags or status in ("updated", "versioned")
+        write_tags = me not in existing_tags or status in ("updated", "versioned") or self._former_evidence(
+            existing_tags[me])
         if status == "unchanged" and not write_tags and not provenance_only:
             return status
         if status != "stored" or existing_tags:
@@ -455,8 +461,9 @@ class Ingester:
         if write_tags:
             for agent_iri, anns in existing_tags.items():
                 for a in anns:
-                    if agent_iri == me:
-                        parts.append(f"DELETE WHERE {{ GRAPH {ann_graph} {{ {a} ?p ?o }} }}")
+                    if agent_iri == me:   # the annotation and its evidence nodes
+                        parts.append(f"DELETE WHERE {{ GRAPH {ann_graph} {{ {a} <{BSL}indice> ?c . ?c ?cp ?co }} }} ; "
+                                     f"DELETE WHERE {{ GRAPH {ann_graph} {{ {a} ?p ?o }} }}")
                     else:   # an older model version: its proposals are superseded
                         parts.append(f"DELETE DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"propose\" }} }} ; "
                                      f"INSERT DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"remplace\" }} }}")

@@ -7,16 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 
+from ingest.evidence import CUES_QUERY, Cue, cues_by_annotation, doubts, relative
 from ingest.linking import person_path
 from ingest.tagger import Tag
 from ingest.to_rdf import annotation_quads
 from kg.errors import BoussoleError
 from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, PROV, RDF, RDFS, SKOS, XSD, base_iri, graph, minted
+from kg.querying import run
 
 NEAR_TIE = 0.15
 
@@ -30,8 +32,9 @@ class Annotation:
     agent: str
     human: bool
     time: str
-    preuve: str = ""
+    preuve: str = ""          # the French evidence string of stores written before the evidence nodes (shown as is)
     justification: str = ""
+    cues: list[Cue] = field(default_factory=list)
 
 
 @dataclass
@@ -54,14 +57,11 @@ class Current:
 
     def as_dict(self) -> dict[str, Any]:
         return {"deliberation": self.deliberation, "source": self.source, "engagements": self.engagements or (["none"] if self.aucun else []),
-                "champs": self.champs, "annotations": [a.__dict__ for a in self.annotations]}
+                "champs": self.champs, "annotations": [asdict(a) for a in self.annotations]}
 
 
 def _rel(iri: str) -> str:
-    b = base_iri()
-    if iri == BSL + "aucunEngagement":
-        return "aucun"
-    return iri[len(b):] if iri.startswith(b) else iri
+    return relative(iri)
 
 
 def resolve(store: ox.Store, ref: str) -> str:
@@ -107,7 +107,11 @@ def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[
             statut=r["statut"].value, agent=r["agent"].value, human=r["kind"].value == PROV + "Person",
             time=r["time"].value, preuve=r["preuve"].value if r["preuve"] else "",
             justification=r["just"].value if r["just"] else ""))
+    subs = {ox.Variable("d"): ox.NamedNode(delib)} if delib else None
+    cues = cues_by_annotation(run(store, CUES_QUERY, "ingest/evidence.py", subs))
     for v in out.values():
+        for a in v:
+            a.cues = cues.get(a.iri, [])
         v.sort(key=lambda a: (a.time, a.iri))
     return out
 
@@ -153,13 +157,12 @@ def notes(cur: Current, anns: list[Annotation]) -> list[str]:
     out = []
     if cur.aucun and any(a.justification.startswith("Aucun indice") for a in cur.annotations):
         out.append("non étiquetée (aucun indice thématique)")
-    # doubts written by the tagger in its evidence: one weak/medium cue only, institutional and thematic
-    # evidence in competition (docs/tagging.md § 4)
+    # the tagger's doubts among its cues: one weak/medium cue only, institutional and thematic evidence in
+    # competition, a low probability (docs/tagging.md § 4)
     for a in cur.annotations:
-        if not a.human and "à vérifier :" in (a.preuve or ""):
-            doubt = a.preuve.split("à vérifier :", 1)[1].split(" ; ")[0].strip()
-            if f"indice douteux : {doubt}" not in out:
-                out.append(f"indice douteux : {doubt}")
+        said = ", ".join(doubts(a.cues)) if not a.human else ""
+        if said and f"indice douteux : {said}" not in out:
+            out.append(f"indice douteux : {said}")
     eng = sorted((a.score or 0 for a in cur.annotations if a.body.startswith("engagement/")), reverse=True)
     if len(eng) >= 2 and eng[0] - eng[1] < NEAR_TIE:
         out.append("désaccord : engagements concurrents de scores proches")
@@ -256,7 +259,8 @@ def accept(store: ox.Store, ref: str, author: str, reason: str | None = None, no
     cur = current_from(d, annotations_of(store, d).get(d, []))
     if cur.source == "aucune":
         raise BoussoleError(f"{_rel(d)} : aucune étiquette à accepter ; utilisez « correct »")
-    tags = [Tag(a.body, a.score if a.score is not None else 1.0, a.preuve, [], justification=reason or a.justification or None)
+    tags = [Tag(a.body, a.score if a.score is not None else 1.0, a.cues, [],
+                justification=reason or a.justification or None)
             for a in cur.annotations]
     return _record(store, d, "accepte", author, now or _now(), tags, [_rel(a.iri) for a in cur.annotations], cur)
 

@@ -21,9 +21,27 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Sequence
 
 from ingest import RULES_VERSION, TAGGER_NAME
 from ingest.acts import Act, rules
+from ingest.evidence import (
+    ACT,
+    COTAG,
+    INST_COMPETES,
+    INSTITUTION,
+    LINKED,
+    MATIERE,
+    NEAR,
+    NO_CUE,
+    ONE_CUE,
+    REFERENTIEL_ONLY,
+    SENTENCE,
+    THEME,
+    THEME_COMPETES,
+    VIA_CHAMP,
+    Cue,
+)
 from ingest.linking import GraphVocabulary, actes_yaml, vocabulary_yaml
 from ingest.nlp import Mention
 from ingest.text import (
@@ -48,7 +66,7 @@ CHAMPS = [f"{e}-{c}" for e, n in ((1, 5), (2, 7), (3, 5)) for c in range(1, n + 
 class Tag:
     target: str                   # "champ/1-2", "engagement/1" or "aucun"
     score: float
-    preuve: str
+    cues: list[Cue]               # the evidence (ingest/evidence.py), put into words only for display
     ressources: list[str] = field(default_factory=list)
     justification: str | None = None   # for "aucun"
 
@@ -73,12 +91,6 @@ class TagResult:
         if self.aucun:
             return self.aucun.score
         return max((t.score for t in self.engagements), default=0.0)
-
-    @property
-    def evidence(self) -> str:
-        if self.aucun:
-            return self.aucun.preuve
-        return " | ".join(f"{t.target}: {t.preuve}" for t in self.champs)
 
     @property
     def annotations(self) -> list[Tag]:
@@ -168,6 +180,12 @@ class Tagger:
                 for t, w in v.items():
                     idx[t].append((ui, w))
             self.unit_index[key] = dict(idx)
+
+    def label(self, path: str) -> str:
+        """A resource's name for the evidence in words: its graph label, else its référentiel text, else the path."""
+        if path in self.gv.labels:
+            return self.gv.labels[path]
+        return next((t for key in CHAMPS for p, t in self.gv.champ_text.get(key, []) if p == path), path)
 
     def _vector(self, counts: Counter) -> dict[str, float]:
         v = {t: (1 + math.log(c)) * self.idf[t] for t, c in counts.items() if t in self.idf}
@@ -276,13 +294,13 @@ class Tagger:
             R.policy_marker(all_stems, act.type) is not None
             or (act.type.decision in ("theme", "organisme") and thematic_object))   # the guide: the theme, not the form
         inst_raw: dict[str, float] = defaultdict(float)
-        inst_hits: dict[str, list[str]] = defaultdict(list)
+        inst_hits: dict[str, list[Cue]] = defaultdict(list)
         for reason, add, where, surface, phrase in inst:
             if phrase in neutral or (yielded and where == "objet" and reason == act.type.raison):
                 continue   # the act's own words, or an act that yields to its policy marker
             inst_raw[reason] += add
-            if surface not in inst_hits[reason]:
-                inst_hits[reason].append(surface)
+            if surface not in [c.mots for c in inst_hits[reason]]:
+                inst_hits[reason].append(Cue(INSTITUTION, mots=surface, lieu=where, poids=round(add, 3)))
 
         # ACTES matière prior
         if matiere_code:
@@ -351,17 +369,19 @@ class Tagger:
             return True
         return len({h[6] for h in hs}) >= self.rules.second_distincts
 
-    def champ_evidence(self, a: "Analysis", key: str, doubts: list[str] = ()) -> tuple[str, list[str]]:
-        """Human-readable evidence of one champ (cue words, the sentence, the closest orientation or action, linked
-        resources) and the evidence resources; used by the rules and by the learned model."""
+    def champ_evidence(self, a: "Analysis", key: str, doubts: Sequence[Cue] = ()) -> tuple[list[Cue], list[str]]:
+        """The evidence of one champ (its five strongest cue words, the sentence of the strongest, the co-tagging
+        rule, the closest orientation or action, linked resources, then ``doubts``) and the evidence resources; used
+        by the rules and by the learned model."""
         objet, body, hits, vec, res_evidence, ctx = a.objet, a.body, a.hits, a.vec, a.res_evidence, a.ctx
-        words, quote = [], ""
+        words: list[Cue] = []
+        quote: Cue | None = None
         for h in sorted(hits.get(key, []), key=lambda h: (-h[0], h[1])):
             weight, start, end, where, surface = h[:5]
-            if surface.lower() not in [w.lower() for w in words]:
-                words.append(surface)
-            if not quote:
-                quote = self._quote(objet if where == "objet" else body, start, end)
+            if surface.lower() not in [(c.mots or "").lower() for c in words]:
+                words.append(Cue(THEME, mots=surface, lieu=where, poids=round(weight, 3)))
+            if quote is None:
+                quote = Cue(SENTENCE, mots=self._quote(objet if where == "objet" else body, start, end), lieu=where)
         ressources = [f"champ/{key}"]
         best_unit, best_sim = None, self.rules.proche_de_min
         acc: dict[int, float] = defaultdict(float)
@@ -372,25 +392,19 @@ class Tagger:
         for ui in sorted(acc):
             if acc[ui] > best_sim:
                 best_unit, best_sim = self.units_by_champ[key][ui][0], acc[ui]
-        parts = []
-        if words:
-            parts.append("mots : " + ", ".join(f"« {w} »" for w in words[:5]))
+        cues = words[:5]
         if key in ctx.cotags:
-            parts.append(f"règle : {ctx.cotags[key]}")
+            cues.append(Cue(COTAG, regle=ctx.cotags[key]))
         if quote:
-            parts.append(f"phrase : « {quote} »")
+            cues.append(quote)
         if best_unit:
             ressources.append(best_unit)
-            label = next((t for p, t in self.gv.champ_text.get(key, []) if p == best_unit), "")
-            parts.append(f"proche de : « {' '.join(label.split())[:160]} »")
+            cues.append(Cue(NEAR, ressource=best_unit, poids=round(best_sim, 3)))
         for p in res_evidence.get(key, []):
             ressources.append(p)
-        if res_evidence.get(key):
-            parts.append("ressources liées : " + ", ".join(self.gv.label(p) for p in res_evidence[key][:3]))
-        if doubts:
-            parts.append("à vérifier : " + ", ".join(doubts))
-        preuve = " ; ".join(parts) or f"proche du champ « {self.labels[key]} »"
-        return preuve, ressources
+            cues.append(Cue(LINKED, ressource=p))
+        cues += doubts
+        return cues or [Cue(NEAR, ressource=f"champ/{key}")], ressources
 
     def decide(self, a: "Analysis") -> TagResult:
         raw, hits, inst_raw, inst_hits = a.raw, a.hits, a.inst_raw, a.inst_hits
@@ -406,30 +420,26 @@ class Tagger:
             reason_key = key or max((k for k in inst_raw if k != "matiere"), key=lambda k: (inst_raw[k], k), default=None)
             reason = self.inst_reasons.get(reason_key, "Fonctionnement institutionnel (matière ACTES)")
             words = inst_hits.get(reason_key, [])[:4] if reason_key else []
-            return reason, words
+            return reason, words or [Cue(MATIERE, poids=round(inst_raw.get("matiere", 0.0), 3))]
+
+        competing = [Cue(THEME_COMPETES, ressource=f"champ/{best}", poids=round(best_raw, 3))] if best_raw >= 1.5 else []
 
         decision = self._act_decision(ctx, hits)
         if decision:
             reason_key, libelle, head = decision
             reason = self.inst_reasons.get(reason_key, libelle)
-            preuve = f"acte : {libelle}" + (f" (« {head} »)" if head else "")
-            words = inst_hits.get(reason_key, [])[:3]
-            if words:
-                preuve += " ; mots : " + ", ".join(f"« {w} »" for w in words)
+            act_cue = Cue(ACT, mots=head or None, lieu="objet" if head else None, regle=libelle)
             score = _squash(max(inst_total, 1.5) + 1.0)
-            if best_raw >= 1.5:
-                preuve += f" ; à vérifier : indices thématiques concurrents (champ {best})"
+            if competing:
                 score = min(score, 0.6)
-            result.aucun = Tag("aucun", score, preuve, [], justification=f"{reason} — {libelle}.")
+            result.aucun = Tag("aucun", score, [act_cue] + inst_hits.get(reason_key, [])[:3] + competing, [],
+                               justification=f"{reason} — {libelle}.")
             return result
 
         if inst_total >= 1.5 and inst_total >= best_raw:
             reason, words = inst_reason()
-            preuve = ("mots : " + ", ".join(f"« {w} »" for w in words)) if words else "matière ACTES institutionnelle"
-            if best_raw >= 1.5:
-                preuve += f" ; à vérifier : indices thématiques concurrents (champ {best})"
             score = _squash(inst_total - 0.5 * best_raw)
-            result.aucun = Tag("aucun", max(score, 0.3), preuve, [], justification=f"{reason}.")
+            result.aucun = Tag("aucun", max(score, 0.3), words + competing, [], justification=f"{reason}.")
             return result
 
         chosen = [k for k in ranked[:MAX_CHAMPS] if _squash(raw.get(k, 0.0)) >= THRESHOLD and raw[k] >= 0.5 * best_raw]
@@ -443,14 +453,13 @@ class Tagger:
             act = ctx.act
             if act and act.type.decision == "objet":
                 reason = self.inst_reasons.get(act.type.raison, act.type.libelle)
-                result.aucun = Tag("aucun", 0.5, f"acte : {act.type.libelle}, sans objet thématique reconnu", [],
+                result.aucun = Tag("aucun", 0.5, [Cue(ACT, regle=act.type.libelle), Cue(NO_CUE)], [],
                                    justification=f"{reason} — {act.type.libelle}.")
             elif inst_total > 0:
                 reason, words = inst_reason()
-                preuve = ("mots : " + ", ".join(f"« {w} »" for w in words)) if words else "matière ACTES institutionnelle"
-                result.aucun = Tag("aucun", max(0.3, _squash(inst_total) * 0.8), preuve, [], justification=f"{reason}.")
+                result.aucun = Tag("aucun", max(0.3, _squash(inst_total) * 0.8), words, [], justification=f"{reason}.")
             else:
-                result.aucun = Tag("aucun", 0.3, "aucun indice thématique dans le texte", [],
+                result.aucun = Tag("aucun", 0.3, [Cue(NO_CUE)], [],
                                    justification="Aucun indice d'un champ d'intervention : à vérifier.")
             return result
 
@@ -459,15 +468,15 @@ class Tagger:
         bh = hits.get(chosen[0], [])
         if (chosen[0] not in ctx.cotags and not res_evidence.get(chosen[0])
                 and len({h[6] for h in bh}) <= 1 and all(h[5] < self.rules.second_fort for h in bh)):
-            doubts.append("un seul indice moyen ou faible" if bh else "aucun mot-clé, seulement la proximité du référentiel")
+            doubts.append(Cue(ONE_CUE if bh else REFERENTIEL_ONLY))
         if inst_total >= 1.0:
-            doubts.append("indices institutionnels concurrents")
+            doubts.append(Cue(INST_COMPETES, poids=round(inst_total, 3)))
 
         eng_best: dict[str, Tag] = {}
         for key in chosen:
             score = _squash(raw[key])
-            preuve, ressources = self.champ_evidence(a, key, doubts if key == chosen[0] else [])
-            tag = Tag(f"champ/{key}", score, preuve, ressources)
+            cues, ressources = self.champ_evidence(a, key, doubts if key == chosen[0] else [])
+            tag = Tag(f"champ/{key}", score, cues, ressources)
             result.champs.append(tag)
             e = key.split("-")[0]
             if e not in eng_best or tag.score > eng_best[e].score:
@@ -477,8 +486,7 @@ class Tagger:
             extra = eng_extra.get(e, 0.0)
             score = _squash(raw[src.target.split("/")[1]] + extra)
             res = [src.target] + [p for p in res_evidence.get("e" + e, [])]
-            preuve = f"par le champ {src.target.split('/')[1]} « {self.labels[src.target.split('/')[1]]} » : {src.preuve}"
-            result.engagements.append(Tag(f"engagement/{e}", score, preuve, res))
+            result.engagements.append(Tag(f"engagement/{e}", score, [Cue(VIA_CHAMP, ressource=src.target)] + src.cues, res))
         return result
 
 
@@ -490,7 +498,7 @@ class Analysis:
     raw: dict[str, float]                 # champ → raw score
     hits: dict[str, list[tuple]]          # champ → cue hits (weight counted, start, end, where, surface, strength, phrase)
     inst_raw: dict[str, float]            # institutional reason → raw score
-    inst_hits: dict[str, list[str]]
+    inst_hits: dict[str, list[Cue]]       # institutional reason → its cue words (first occurrence each)
     vec: dict[str, float]                 # TF-IDF vector of the deliberation (référentiel vocabulary)
     res_evidence: dict[str, list[str]]    # champ (or "e<N>") → linked resources
     eng_extra: dict[str, float]

@@ -227,8 +227,22 @@ def annotation_quads(delib_path: str, tag: Tag, *, agent: str, agent_kind: str, 
     add(a, NamedNode(OA + "hasTarget"), minted(delib_path))
     add(a, NamedNode(OA + "hasBody"), body_node(tag.target))
     add(a, bsl("score"), dec(round(tag.score, 3)))
-    if tag.preuve:
-        add(a, bsl("preuve"), fr(tag.preuve))
+    for rank, cue in enumerate(tag.cues, 1):   # one node per cue, under the annotation (docs/tagging.md § Evidence)
+        c = NamedNode(f"{a.value}/indice/{rank}")
+        add(a, bsl("indice"), c)
+        add(c, A, bsl("Indice"))
+        add(c, bsl("natureIndice"), bsl(cue.nature))
+        add(c, bsl("rang"), integer(rank))
+        if cue.mots:
+            add(c, bsl("mots"), Literal(cue.mots))
+        if cue.lieu:
+            add(c, bsl("lieuIndice"), Literal(cue.lieu))
+        if cue.poids is not None:
+            add(c, bsl("poids"), dec(round(cue.poids, 3)))
+        if cue.ressource:
+            add(c, bsl("ressourceIndice"), body_node(cue.ressource))
+        if cue.regle:
+            add(c, bsl("regle"), fr(cue.regle))
     for r in dict.fromkeys(tag.ressources):
         add(a, bsl("ressourcePreuve"), minted(r))
     if tag.justification:

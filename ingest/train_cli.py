@@ -17,10 +17,10 @@ out = Console()
 
 @app.callback(invoke_without_command=True)
 def train(store: Annotated[Optional[Path], typer.Option("--store", help="Store whose human decisions (accept, correct) are training data; none: the committed data only.")] = None,
-          model: Annotated[Optional[Path], typer.Option("--model", help="Model file written (default: $BOUSSOLE_MODEL or var/model/boussole-tagger.joblib).")] = None,
+          model: Annotated[Optional[Path], typer.Option("--model", help="Model file written (default: the model_path setting, var/model/boussole-tagger.joblib).")] = None,
           staff_weight: Annotated[float, typer.Option("--staff-weight", min=0.0, help="Weight of one staff decision against one corpus item.")] = 3.0) -> None:
     """Train the model, write it atomically and print what it learnt from."""
-    from ingest.model import default_model_path
+    from ingest import model_path
     from ingest.training import train as run_train
     from kg.store import open_store
 
@@ -34,7 +34,7 @@ def train(store: Annotated[Optional[Path], typer.Option("--store", help="Store w
         except BoussoleError as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from None
-    path = model or default_model_path()
+    path = model or model_path()
     with err.status("apprentissage…") as status:
         m = run_train(st, path, staff_weight=staff_weight, progress=lambda s: status.update(f"apprentissage : {s}"))
     t = m.trained_on

@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from ingest import TAGGER_VERSION
+from ingest import TAGGER_VERSION, model_path
 from ingest.evaluate import Example, load_labelled
 from ingest.model import LABELS, NONE, TaggerModel, dense_features, fit_temperature, load, model_text, save
 from ingest.records import Deliberation
@@ -189,8 +189,6 @@ def prepare(store=None, staff_weight: float = STAFF_WEIGHT, progress: Progress |
 def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_weight: float = STAFF_WEIGHT,
            progress: Progress | None = None) -> TaggerModel:
     """Fit on featurised data and write the model file atomically."""
-    from ingest.model import default_model_path
-
     counts: dict[str, int] = {}
     for e in data.examples:
         counts[e.source] = counts.get(e.source, 0) + 1
@@ -198,7 +196,7 @@ def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_
                   "by_source": counts, "C": C, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     staff = [e for e in data.examples if e.source == "décisions"]
     model = fit(data, staff_version(staff), trained_on=trained_on, progress=progress)
-    save(model, Path(out) if out else default_model_path())
+    save(model, Path(out) if out else model_path())
     _CACHE.clear()
     return model
 
@@ -215,11 +213,9 @@ _LOCK = threading.Lock()
 
 
 def model_for(path: Path | str | None = None) -> TaggerModel:
-    """The model at `path` (default `default_model_path()`), loaded once per file version; built from the
-    committed data and saved there when missing (a fresh clone that skipped `make model`)."""
-    from ingest.model import default_model_path
-
-    p = Path(path) if path else default_model_path()
+    """The model at `path` (default: the configured ``ingest.model_path()``), loaded once per file version; built
+    from the committed data and saved there when missing (a fresh clone that skipped `make model`)."""
+    p = Path(path) if path else model_path()
     with _LOCK:
         key = (str(p), p.stat().st_mtime if p.exists() else 0.0)
         if key in _CACHE:

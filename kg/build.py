@@ -102,6 +102,7 @@ def build(store_path: Path | str, *, reason: bool = False, data_dir: Path = DATA
         store = open_store(store_path)
         report.added, report.removed = replace_graphs(store, staged, [graph(n) for n in owned])
         store.flush()
+        del store   # released now: pySHACL keeps a traceback whose frames would hold the store's lock until a gc
     report.seconds["write"] = time.perf_counter() - clock
 
     report.graphs = {n: _count(staged, graph(n)) for n in owned if _count(staged, graph(n))}

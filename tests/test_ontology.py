@@ -60,3 +60,31 @@ def test_versioned_sources_are_the_shared_seeds() -> None:
     for seed in sorted((shared / "seeds").glob("*.txt")):
         assert (SOURCES_DIR / seed.name).read_bytes() == seed.read_bytes(), seed.name
     assert (SOURCES_DIR / "communes-caph.csv").read_bytes() == (shared / "reference" / "communes-caph.csv").read_bytes()
+
+
+def test_the_cue_natures_of_the_tagger_are_the_ontology_and_shape_closed_list() -> None:
+    """ingest/evidence.py's natures are the bsl:NatureIndice individuals (doubts: bsl:NatureDoute), and the SHACL
+    shape bslsh:Indice accepts exactly them."""
+    from ingest.evidence import DOUBTS, NATURES
+    from kg.iris import BSL
+    from kg.sources import SHAPES_FILE
+
+    store = ox.Store()
+    store.load(path=ONTOLOGY_FILE, format=ox.RdfFormat.TURTLE)
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+    def individuals(cls: str) -> set[str]:
+        return {q.subject.value.removeprefix(BSL)
+                for q in store.quads_for_pattern(None, rdf_type, ox.NamedNode(BSL + cls), None)}
+
+    assert individuals("NatureIndice") | individuals("NatureDoute") == NATURES
+    assert individuals("NatureDoute") == DOUBTS
+    shapes = ox.Store()
+    shapes.load(path=SHAPES_FILE, format=ox.RdfFormat.TURTLE)
+    listed = {r["n"].value.removeprefix(BSL) for r in shapes.query("""
+        PREFIX sh: <http://www.w3.org/ns/shacl#>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        PREFIX bsl: <https://boussole.agglo-porteduhainaut.fr/def#>
+        SELECT ?n WHERE { ?shape sh:targetClass bsl:Indice ; sh:property ?p .
+                          ?p sh:path bsl:natureIndice ; sh:in/rdf:rest*/rdf:first ?n }""")}
+    assert listed == NATURES

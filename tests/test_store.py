@@ -22,10 +22,13 @@ def test_read_only_view_retries_until_the_store_can_be_opened(tmp_path: Path) ->
     path = tmp_path / "store"
     quad = ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("1"))
 
-    def create() -> None:
-        store = ox.Store(str(path))
+    def create() -> None:  # complete before it appears, as a view does (an open must not see it half made)
+        building = tmp_path / "building"
+        store = ox.Store(str(building))
         store.add(quad)
         store.flush()
+        del store
+        building.rename(path)
 
     timer = threading.Timer(0.05, create)
     timer.start()

@@ -61,11 +61,10 @@ def _series(store: ox.Store) -> dict[str, dict[str, Series]]:
     return out
 
 
-def _answer(store: ox.Store, question: str) -> list[dict[str, ox.NamedNode | ox.Literal | None]]:
-    """The rows of a coherence question of ``queries/``, as RDF terms."""
-    results = catalogue.run(store, question)
-    names = [v.value for v in results.variables]
-    return [{n: row[n] for n in names} for row in results]
+def _answer(store: ox.Store | da.Graph, question: str) -> list[dict[str, ox.NamedNode | ox.Literal | None]]:
+    """The rows of a coherence question of ``queries/``, as RDF terms (on the embedded store or the backend)."""
+    q = catalogue.get(question)
+    return da.as_graph(store).rows(q.sparql(None), f"queries/{q.path.name}", None)
 
 
 def _targets(store: ox.Store) -> dict[tuple[str, str], dict]:

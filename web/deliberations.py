@@ -7,8 +7,9 @@ import re
 
 import pyoxigraph as ox
 
-from kg.iris import BSL
-from web.graph import Graph, fiche_url, local_name, num, path_of, select, val
+from ingest.evidence import CUES_QUERY, cues_by_annotation, describe, quoted
+from kg.iris import BSL, base_iri
+from web.graph import Graph, as_graph, fiche_url, local_name, num, path_of, select, val
 from web.labels import Labels, labels
 
 AUCUN = BSL + "aucunEngagement"
@@ -38,11 +39,15 @@ def review_items(source: ox.Store | Graph, *, idx: Labels | None = None, only: s
             "date": val(r["date"]), "auteur": idx.link(r["auteur"]) if r["auteur"] is not None else None,
             "montant": num(r["montant"]), "texte": val(r["texte"]) or "", "tags": [], "mentions": [],
         }
+    cues = cues_by_annotation(as_graph(source).rows(CUES_QUERY, "ingest/evidence.py", None))
     for r in select(source, "annotations"):
         d = r["d"].value
         if d not in delibs:
             continue
-        preuves = [p for p in (val(r["preuves"]) or "").split("\u001f") if p]
+        mine = cues.get(r["a"].value, [])
+        # evidence nodes in French; a store written before them keeps its French strings, shown as they are
+        preuves = [describe(mine, lambda p: idx.of(base_iri() + p))] if mine else \
+            [p for p in (val(r["preuves"]) or "").split("\u001f") if p]
         agent_type = local_name(r["agentType"].value) if r["agentType"] is not None else None
         statut = val(r["statut"]) or "propose"
         delibs[d]["tags"].append({
@@ -51,6 +56,7 @@ def review_items(source: ox.Store | Graph, *, idx: Labels | None = None, only: s
             "agent": idx.link(r["agent"]) if r["agent"] is not None else None,
             "humain": agent_type == "Person",
             "quand": val(r["quand"]), "justification": val(r["justification"]), "preuves": preuves,
+            "cues": mine,
         })
     if only:
         for r in select(source, "mentions", d=ox.NamedNode(only)):
@@ -77,21 +83,6 @@ def attach_mentions(source: ox.Store | Graph, items: list[dict], idx: Labels) ->
 
 
 
-def evidence_phrases(preuve: str) -> list[str]:
-    """The words and sentences of the text a tag's evidence quotes.
-
-    The tagger writes ``mots : « a », « b » ; phrase : « … » ; proche de : « … »`` (the last part quotes the
-    référentiel, not the text); any other evidence is taken as a phrase of the text.
-    """
-    if "«" not in preuve:
-        return [preuve]
-    out = []
-    for part in preuve.split(" ; "):
-        if part.startswith(("mots", "phrase")):
-            out += [q.strip(" …") for q in re.findall(r"«\s*(.+?)\s*»", part)]
-    return [q for q in out if q]
-
-
 def _finish(item: dict, idx: Labels) -> None:
     """Current tags, as ingest.review decides them: the latest human decision, else the model's proposals."""
     tags = item["tags"]
@@ -108,7 +99,7 @@ def _finish(item: dict, idx: Labels) -> None:
     scores = [t["score"] for t in live if not t["humain"] and t["score"] is not None]
     item["score"] = max(scores) if scores else None
     item["current_bodies"] = {t["corps_iri"] for t in item["current"]}
-    item["evidence"] = [p for t in item["current"] for pr in t["preuves"] for p in evidence_phrases(pr)]
+    item["evidence"] = [p for t in item["current"] for p in quoted(t["cues"])]
 
 
 def filter_items(items: list[dict], *, statut: str = "", engagement: str = "", commune: str = "",

@@ -8,6 +8,7 @@ User input never enters query text: resource IRIs are checked against a strict p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +30,10 @@ class Graph(Protocol):
 
     def rows(self, text: str, name: str, substitutions: dict[ox.Variable, Any] | None) -> list[dict]: ...
 
+    def read(self, job: Callable[[Any], Any]) -> Any:
+        """``job(store)`` on a store offering pyoxigraph's read operations (for the ingest layer's readers)."""
+        ...
+
 
 class StoreGraph:
     """An embedded pyoxigraph store (the union of its graphs is the default graph)."""
@@ -41,6 +46,9 @@ class StoreGraph:
         names = [v.value for v in results.variables]
         return [{n: row[n] for n in names} for row in results]
 
+    def read(self, job: Callable[[ox.Store], Any]) -> Any:
+        return job(self.store)
+
 
 class BackendGraph:
     """The service's ``Backend`` (embedded or remote), called from a page handler's worker thread."""
@@ -52,6 +60,11 @@ class BackendGraph:
         import anyio.from_thread
 
         return anyio.from_thread.run(self.backend.select, text, substitutions)
+
+    def read(self, job: Callable[[Any], Any]) -> Any:
+        import anyio.from_thread
+
+        return anyio.from_thread.run(self.backend.read, job)
 
 
 def as_graph(source: ox.Store | Graph) -> Graph:

@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature
 from starlette.concurrency import run_in_threadpool
 
+from api.deps import require_writer
 from kg.errors import BoussoleError
 from web import errors, pages
 from web.barometre_routes import router as barometre_router
@@ -32,7 +33,7 @@ from web.context import config as _cfg
 from web.context import graph as _store
 from web.deliberations import AUCUN, attach_mentions, commune_deliberations, filter_items, highlight
 from web.fiches import DEFAULT_SOURCES_DIR
-from web.graph import Graph, node_for_path, path_of
+from web.graph import Graph, as_graph, node_for_path, path_of
 from web.rendering import ASSETS, page
 from web.territoire import engagements as list_engagements
 
@@ -94,12 +95,6 @@ def reviewer(request: Request) -> str | None:
     if session is None or time.time() - session[1] > SESSION_S:
         return None
     return session[0]
-
-
-def _bearer_ok(request: Request) -> bool:
-    token = _cfg(request).write_token()
-    auth = request.headers.get("authorization", "")
-    return bool(token) and auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].strip().encode(), token.encode())
 
 
 def _same_origin(request: Request) -> bool:
@@ -206,7 +201,7 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
         if brouillon else None
     decisions = []
     if _cfg(request).reviewer(request):  # the session is the service process's (pages may render in a worker)
-        decisions = _review_module().decision_log(store, limit=10)
+        decisions = as_graph(store).read(lambda st: _review_module().decision_log(st, limit=10))
     return render(request, "review.html", title="Revue des délibérations — Boussole", items=shown, total=len(filtered),
                   ariane=[("Revue des délibérations", None)],
                   page=page, pages=max(1, -(-len(filtered) // per_page)), engagements=engs, communes=communes,
@@ -217,10 +212,13 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
 
 
 def _need_writer(request: Request) -> str | Response:
+    """The reviewer's name (session cookie), or the program's (``X-Boussole-Reviewer``) when the request carries
+    a bearer token: checked by the service's one writer check (``api.deps.require_writer``: 403, 401, 429)."""
     name = reviewer(request)
     if name:
         return name
-    if _bearer_ok(request):
+    if "authorization" in request.headers:
+        require_writer(request)
         return request.headers.get("x-boussole-reviewer", "API")
     if not _cfg(request).write_token():
         return errors.error_response(request, 403, "Écriture désactivée : le service n'a pas de jeton d'écriture "

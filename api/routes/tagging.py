@@ -30,9 +30,10 @@ class _Training:
 
 
 def _model_info() -> dict[str, Any]:
-    from ingest.model import default_model_path, load
+    from ingest import model_path
+    from ingest.model import load
 
-    path = default_model_path()
+    path = model_path()
     model = load(path)
     if model is None:
         return {"modele": None, "fichier": str(path)}

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import api_w3c_summary
-import httpx
+import oxigraph_process
 import pytest
-from api_testlib import FIXTURE, TOKEN, InProcessServer, Server, free_port, make_store, start_server, stop_server
+from api_testlib import FIXTURE, TOKEN, InProcessServer, Server, make_store, start_server, stop_server
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -69,32 +66,8 @@ def rw_server(tmp_path_factory) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory) -> Iterator[str]:
-    exe = Path(sys.executable).parent / "oxigraph"
-    if not exe.exists():
-        found = shutil.which("oxigraph")
-        if not found:
-            pytest.skip("the oxigraph server is not installed (pip install oxigraph==0.5.13)")
-        exe = Path(found)
-    tmp = tmp_path_factory.mktemp("oxigraph")
-    port = free_port()
-    log = tmp / "oxigraph.log"
-    with log.open("wb") as out:  # the child keeps its own descriptor
-        proc = subprocess.Popen([str(exe), "serve", "--location", str(tmp / "data"), "--bind", f"127.0.0.1:{port}"],
-                                stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError(log.read_text())
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with oxigraph_process.oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

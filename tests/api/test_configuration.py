@@ -23,7 +23,7 @@ RECORD = {
 
 @pytest.fixture()
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("BOUSSOLE_BASE_IRI", "BOUSSOLE_CONFIG", "BOUSSOLE_WRITE_TOKEN"):
+    for name in ("BOUSSOLE_BASE_IRI", "BOUSSOLE_CONFIG", "BOUSSOLE_WRITE_TOKEN", "BOUSSOLE_MODEL"):
         monkeypatch.delenv(name, raising=False)
     previous = iris.base_iri()
     yield
@@ -45,6 +45,34 @@ def test_precedence_defaults_toml_environment_arguments(tmp_path: Path, clean_en
     settings = Settings.load(config, store_path=tmp_path)
     assert settings.base_iri == "http://env.example/id/" and settings.public_url == "http://toml.example"
     assert Settings.load(config, store_path=tmp_path, public_url="http://cli.example").public_url == "http://cli.example"
+
+
+def test_the_model_path_is_a_setting_the_service_and_the_command_line_pass_down(
+        tmp_path: Path, clean_environment: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``model_path`` (TOML) or ``BOUSSOLE_MODEL``, read by the settings only, reaches the tagger (``ingest``)
+    through ``create_app`` and through the ``boussole`` command's callback."""
+    from typer.testing import CliRunner
+
+    import ingest
+    from boussole.cli import app
+
+    config = _toml(tmp_path, model_path=str(tmp_path / "toml.joblib"))
+    assert Settings.load(None, need_store=False).model_path == ingest.DEFAULT_MODEL_PATH
+    assert Settings.load(config, need_store=False).model_path == tmp_path / "toml.joblib"
+    monkeypatch.setenv("BOUSSOLE_MODEL", str(tmp_path / "env.joblib"))
+    assert Settings.load(config, need_store=False).model_path == tmp_path / "env.joblib"
+    monkeypatch.delenv("BOUSSOLE_MODEL")
+    previous = ingest.model_path()
+    try:
+        create_app(Settings.load(config, store_path=tmp_path / "store"))
+        assert ingest.model_path() == tmp_path / "toml.joblib"
+        ingest.configure_model(previous)
+        monkeypatch.setenv("BOUSSOLE_CONFIG", str(config))
+        done = CliRunner().invoke(app, ["coherence", "list"])
+        assert done.exit_code == 0, done.output
+        assert ingest.model_path() == tmp_path / "toml.joblib"
+    finally:
+        ingest.configure_model(previous)
 
 
 @pytest.mark.anyio

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pyoxigraph as ox
 import pytest
-from api_testlib import BASE, FIXTURE, W3C
+from api_testlib import BASE, FIXTURE, W3C, free_port
 from api_w3c_http import load_http_tests, run_http_test
 from api_w3c_summary import record
 
@@ -75,7 +75,8 @@ def test_linked_data_over_remote(remote_server, oxigraph_server):
 
 
 def test_pages_read_a_remote_store_through_the_backend(remote_server, oxigraph_server):
-    """The French pages are mounted over --remote too: they read through the Backend port (reviews stay read-only)."""
+    """The French pages are mounted over --remote too: they read (and write reviews) through the Backend port;
+    tests/web runs the browser tests over a remote Oxigraph server."""
     test_linked_data_over_remote(remote_server, oxigraph_server)  # loads the fixture into the remote store
     with remote_server.client() as c:
         for url in ("/", "/dashboard", "/deliberations", "/communes", "/contrats", "/constats", "/recherche?q=engagement"):
@@ -120,3 +121,57 @@ def test_remote_select_binds_parameters_whatever_the_spelling(query, oxigraph_se
             await backend.close()
 
     assert [row["o"].value for row in asyncio.run(run())] == ["a"]
+
+
+def test_a_remote_store_answers_the_store_operations_of_a_write_job_like_pyoxigraph(oxigraph_server):
+    """RemoteStore (the store a write job gets over --remote) answers quads_for_pattern, query, extend and update as
+    a pyoxigraph Store holding the same quads does, default graph and named graphs kept apart."""
+    from api.remote_store import RemoteStore
+
+    ex = "http://example.org/job/"
+    s, p, g = ox.NamedNode(ex + "s"), ox.NamedNode(ex + "p"), ox.NamedNode(ex + "g")
+    quads = [ox.Quad(s, p, ox.Literal("défaut"), ox.DefaultGraph()), ox.Quad(s, p, ox.Literal("nommé"), g),
+             ox.Quad(s, p, ox.Literal('« guillemets " et \\ »', language="fr"), g)]
+    local = ox.Store()
+    with httpx.Client(timeout=30) as client:
+        remote = RemoteStore(client, oxigraph_server + "/query", oxigraph_server + "/update")
+        for store in (local, remote):
+            store.extend(quads)
+            store.update(f"DELETE DATA {{ GRAPH {g} {{ {s} {p} \"nommé\" }} }}")
+        for graph in (None, ox.DefaultGraph(), g):
+            assert set(remote.quads_for_pattern(s, None, None, graph)) == \
+                set(local.quads_for_pattern(s, None, None, graph))
+        assert len(list(remote.quads_for_pattern(s, p, None, None))) == 2
+        text = "SELECT ?s ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+        bound = {ox.Variable("s"): s}
+        assert [r["o"] for r in remote.query(text, substitutions=bound)] == \
+            [r["o"] for r in local.query(text, substitutions=bound)]
+        assert bool(remote.query("ASK { ?s ?p ?o }", substitutions=bound, use_default_graph_as_union=True))
+
+
+def test_a_remote_write_that_fails_says_why_and_changes_nothing(oxigraph_server):
+    """A review decision over --remote whose update cannot reach the store is a clear domain error (the pages show
+    it with the form as it was), and the remote store is as it was."""
+    import asyncio
+
+    from api.backends import RemoteBackend
+    from api.settings import Settings
+    from kg.errors import UpstreamError
+
+    quad = ox.Quad(ox.NamedNode("http://example.org/lost"), ox.NamedNode("http://example.org/p"), ox.Literal("x"),
+                   ox.NamedNode("http://example.org/lost-graph"))
+    closed = f"http://127.0.0.1:{free_port()}/update"
+
+    async def run() -> None:
+        backend = RemoteBackend(Settings(remote_query=oxigraph_server + "/query", remote_update=closed))
+        await backend.start()
+        try:
+            await backend.write(lambda store: store.extend([quad]))
+        finally:
+            await backend.close()
+
+    with pytest.raises(UpstreamError, match="injoignable"):
+        asyncio.run(run())
+    asked = httpx.get(oxigraph_server + "/query", headers={"Accept": "application/sparql-results+json"},
+                      params={"query": "ASK { GRAPH ?g { <http://example.org/lost> ?p ?o } }"})
+    assert asked.json()["boolean"] is False

@@ -3,7 +3,6 @@ staff's decision in the new model's version, the model used for the next deliber
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -18,22 +17,16 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture(scope="module")
 def server(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    from ingest.model import default_model_path
+    from ingest import model_path
     from ingest.training import model_for
 
     tmp = tmp_path_factory.mktemp("tagging")
     shutil.copytree(store_path, tmp / "store")
     model_for()                                        # the base model, built once if `make model` did not
-    shutil.copy(default_model_path(), tmp / "model.joblib")
-    old = os.environ.get("BOUSSOLE_MODEL")
-    os.environ["BOUSSOLE_MODEL"] = str(tmp / "model.joblib")   # the server retrains its own copy
-    try:
-        srv = start_server(tmp, store=tmp / "store", token=TOKEN, timeout=20)
-    finally:
-        if old is None:
-            os.environ.pop("BOUSSOLE_MODEL")
-        else:
-            os.environ["BOUSSOLE_MODEL"] = old
+    shutil.copy(model_path(), tmp / "model.joblib")
+    # the server retrains its own copy: the model_path setting of its TOML file
+    srv = start_server(tmp, store=tmp / "store", token=TOKEN, timeout=20,
+                       config={"model_path": str(tmp / "model.joblib")})
     yield srv
     stop_server(srv)
 
@@ -41,6 +34,7 @@ def server(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def test_retraining_needs_the_token_and_learns_the_staff_decision(server: Server) -> None:
     before = httpx.get(server.url + "/tagging/model", timeout=60).json()
     assert before["modele"] == "boussole-tagger 2.0.0"
+    assert before["fichier"] == str(server.log.parent / "model.joblib")  # the setting reached the tagger
     assert httpx.post(server.url + "/tagging/train").status_code == 401
     posted = httpx.post(server.url + "/deliberations", headers=AUTH, timeout=120,
                         json={"objet": "Convention de partenariat avec la ferme pédagogique du Moulin"})

@@ -177,10 +177,79 @@ def test_rdf_of_a_deliberation(ingester, data_dir):
            bsl:categorie "ORG" ; bsl:debut ?b ; bsl:fin ?f ; bsl:confiance ?c . }} }}""")
     assert ask(s, f"""ASK {{ GRAPH <{graph('annotations').value}> {{
         ?a a oa:Annotation ; oa:motivatedBy oa:classifying ; oa:hasTarget {d} ; oa:hasBody <{B}engagement/2> ;
-           bsl:score ?sc ; bsl:preuve ?p ; bsl:ressourcePreuve <{B}champ/2-4> ; bsl:statutRevue "propose" ;
+           bsl:score ?sc ; bsl:indice ?cue ; bsl:ressourcePreuve <{B}champ/2-4> ; bsl:statutRevue "propose" ;
            dcterms:creator ?ag ; prov:wasAttributedTo ?ag ; prov:generatedAtTime ?t ; prov:wasDerivedFrom ?src .
         ?ag a prov:SoftwareAgent .
         ?b a oa:Annotation ; oa:hasTarget {d} ; oa:hasBody <{B}champ/2-4> . }} }}""")
+
+
+def test_evidence_is_stored_as_cue_nodes_and_put_into_words_only_for_display(ingester, data_dir):
+    """#16: the tag champ 2-4 of t01 (a cycle path) holds its evidence as bsl:Indice nodes minted under the annotation
+    (the cue words as found, where, their weight, in the tagger's order), no French string; the shapes accept them;
+    the review reads them back and the one formatter says them in French; a new version leaves no orphan cue."""
+    from ingest.evidence import describe, doubts
+    from kg.sources import SHAPES_FILE
+    from kg.validate import validate
+
+    ingester.ingest(iter_inputs([data_dir / "textes" / "t01.txt"]))
+    s = ingester.store
+    d = f"<{B}deliberation/200042190/2024-012>"
+    [stored] = rows(s, f"SELECT ?title ?text WHERE {{ {d} eli:title ?title ; bsl:texte ?text }}")
+    where = {"objet": " ".join(stored["title"].value.split()), "texte": " ".join(stored["text"].value.split())}
+    cues = rows(s, f"""SELECT ?a ?c ?rang ?mots ?lieu ?poids WHERE {{ GRAPH <{graph('annotations').value}> {{
+        ?a oa:hasTarget {d} ; oa:hasBody <{B}champ/2-4> ; bsl:indice ?c .
+        ?c a bsl:Indice ; bsl:natureIndice bsl:indiceThematique ; bsl:rang ?rang ; bsl:mots ?mots ;
+           bsl:lieuIndice ?lieu ; bsl:poids ?poids . }} }} ORDER BY ?rang""")
+    assert cues and len({r["a"].value for r in cues}) == 1
+    for r in cues:
+        assert r["c"].value == f"{r['a'].value}/indice/{r['rang'].value}"
+        assert " ".join(r["mots"].value.split()) in where[r["lieu"].value]      # the words where they were found
+    weights = [float(r["poids"].value) for r in cues]
+    assert all(w > 0 for w in weights) and weights == sorted(weights, reverse=True)   # strongest first
+    assert ask(s, f"""ASK {{ ?e oa:hasTarget {d} ; oa:hasBody <{B}engagement/2> ; bsl:indice ?c .
+        ?c bsl:natureIndice bsl:parChamp ; bsl:ressourceIndice <{B}champ/2-4> ; bsl:rang 1 }}""")
+    assert not ask(s, "ASK { ?a bsl:preuve ?p }")                                   # no display string stored
+    annotations = ox.Store()
+    annotations.extend(s.quads_for_pattern(None, None, None, graph("annotations")))
+    assert validate(annotations, SHAPES_FILE) == []
+
+    tags = {a.body: a for a in current(s, "2024-012").annotations}
+    champ = tags["champ/2-4"]
+    assert [c.mots for c in champ.cues if c.nature == "indiceThematique"] == [r["mots"].value for r in cues]
+    words = describe(champ.cues)
+    assert words.startswith("mots : « " + cues[0]["mots"].value + " »") and "phrase : « " in words
+    assert describe(tags["engagement/2"].cues, lambda p: {"champ/2-4": "MOBILITÉS"}.get(p, p)).startswith(
+        "par le champ 2-4 « MOBILITÉS » : mots : « ")
+    assert doubts(champ.cues) == []
+
+    again = ingester.ingest(records_from_json([{"COLL_SIRET": "20004219000019", "DELIB_ID": "2024-012",
+                                                "DELIB_OBJET": "Élection du 4e vice-président"}]))
+    assert again.tagged == 1                                                          # tags written again
+    after = rows(s, "SELECT ?a ?c WHERE { ?c a bsl:Indice . OPTIONAL { ?a bsl:indice ?c } }")
+    assert after and all(r["a"] is not None for r in after)                          # no orphan cue
+    annotations = ox.Store()
+    annotations.extend(s.quads_for_pattern(None, None, None, graph("annotations")))
+    assert validate(annotations, SHAPES_FILE) == []                                   # no cue holds two versions
+
+
+def test_a_store_written_before_the_evidence_nodes_is_read_and_an_ingest_rewrites_its_proposals(ingester, data_dir):
+    """Proposals holding only the former French string (bsl:preuve): the review reads them (no doubt parsed out of
+    the string), and ingesting the same input again writes them with their evidence nodes."""
+    from ingest.review import notes
+
+    inputs = [data_dir / "textes" / "t01.txt"]
+    ingester.ingest(iter_inputs(inputs))
+    s, g = ingester.store, graph("annotations").value
+    s.update(prefix_block() + f"""DELETE {{ GRAPH <{g}> {{ ?a bsl:indice ?c . ?c ?p ?o }} }}
+        INSERT {{ GRAPH <{g}> {{ ?a bsl:preuve "mots : « piste cyclable » ; à vérifier : un seul indice"@fr }} }}
+        WHERE {{ GRAPH <{g}> {{ ?a bsl:indice ?c . ?c ?p ?o }} }}""")
+    cur = current(s, "2024-012")
+    assert cur.source == "modele" and all(a.preuve.startswith("mots : ") and a.cues == [] for a in cur.annotations)
+    assert not any(n.startswith("indice douteux") for n in notes(cur, cur.annotations))   # nothing parsed back
+    again = ingester.ingest(iter_inputs(inputs))
+    assert again.unchanged == 1 and again.tagged == 1
+    assert not ask(s, "ASK { ?a bsl:preuve ?p }")
+    assert all(a.cues and not a.preuve for a in current(s, "2024-012").annotations)
 
 
 # --- tagging --------------------------------------------------------------------------------------------------
@@ -199,7 +268,7 @@ def test_tagging_clear_cases(session_ingester, objet, engagements, champ):
     [(_, _, result)] = list(session_ingester.analyse([Deliberation(objet=objet)]))
     assert result.engagement_numbers == engagements
     if champ:
-        assert result.champ_keys[0] == champ and result.champs[0].score >= 0.5 and result.champs[0].preuve
+        assert result.champ_keys[0] == champ and result.champs[0].score >= 0.5 and result.champs[0].cues
     else:
         assert result.aucun is not None and result.aucun.justification
 
@@ -269,9 +338,11 @@ def test_cli_ingest_tag_review_eval(tmp_path, data_dir, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "id,engagements,champs,score,evidence"
     assert lines[1].startswith("t06,2,2-6,") and lines[2].startswith("sample,1,1-5,")
+    assert ',"champ/2-6: mots : « ' in lines[1] and " ; phrase : « " in lines[1]   # the cues, in French
     assert cli.tag_command([str(data_dir / "textes" / "t07.txt")], "json") == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row["id"] == "t07" and row["engagements"] == "none"
+    assert ". acte : " in row["evidence"] and " ; mots : « " in row["evidence"]    # reason, then the act and words
     assert cli.eval_command(data_dir / "textes.csv") == 0
     out = capsys.readouterr().out
     assert "micro" in out and "macro" in out and "champ principal" in out and "confusion" in out

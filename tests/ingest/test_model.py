@@ -9,6 +9,7 @@ import pytest
 
 from ingest import TAGGER_VERSION
 from ingest.evaluate import Example, evaluate, load_labelled, metrics
+from ingest.evidence import THEME, describe
 from ingest.model import LearnedTagger
 from ingest.pipeline import records_from_json
 from ingest.readers.documents import read_document
@@ -75,7 +76,9 @@ def test_scores_are_probabilities_and_evidence_is_readable(session_ingester):
         assert 0.0 < total <= 1.001, objet          # engagements and « none » share one distribution
         assert all(0.0 <= t.score <= 1.0 for t in r.annotations)
     r = tag(session_ingester, "Aménagement d'une piste cyclable et d'une voie verte")
-    assert r.champ_keys[0] == "2-4" and "mots :" in r.champs[0].preuve and "champ/2-4" in r.champs[0].ressources
+    assert r.champ_keys[0] == "2-4" and "champ/2-4" in r.champs[0].ressources
+    assert any(c.nature == THEME and c.mots for c in r.champs[0].cues)
+    assert describe(r.champs[0].cues).startswith("mots : « ")
 
 
 def test_strict_and_lenient_scores_and_sources():

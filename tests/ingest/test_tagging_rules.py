@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.acts import rules
+from ingest.evidence import ACT, ONE_CUE, THEME_COMPETES, describe
 
 
 def tag(ingester, objet, texte=""):
@@ -46,7 +47,8 @@ def test_the_act_is_read_at_the_head_of_the_object(objet, act):
 def test_institutional_acts_without_a_thematic_object_serve_no_engagement(session_ingester, objet):
     r = tag(session_ingester, objet)
     assert r.engagement_numbers == [] and r.aucun is not None
-    assert r.aucun.preuve.startswith("acte :") and r.aucun.justification
+    assert r.aucun.cues[0].nature == ACT and r.aucun.cues[0].regle and r.aucun.justification
+    assert describe(r.aucun.cues).startswith(f"acte : {r.aucun.cues[0].regle}")
 
 
 @pytest.mark.parametrize("objet,champ", [
@@ -156,9 +158,13 @@ def test_general_vocabulary(session_ingester, objet, champ):
 
 def test_doubtful_proposals_say_so_in_their_evidence(session_ingester):
     r = tag(session_ingester, "Instauration de la taxe de séjour intercommunale")
-    assert r.aucun is not None and "à vérifier" in r.aucun.preuve       # thematic evidence competes with the act
+    assert r.aucun is not None                                          # thematic evidence competes with the act
+    [competing] = [c for c in r.aucun.cues if c.nature == THEME_COMPETES]
+    assert competing.ressource.startswith("champ/") and competing.poids >= 1.5     # the champ and its raw score
+    assert "à vérifier : indices thématiques concurrents (champ " in describe(r.aucun.cues)
     r = tag(session_ingester, "Convention relative à la circulation des poids lourds")
-    assert r.champs and "à vérifier" in r.champs[0].preuve              # one medium cue only
+    assert r.champs and ONE_CUE in {c.nature for c in r.champs[0].cues if c.doubt}      # one medium cue only
+    assert "à vérifier : un seul indice moyen ou faible" in describe(r.champs[0].cues)
 
 
 def test_review_lists_the_doubts(ingester):

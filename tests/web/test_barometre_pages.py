@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from test_browser import LOW_CONTRAST, UNLABELLED, chart_values, rows, shot
+from test_browser import LOW_CONTRAST, ONCE, UNLABELLED, chart_values, rows, shot
 
 from barometre import definitions, observations
 from kg.iris import base_iri
@@ -87,6 +87,7 @@ def test_commune_view_shows_its_values(page, imported):
     assert "IDH de Denain : entre 0,18 et 0,28" in page.locator("#chiffres-cites").inner_text()
 
 
+@ONCE
 def test_the_panel_grid_is_prefilled_and_printable(page, imported):
     page.goto("/barometre/grille/2024-2026")
     assert page.locator("#grille tr.critere").count() == 19
@@ -102,6 +103,7 @@ def test_the_panel_grid_is_prefilled_and_printable(page, imported):
     shot(page, "barometre-grille")
 
 
+@ONCE
 @pytest.mark.parametrize("url", ["/barometre", "/barometre/commune/59172", "/barometre/grille/2024-2026"])
 def test_barometre_pages_accessibility_basics(page, imported, url):
     page.goto(url)
@@ -114,6 +116,7 @@ def test_barometre_pages_accessibility_basics(page, imported, url):
     assert page.locator("nav a[aria-current=page]").inner_text() == "Baromètre"
 
 
+@ONCE
 def test_unknown_period_and_commune_are_clear_errors(page):
     assert page.goto("/barometre/grille/2023-2025").status == 404
     assert "2024-2026" in page.locator("main").inner_text()

@@ -18,6 +18,11 @@ from kg.querying import run
 
 pytestmark = pytest.mark.browser
 
+# The pages run over both backends (the fixture ``server``, tests/web/conftest.py); the interaction-only tests
+# (keyboard, focus, contrast, a form's own script, print styles) run once, over the embedded store: the pages they
+# drive are visited over both backends by the other tests, and what they check does not depend on the store.
+ONCE = pytest.mark.parametrize("server", ["embedded"], indirect=True)
+
 D1 = "deliberation/200042190/DEL-2024-001"
 D2 = "deliberation/200042190/DEL-2024-002"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -137,6 +142,27 @@ def test_writes_need_the_token(server):
     assert r.status_code == 303 and r.headers["location"].startswith("/connexion")
 
 
+
+def test_a_program_decides_with_the_bearer_token(server, web_store):
+    """The review forms also take the write token as a bearer token (a program; its name in X-Boussole-Reviewer),
+    checked by the service's one writer check: a wrong token is a 401 and writes nothing."""
+    from ingest import review
+
+    reviewed = "deliberation/200042190/DEL-2023-010"  # accepted by a person in the fixture: the current tag stays
+    before = review.current(web_store, reviewed)
+    wrong = httpx.post(server["url"] + "/review/accepter", data={"deliberation": reviewed},
+                       headers={"Authorization": "Bearer pas-le-bon-jeton", "Accept": "application/json"})
+    assert wrong.status_code == 401 and wrong.headers["content-type"] == "application/problem+json"
+    assert review.current(web_store, reviewed).annotations == before.annotations
+    bearer = {"Authorization": f"Bearer {server['token']}", "X-Boussole-Reviewer": "Robot Essai"}
+    r = httpx.post(server["url"] + "/review/accepter", data={"deliberation": reviewed}, headers=bearer)
+    assert r.status_code == 303 and "message=" in r.headers["location"], r.headers["location"]
+    assert {a.agent for a in review.current(web_store, reviewed).annotations} == {base_iri() + "personne/robot-essai"}
+    r = httpx.post(server["url"] + "/review/annuler", data={"deliberation": reviewed}, headers=bearer)
+    assert r.status_code == 303 and "message=" in r.headers["location"], r.headers["location"]
+    assert review.current(web_store, reviewed).annotations == before.annotations
+
+
 def test_review_deliberations_end_to_end(page, web_store, server):
     from ingest import review
 
@@ -197,7 +223,7 @@ def test_review_deliberations_end_to_end(page, web_store, server):
     corrected = _decisions(web_store, D1)
     assert {r["s"] for r in corrected} == {"corrige"}
     assert {r["why"] for r in corrected} == {"Réhabilitation de logements : habitat, pas rayonnement."}
-    assert server["writes"]  # the app was told the store changed
+    assert server["written"]()  # the app was told the store changed
     # the queue updated: D1 left « à revoir »; D1 shows as reviewed with its new current tags
     page.goto("/review")
     assert page.locator(f"article.carte[data-deliberation='{D1}']").count() == 0
@@ -211,6 +237,7 @@ def test_review_deliberations_end_to_end(page, web_store, server):
     shot(page, "review-done")
 
 
+@ONCE
 def test_keyboard_moves_through_the_queue(page):
     page.goto("/review?statut=")
     page.locator("h1").click()
@@ -248,6 +275,7 @@ def test_browse_from_an_engagement_to_a_deliberation_and_back(page):
     shot(page, "fiche-champ")
 
 
+@ONCE
 def test_search_over_labels(page):
     page.goto("/")
     page.get_by_label("Rechercher", exact=True).fill("france services")
@@ -284,6 +312,7 @@ LOW_CONTRAST = """() => {
   return bad; }"""
 
 
+@ONCE
 @pytest.mark.parametrize("url", ["/", "/dashboard", "/review?statut=", "/id/engagement/1", f"/id/{D1}",
                                  "/recherche?q=mobilit%C3%A9", "/connexion"])
 def test_accessibility_basics(page, url):

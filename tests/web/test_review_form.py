@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+from test_browser import ONCE
 
 D3 = "deliberation/200042190/DEL-2023-011"    # the model proposes « aucun engagement »
 
@@ -37,6 +38,7 @@ def test_a_refused_correction_keeps_the_reason_and_the_ticks(server, web_store):
     assert re.search(r'value="engagement/2"\s+checked', card) and re.search(r'value="aucun" class="choix-aucun" checked', card)
 
 
+@ONCE
 def test_aucun_is_ticked_alone_and_excludes_the_other_choices(page, server):
     page.goto("/connexion?retour=/review")
     page.get_by_label("Votre nom").fill("Paul Durand")
