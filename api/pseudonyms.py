@@ -74,17 +74,17 @@ class Pseudonymiser:
         return term
 
     def quad(self, q: ox.Quad) -> ox.Quad:
-        person = isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(self.people)
-        obj = q.object
-        if person and q.predicate.value in NAME_PREDICATES and isinstance(obj, ox.Literal):
-            obj = ox.Literal("Relecteur " + pseudonym_of_slug(self.key, q.subject.value[len(self.people):]))
-        return ox.Quad(self._term(q.subject), q.predicate, self._term(obj), q.graph_name)
+        subject, obj = q.subject, q.object
+        if (isinstance(subject, ox.NamedNode) and subject.value.startswith(self.people)
+                and q.predicate.value in NAME_PREDICATES and isinstance(obj, ox.Literal)):
+            obj = ox.Literal("Relecteur " + pseudonym_of_slug(self.key, subject.value[len(self.people):]))
+        return ox.Quad(self._term(subject), q.predicate, self._term(obj), q.graph_name)
 
     def nquads_line(self, line: bytes) -> bytes:
         if self.marker not in line:
             return line
         [q] = list(ox.parse(line, format=ox.RdfFormat.N_QUADS))
-        return ox.serialize([self.quad(q)], format=ox.RdfFormat.N_QUADS)
+        return ox.serialize([self.quad(q)], format=ox.RdfFormat.N_QUADS) or b""
 
 
 async def public_dump(backend, fmt: ox.RdfFormat, settings: Settings, prefixes: dict[str, str]) -> AsyncIterator[bytes]:
@@ -96,9 +96,12 @@ async def public_dump(backend, fmt: ox.RdfFormat, settings: Settings, prefixes: 
         rest = lines.pop()
         out = b"".join(p.nquads_line(line + b"\n") for line in lines if line.strip())
         if out:
-            yield out if fmt == ox.RdfFormat.N_QUADS else ox.serialize(
-                ox.parse(out, format=ox.RdfFormat.N_QUADS), format=fmt, prefixes=prefixes)
+            yield _as_format(out, fmt, prefixes)
     if rest.strip():
-        out = p.nquads_line(rest + b"\n")
-        yield out if fmt == ox.RdfFormat.N_QUADS else ox.serialize(
-            ox.parse(out, format=ox.RdfFormat.N_QUADS), format=fmt, prefixes=prefixes)
+        yield _as_format(p.nquads_line(rest + b"\n"), fmt, prefixes)
+
+
+def _as_format(nquads: bytes, fmt: ox.RdfFormat, prefixes: dict[str, str]) -> bytes:
+    if fmt == ox.RdfFormat.N_QUADS:
+        return nquads
+    return ox.serialize(ox.parse(nquads, format=ox.RdfFormat.N_QUADS), format=fmt, prefixes=prefixes) or b""

@@ -68,6 +68,7 @@ def tokenize(text: str) -> list[Token]:
     depth = 0
     for m in _LEXEME.finditer(text):
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _LEXEME is a named group
         if kind in ("ws", "comment"):
             continue
         value = m.group()

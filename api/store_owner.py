@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from kg.errors import BoussoleError
+from kg.errors import BoussoleError, Unavailable
 from kg.store import latest_view, read_only_view, release_lock, take_lock, views_dir, written_by_a_command
 
 log = logging.getLogger("boussole.store")
@@ -96,7 +96,7 @@ class StoreOwner:
             target = views_dir(self.path) / f"{self.generation + 1:010d}"
             shutil.rmtree(target, ignore_errors=True)  # a half-made view of a failed attempt
             try:
-                self.store.backup(str(target))
+                self._open_store().backup(str(target))
             except OSError as exc:
                 shutil.rmtree(target, ignore_errors=True)
                 self.publish_error = f"readers see the data as of an earlier write: {exc}"
@@ -121,7 +121,12 @@ class StoreOwner:
 
     def current(self) -> ox.Store:
         with self._lock:
-            return self.store
+            return self._open_store()
+
+    def _open_store(self) -> ox.Store:
+        if self.store is None:  # closed: a request that arrives during shutdown
+            raise Unavailable("le magasin de triplets est fermé ; réessayez")
+        return self.store
 
     # ------------------------------------------------------------------ writing
 
@@ -182,7 +187,7 @@ class StoreOwner:
             try:
                 with self._lock:
                     self._reopen()
-                    self.store.flush()
+                    self._open_store().flush()
                 self.write_error = None
             except OSError:
                 return f"the last write failed: {self.write_error}"

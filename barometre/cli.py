@@ -18,9 +18,10 @@ out = Console()
 err = Console(stderr=True)
 StoreOption = Annotated[Path, typer.Option("--store", help="On-disk pyoxigraph store.")]
 
-indicateurs_app = typer.Typer(help="Indicateurs du baromètre : lister, définir, importer des valeurs.", no_args_is_help=True)
-budget_app = typer.Typer(help="Budget par fonction M57 : importer (les montants par engagement sont des questions de cohérence).",
-                         no_args_is_help=True)
+indicateurs_app = typer.Typer(help="Indicateurs du baromètre : lister, définir, importer des valeurs.",
+                              no_args_is_help=True)
+budget_app = typer.Typer(help="Budget par fonction M57 : importer (les montants par engagement sont des questions "
+                         "de cohérence).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -82,7 +83,8 @@ def list_indicators(store: StoreOption = DEFAULT_STORE,
 
 
 @indicateurs_app.command("import")
-def import_values(file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="indicateur,territoire,periode,valeur,unite,source")],
+def import_values(file: Annotated[Path, typer.Argument(metavar="FILE.csv",
+                                                       help="indicateur,territoire,periode,valeur,unite,source")],
                   store: StoreOption = DEFAULT_STORE) -> None:
     """Importer des valeurs (qb:Observation du jeu « baromètre ») ; ré-importer ne change rien, une valeur corrigée
     garde l'ancienne comme version. Code de sortie 1 si des lignes sont rejetées (elles sont listées)."""
@@ -96,7 +98,8 @@ def import_values(file: Annotated[Path, typer.Argument(metavar="FILE.csv", help=
 
 
 @indicateurs_app.command("definir")
-def define_indicators(file: Annotated[Path, typer.Argument(metavar="FILE.yaml|FILE.ttl", help="Indicateurs, cibles, Feuilles de Route.")],
+def define_indicators(file: Annotated[Path, typer.Argument(metavar="FILE.yaml|FILE.ttl",
+                                                           help="Indicateurs, cibles, Feuilles de Route.")],
                       store: StoreOption = DEFAULT_STORE) -> None:
     """Définir des indicateurs, des valeurs cibles et des Feuilles de Route (YAML ou Turtle), validés par SHACL avant
         écriture."""
@@ -110,7 +113,8 @@ def define_indicators(file: Annotated[Path, typer.Argument(metavar="FILE.yaml|FI
 
 
 @budget_app.command("import")
-def import_budget(file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="exercice,fonction,nature,libelle,montant,type")],
+def import_budget(file: Annotated[Path, typer.Argument(metavar="FILE.csv",
+                                                       help="exercice,fonction,nature,libelle,montant,type")],
                   store: StoreOption = DEFAULT_STORE) -> None:
     """Importer le budget par code fonctionnel M57 (type prévu ou réalisé) ; code de sortie 1 si des lignes sont
         rejetées."""

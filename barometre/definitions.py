@@ -221,7 +221,8 @@ def define(store: ox.Store, path: Path | str, shapes_file: Path = SHAPES_FILE) -
                 if any(v.focus == f"<{s.value[len(base_iri()):]}>" for s in subjects)]
     if problems:
         lines = "\n".join(f"  - {v}" for v in problems)
-        raise DefinitionError(f"{path}: {len(problems)} contrainte(s) SHACL non respectée(s), rien n'a été écrit :\n{lines}")
+        raise DefinitionError(f"{path}: {len(problems)} contrainte(s) SHACL non respectée(s), "
+                              f"rien n'a été écrit :\n{lines}")
     changes = Changes()
     counts = {"ajoutée": 0, "inchangée": 0, "remplacée": 0}
     for s in subjects:

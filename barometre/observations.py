@@ -70,7 +70,8 @@ def import_file(store: ox.Store, path: Path | str) -> Report:
                             "la CAPH, le SIREN de la CAPH (200042190) ou un code de quartier prioritaire (QN…)")
         period = parse_period(row["periode"])
         if period is None:
-            problems.append(f"période invalide « {row['periode']} » : attendu une année (2024) ou une date (2024-06-30)")
+            problems.append(f"période invalide « {row['periode']} » : "
+                            "attendu une année (2024) ou une date (2024-06-30)")
         value = parse_number(row["valeur"])
         if value is None:
             problems.append(f"valeur non numérique « {row['valeur']} »")

@@ -51,7 +51,8 @@ def import_activity(path: Path) -> ox.NamedNode:
     return minted(f"ingestion/{fingerprint}")
 
 
-def record_activity(changes: Changes, activity: ox.NamedNode, path: Path, stamp: ox.Literal, graph: ox.NamedNode) -> None:
+def record_activity(changes: Changes, activity: ox.NamedNode, path: Path, stamp: ox.Literal,
+                    graph: ox.NamedNode) -> None:
     """Describe the import (a bsl:ImportDonnees: file name, time) when it changed something."""
     if changes:
         changes.add += [ox.Quad(activity, ox.NamedNode(RDF + "type"), ox.NamedNode(BSL + "ImportDonnees"), graph),

@@ -36,7 +36,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-build-"))
     try:
         counter = iter(range(1000))
-        fresh = lambda: build(workdir / f"s{next(counter)}")  # noqa: E731 - each run builds a new store
+        def fresh() -> None:  # each run builds a new store
+            build(workdir / f"s{next(counter)}")
+
         baseline = _median(rdflib_parse)
         full = _median(fresh)
         rebuild_store = workdir / "rebuild"

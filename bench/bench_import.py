@@ -59,7 +59,8 @@ def year_archive(out: Path, rows: int, pdfs: int, seed: int = 11) -> int:
     from bench.bench_ingest import one_page_texts
 
     rng = random.Random(seed)
-    objets = [row["objet"] for row in csv.DictReader(open(ROOT / "tests/data/deliberations/objets.csv", encoding="utf-8"))]
+    with open(ROOT / "tests/data/deliberations/objets.csv", encoding="utf-8") as fh:
+        objets = [row["objet"] for row in csv.DictReader(fh)]
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(["COLL_NOM", "COLL_SIRET", "DELIB_ID", "DELIB_DATE", "DELIB_MATIERE_CODE", "DELIB_MATIERE_NOM",
@@ -67,7 +68,8 @@ def year_archive(out: Path, rows: int, pdfs: int, seed: int = 11) -> int:
                 "VOTE_POUR", "VOTE_CONTRE", "VOTE_ABSTENTION", "DELIB_URL"])
     for i in range(rows):
         w.writerow([*CAPH, f"2025-{i:04d}", f"2025-{1 + i % 12:02d}-{1 + rng.randint(0, 27):02d}", "7.5",
-                    "Subventions", objets[i % len(objets)] + f" (dossier {i})", "", "", "", "", "83", "70", "70", "0", "0", ""])
+                    "Subventions", objets[i % len(objets)] + f" (dossier {i})", "", "", "", "",
+                    "83", "70", "70", "0", "0", ""])
     write_pdf = _fixture_writer()
     tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     with zipfile.ZipFile(out, "w") as z:

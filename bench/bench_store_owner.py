@@ -50,7 +50,8 @@ class Served:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.url + "/sparql", params={"query": "ASK {}"}, headers=ACCEPT, timeout=5).status_code == 200:
+                answer = httpx.get(self.url + "/sparql", params={"query": "ASK {}"}, headers=ACCEPT, timeout=5)
+                if answer.status_code == 200:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)

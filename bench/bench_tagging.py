@@ -66,7 +66,8 @@ def main() -> None:
     held = shuffled[: len(shuffled) // 4]
     pool = shuffled[len(shuffled) // 4:]
     print(f"learning curve: base {len(base)} team items, pool {len(pool)} corpus dev items, held out {len(held)}")
-    print("| decisions | primary engagement (strict / lenient) | primary champ (strict / lenient) | precision of none |")
+    print("| decisions | primary engagement (strict / lenient) | primary champ (strict / lenient) "
+          "| precision of none |")
     print("| --- | --- | --- | --- |")
     for row in learning_curve(base, pool, held, steps=(0, 50, 200, 1000), ingester=ing):
         pe, pc, pn = row["primary_engagement"], row["primary_champ"], row["none_precision"]

@@ -137,7 +137,8 @@ def main() -> None:
                 while not stop.is_set():
                     iri = f"https://boussole.agglo-porteduhainaut.fr/id/deliberation/soak/{k}"
                     body = (f"INSERT DATA {{ GRAPH <https://boussole.agglo-porteduhainaut.fr/id/graph/deliberations> "
-                            f"{{ <{iri}> <http://data.europa.eu/eli/ontology#title> \"Délibération de charge {k}\"@fr }} }}")
+                            f"{{ <{iri}> <http://data.europa.eu/eli/ontology#title> "
+                            f"\"Délibération de charge {k}\"@fr }} }}")
                     try:
                         if c.post("/sparql", content=body.encode(), headers=headers).status_code == 204:
                             acked.append(iri)
@@ -178,13 +179,14 @@ def main() -> None:
         print("| measure | value |\n| --- | --- |")
         errors = sum(n for o, n in outcomes.items() if o != "200")
         print(f"| well-behaved requests (think time {think[0]:g}–{think[1]:g} s) | {len(latencies)} |")
-        print(f"| abusive requests | {abusive_sent[0]} ({abusive_sent[0] / max(1, abusive_sent[0] + len(latencies)):.0%}) |")
+        abusive_share = abusive_sent[0] / max(1, abusive_sent[0] + len(latencies))
+        print(f"| abusive requests | {abusive_sent[0]} ({abusive_share:.0%}) |")
         print(f"| errors of well-behaved requests | {errors} ({errors / max(1, len(latencies)):.2%}): "
               + ", ".join(f"{o} × {n}" for o, n in sorted(outcomes.items()) if o != "200") + " |")
         print(f"| idle p99 (ms) | {idle_p99 * 1000:.0f} |")
         print(f"| p99 under load (ms) | {p99 * 1000:.0f} ({p99 / idle_p99:.1f}× idle) |")
-        print(f"| memory (main + workers, median of the first → last fifth, MB) | {memory_start:.0f} → {memory_end:.0f} "
-              f"({(memory_end - memory_start) / memory_start:+.0%}) |")
+        print(f"| memory (main + workers, median of the first → last fifth, MB) "
+              f"| {memory_start:.0f} → {memory_end:.0f} ({(memory_end - memory_start) / memory_start:+.0%}) |")
         print(f"| acknowledged writes found after kill -9 | {found} / {len(acked)} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)

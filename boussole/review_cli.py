@@ -129,8 +129,10 @@ def review_accept(deliberation: Annotated[str, typer.Argument(help="Deliberation
 def review_correct(deliberation: Annotated[str, typer.Argument(help="Deliberation id, path or IRI.")],
                    author: AuthorOption,
                    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")],
-                   engagement: Annotated[Optional[list[str]], typer.Option("--engagement", help="1, 2, 3, '1;3' or none; repeatable.")] = None,
-                   champ: Annotated[Optional[list[str]], typer.Option("--champ", help="E-C, e.g. 2-4; repeatable.")] = None,
+                   engagement: Annotated[Optional[list[str]], typer.Option(
+                       "--engagement", help="1, 2, 3, '1;3' or none; repeatable.")] = None,
+                   champ: Annotated[Optional[list[str]], typer.Option(
+                       "--champ", help="E-C, e.g. 2-4; repeatable.")] = None,
                    store: StoreOption = DEFAULT_STORE) -> None:
     """Set the engagements and champs of a deliberation; a human decision is never overwritten by the model."""
     from ingest.review import correct

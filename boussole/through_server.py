@@ -52,8 +52,9 @@ class ServerWriter:
                 if attempt + 1 < attempts:
                     time.sleep(0.5 * (attempt + 1))
                     continue
-                raise BoussoleError(f"{self} ne répond pas ({exc})" + ("" if method == "GET" else " : l'écriture "
-                                    "a pu ne pas aboutir, relancez la commande (une écriture répétée ne duplique rien)")) from exc
+                unsure = "" if method == "GET" else (" : l'écriture a pu ne pas aboutir, relancez la commande "
+                                                      "(une écriture répétée ne duplique rien)")
+                raise BoussoleError(f"{self} ne répond pas ({exc}){unsure}") from exc
             except httpx.HTTPError as exc:
                 raise BoussoleError(f"{self} ne répond pas ({exc})") from exc
         if resp.status_code == 401:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -126,9 +127,9 @@ def metrics(examples: list[Example], pred: list[set[str]], pred_primary: list[st
     gold = [e.engagements for e in examples]
     per, tps = {}, Counter()
     for c in CLASSES:
-        tp = sum(1 for g, p in zip(gold, pred, strict=False) if c in g and c in p)
-        fp = sum(1 for g, p in zip(gold, pred, strict=False) if c not in g and c in p)
-        fn = sum(1 for g, p in zip(gold, pred, strict=False) if c in g and c not in p)
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if c in g and c in p)
+        fp = sum(1 for g, p in zip(gold, pred, strict=True) if c not in g and c in p)
+        fn = sum(1 for g, p in zip(gold, pred, strict=True) if c in g and c not in p)
         tps["tp"] += tp
         tps["fp"] += fp
         tps["fn"] += fn
@@ -138,21 +139,23 @@ def metrics(examples: list[Example], pred: list[set[str]], pred_primary: list[st
     macro = [sum(per[c][k] for c in CLASSES) / len(CLASSES) for k in ("precision", "recall", "f1")]
     n = len(examples)
     peng = [p.split("-")[0] if p != "none" else "none" for p in pred_primary]
-    strict_eng = sum(1 for e, p in zip(examples, peng) if p == e.primary_engagement)
-    lenient_eng = sum(1 for e, p in zip(examples, peng) if p in e.acceptable_engagements())
-    strict_champ = sum(1 for e, p in zip(examples, pred_primary) if p == e.primary)
-    lenient_champ = sum(1 for e, p in zip(examples, pred_primary) if p in e.acceptable_primaries())
-    pred_none = [(e, p) for e, p in zip(examples, peng) if p == "none"]
+    strict_eng = sum(1 for e, p in zip(examples, peng, strict=True) if p == e.primary_engagement)
+    lenient_eng = sum(1 for e, p in zip(examples, peng, strict=True) if p in e.acceptable_engagements())
+    strict_champ = sum(1 for e, p in zip(examples, pred_primary, strict=True) if p == e.primary)
+    lenient_champ = sum(1 for e, p in zip(examples, pred_primary, strict=True) if p in e.acceptable_primaries())
+    pred_none = [(e, p) for e, p in zip(examples, peng, strict=True) if p == "none"]
     none_prec_strict = sum(1 for e, _ in pred_none if e.primary == "none") / len(pred_none) if pred_none else 0.0
     none_prec_lenient = (sum(1 for e, _ in pred_none if "none" in e.acceptable_engagements()) / len(pred_none)
                          if pred_none else 0.0)
     conf = {g: {p: 0 for p in CLASSES} for g in CLASSES}
-    for e, p in zip(examples, peng):
+    for e, p in zip(examples, peng, strict=True):
         conf[e.primary_engagement][p] += 1
-    exact = sum(1 for g, p in zip(gold, pred) if g == p) / n if n else 0.0
-    ratio = lambda k: k / n if n else 0.0  # noqa: E731
-    return {"per_engagement": per, "micro": dict(zip(("precision", "recall", "f1"), micro)),
-            "macro": dict(zip(("precision", "recall", "f1"), macro)),
+    exact = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / n if n else 0.0
+    def ratio(k: int) -> float:
+        return k / n if n else 0.0
+
+    return {"per_engagement": per, "micro": dict(zip(("precision", "recall", "f1"), micro, strict=True)),
+            "macro": dict(zip(("precision", "recall", "f1"), macro, strict=True)),
             "primary_engagement": {"strict": ratio(strict_eng), "lenient": ratio(lenient_eng)},
             "primary_champ": {"strict": ratio(strict_champ), "lenient": ratio(lenient_champ)},
             "none_precision": {"strict": none_prec_strict, "lenient": none_prec_lenient, "predicted": len(pred_none)},
@@ -199,8 +202,9 @@ def reliability(examples: list[Example], pred_primary: list[str], scores: list[t
     engagement with its score. A calibrated score has accuracy ≈ mean score in every bin."""
     out: dict[str, list] = {"champ": [], "engagement": []}
     for kind, idx in (("champ", 0), ("engagement", 1)):
-        for lo, hi in zip(BINS, BINS[1:]):
-            rows = [(e, p, s[idx]) for e, p, s in zip(examples, pred_primary, scores) if lo <= s[idx] < hi]
+        for lo, hi in pairwise(BINS):
+            rows = [(e, p, s[idx]) for e, p, s in zip(examples, pred_primary, scores, strict=True)
+                    if lo <= s[idx] < hi]
             if not rows:
                 continue
             if kind == "champ":
@@ -227,7 +231,7 @@ def evaluate(path: Path | str, store=None, split: str | None = None, ingester=No
         bprim.append(champs[0] if champs else "none")
     baseline = metrics(examples, bpred, bprim)
     errors = [{"id": e.id, "objet": e.objet[:90], "gold": sorted(e.engagements), "pred": sorted(p)}
-              for e, p in zip(examples, pred) if e.engagements != p]
+              for e, p in zip(examples, pred, strict=True) if e.engagements != p]
     return {"file": str(path), "split": split, "tagger": ing.agent_label, "method": method, "baseline": baseline,
             "by_source": by_source(examples, pred, pred_primary),
             "reliability": reliability(examples, pred_primary, scores), "errors": errors}
@@ -245,12 +249,13 @@ def print_report(report: dict[str, Any], console=None) -> None:
     s = Table(title="Réponse principale : stricte (l'étiquette) et tolérante (l'étiquette ou une alternative admise)")
     for col in ("mesure", "strict", "tolérant", "référence mots-clés (tolérant)"):
         s.add_column(col, justify="right")
-    s.add_row("engagement principal", f"{m['primary_engagement']['strict']:.3f}", f"{m['primary_engagement']['lenient']:.3f}",
-              f"{b['primary_engagement']['lenient']:.3f}")
+    s.add_row("engagement principal", f"{m['primary_engagement']['strict']:.3f}",
+              f"{m['primary_engagement']['lenient']:.3f}", f"{b['primary_engagement']['lenient']:.3f}")
     s.add_row("champ principal", f"{m['primary_champ']['strict']:.3f}", f"{m['primary_champ']['lenient']:.3f}",
               f"{b['primary_champ']['lenient']:.3f}")
-    s.add_row(f"précision de « none » ({m['none_precision']['predicted']} prédits)", f"{m['none_precision']['strict']:.3f}",
-              f"{m['none_precision']['lenient']:.3f}", f"{b['none_precision']['lenient']:.3f}")
+    s.add_row(f"précision de « none » ({m['none_precision']['predicted']} prédits)",
+              f"{m['none_precision']['strict']:.3f}", f"{m['none_precision']['lenient']:.3f}",
+              f"{b['none_precision']['lenient']:.3f}")
     console.print(s)
     t = Table(title="Précision / rappel / F1 par engagement (méthode | référence mots-clés)")
     for col in ("engagement", "support", "P", "R", "F1", "P base", "R base", "F1 base"):
@@ -269,8 +274,9 @@ def print_report(report: dict[str, Any], console=None) -> None:
         for col in ("source", "n", "engagement principal", "champ principal", "micro F1", "précision none"):
             bs.add_column(col, justify="right")
         for src, v in report["by_source"].items():
-            bs.add_row(src, str(v["n"]), f"{v['primary_engagement']['lenient']:.3f}", f"{v['primary_champ']['lenient']:.3f}",
-                       f"{v['micro_f1']:.3f}", f"{v['none_precision']['lenient']:.3f}" if v["none_precision"]["predicted"] else "-")
+            none_precision = f"{v['none_precision']['lenient']:.3f}" if v["none_precision"]["predicted"] else "-"
+            bs.add_row(src, str(v["n"]), f"{v['primary_engagement']['lenient']:.3f}",
+                       f"{v['primary_champ']['lenient']:.3f}", f"{v['micro_f1']:.3f}", none_precision)
         console.print(bs)
     rt = Table(title="Fiabilité du score (bsl:score) : exactitude observée par tranche de score")
     for col in ("réponse", "tranche", "n", "score moyen", "exactitude"):

@@ -152,7 +152,8 @@ def build_vocabulary(store: ox.Store) -> GraphVocabulary:
                     # the same words name two resources: keep the higher-priority category, lower the confidence
                     keep = min((prev, s), key=lambda x: (PRIORITY.index(x.category), -x.confidence, x.path))
                     cap = 0.75 if prev.category != s.category else 0.6
-                    best[key] = Surface(keep.text, keep.path, keep.category, min(cap, keep.confidence), keep.case_sensitive)
+                    best[key] = Surface(keep.text, keep.path, keep.category, min(cap, keep.confidence),
+                                        keep.case_sensitive)
                 elif conf > prev.confidence:
                     best[key] = s
     gv.surfaces = sorted(best.values(), key=lambda s: (s.path, s.text))

@@ -45,7 +45,8 @@ class Mention:
     text: str
     start: int
     end: int
-    category: str                 # COMMUNE, QPV, TERRITOIRE, ORG, PROGRAMME, CONTRAT, PROJET, CHAMP, MONTANT, DATE, ARTICLE, PER, LOC, MISC
+    # COMMUNE, QPV, TERRITOIRE, ORG, PROGRAMME, CONTRAT, PROJET, CHAMP, MONTANT, DATE, ARTICLE, PER, LOC, MISC
+    category: str
     path: str | None = None       # linked resource (relative IRI path), when one exists
     confidence: float | None = None
     value: str | None = None      # normalised value for MONTANT (decimal) and DATE (ISO)
@@ -177,8 +178,10 @@ _PIPELINES: OrderedDict[str, Language] = OrderedDict()
 
 def _pipeline(gv: GraphVocabulary) -> Language:
     nlp = base_model()
-    orth = nlp.add_pipe("span_ruler", name="bsl_orth", config={"spans_key": "bsl_orth", "phrase_matcher_attr": "ORTH"})
-    lower = nlp.add_pipe("span_ruler", name="bsl_lower", config={"spans_key": "bsl_lower", "phrase_matcher_attr": "LOWER"})
+    orth = nlp.add_pipe("span_ruler", name="bsl_orth",
+                        config={"spans_key": "bsl_orth", "phrase_matcher_attr": "ORTH"})
+    lower = nlp.add_pipe("span_ruler", name="bsl_lower",
+                         config={"spans_key": "bsl_lower", "phrase_matcher_attr": "LOWER"})
     orth_patterns, lower_patterns = [], []
     for s in gv.surfaces:
         pid = f"{s.path}|{s.confidence}"

@@ -77,7 +77,8 @@ class Deliberation:
     @property
     def full_text(self) -> str:
         """What the NLP reads: the object, then the body when there is one."""
-        if self.texte and normalise_text(self.objet) and normalise_text(self.objet) in normalise_text(self.texte)[:2000]:
+        objet = normalise_text(self.objet)
+        if self.texte and objet and objet in normalise_text(self.texte)[:2000]:
             return self.texte
         return f"{self.objet}\n\n{self.texte}" if self.texte else self.objet
 

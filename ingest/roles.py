@@ -58,9 +58,11 @@ def patterns() -> Patterns:
     with open(DATA / "roles.yaml", encoding="utf-8") as fh:
         d = yaml.safe_load(fh)
     z, p, a = d["zones"], d["places"], d["amounts"]
-    c = lambda x: re.compile(x, re.M)  # noqa: E731
-    return Patterns(c(z["letterhead"]), c(z["after_letterhead"]), c(z["objet"]), c(z["visa"]), c(z["dispositif"]), c(z["signature"]),
-                    c(z["address"]), c(p["cited_before"]), c(a["other_funder_just_before"]),
+    def c(pattern: str) -> re.Pattern[str]:
+        return re.compile(pattern, re.M)
+
+    return Patterns(c(z["letterhead"]), c(z["after_letterhead"]), c(z["objet"]), c(z["visa"]), c(z["dispositif"]),
+                    c(z["signature"]), c(z["address"]), c(p["cited_before"]), c(a["other_funder_just_before"]),
                     c(a["own_share_just_before"]), c(a["cited_in_clause"]), c(a["decision"]), c(a["cost"]),
                     c(a["year_in_clause"]))
 
@@ -91,7 +93,8 @@ class TextZones:
             lines.append((pos, line))
             pos += len(line) + 1
         # the letterhead: the lines before the first anchor (when it comes early), after a prepended objet
-        first = next((i for i, (s, ln) in enumerate(lines[:15]) if s >= objet_prefix and p.after_letterhead.search(ln)), None)
+        first = next((i for i, (s, ln) in enumerate(lines[:15])
+                      if s >= objet_prefix and p.after_letterhead.search(ln)), None)
         if first is not None and not any(p.letterhead.search(ln) or _capitals(text[s:s + len(ln)])
                                          for s, ln in lines[:first] if s >= objet_prefix):
             first = None

@@ -16,9 +16,14 @@ out = Console()
 
 
 @app.callback(invoke_without_command=True)
-def train(store: Annotated[Optional[Path], typer.Option("--store", help="Store whose human decisions (accept, correct) are training data; none: the committed data only.")] = None,
-          model: Annotated[Optional[Path], typer.Option("--model", help="Model file written (default: the model_path setting, var/model/boussole-tagger.joblib).")] = None,
-          staff_weight: Annotated[float, typer.Option("--staff-weight", min=0.0, help="Weight of one staff decision against one corpus item.")] = 3.0) -> None:
+def train(store: Annotated[Optional[Path], typer.Option(
+              "--store", help="Store whose human decisions (accept, correct) are training data; "
+                              "none: the committed data only.")] = None,
+          model: Annotated[Optional[Path], typer.Option(
+              "--model", help="Model file written (default: the model_path setting, "
+                              "var/model/boussole-tagger.joblib).")] = None,
+          staff_weight: Annotated[float, typer.Option(
+              "--staff-weight", min=0.0, help="Weight of one staff decision against one corpus item.")] = 3.0) -> None:
     """Train the model, write it atomically and print what it learnt from."""
     from ingest import model_path
     from ingest.training import train as run_train

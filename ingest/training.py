@@ -103,7 +103,7 @@ def featurise(examples: list[Example], ingester=None, progress: Progress | None 
     texts, dense, y, kept = [], [], [], []
     done = 0
     for batch in ing.evidence(recs):
-        for rec, _, a, rules in batch:
+        for _, _, a, rules in batch:
             e = examples[done]
             done += 1
             label = e.primary

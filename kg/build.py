@@ -116,7 +116,8 @@ def _count(store: ox.Store, g: ox.NamedNode) -> int:
 
 
 def replace_graphs(store: ox.Store, staged: ox.Store, graphs: list[ox.NamedNode]) -> tuple[int, int]:
-    """Make ``graphs`` in ``store`` equal to ``staged``; write only the difference (a rebuild with no change writes nothing)."""
+    """Make ``graphs`` in ``store`` equal to ``staged``; write only the difference (a rebuild with no change writes
+    nothing)."""
     wanted = {q for g in graphs for q in staged.quads_for_pattern(None, None, None, g)}
     present = {q for g in graphs for q in store.quads_for_pattern(None, None, None, g)}
     to_add, to_remove = wanted - present, present - wanted

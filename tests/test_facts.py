@@ -19,13 +19,15 @@ from kg.sources import DATA_DIR, SOURCES_DIR
 FACT_FILES = ["territoire/personnes.ttl", "barometre/situation-de-depart.ttl", "contrats/npnru-caph.ttl",
               "constats/population.ttl"]
 # every data file that quotes its sources (the IDH observations cited L1741 for a quotation starting at L1739)
-QUOTING_FILES = sorted(str(p.relative_to(DATA_DIR)) for p in DATA_DIR.rglob("*.ttl") if "bsl:citation" in p.read_text("utf-8"))
+QUOTING_FILES = sorted(str(p.relative_to(DATA_DIR)) for p in DATA_DIR.rglob("*.ttl")
+                       if "bsl:citation" in p.read_text("utf-8"))
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 CAPH = "https://boussole.agglo-porteduhainaut.fr/id/epci/200042190"
 
 
 def _flat(text: str, undo_hyphens: bool = True) -> str:
-    """Whitespace collapsed; a word cut at a line end (« géo-\\ngraphie ») joined again unless ``undo_hyphens`` is off."""
+    """Whitespace collapsed; a word cut at a line end (« géo-\\ngraphie ») joined again unless ``undo_hyphens``
+    is off."""
     joined = re.sub(r"(?<=\w)-\n\s*", "", text) if undo_hyphens else text
     return re.sub(r"\s+", " ", joined.replace("\xa0", " ")).strip()
 
@@ -52,8 +54,9 @@ def test_every_quotation_is_in_the_seed_lines_it_cites(name: str) -> None:
 
 def test_the_caph_has_its_population_as_the_seed_gives_it_dated(graph_store: ox.Store) -> None:
     assert select(graph_store, f"SELECT ?p WHERE {{ <{CAPH}> bsl:population ?p }}") == [{"p": "159969"}]
-    obs = select(graph_store, f"""SELECT ?v ?d ?src WHERE {{ ?o bsl:zone <{CAPH}> ; bsl:indicateur indicateur:population ;
-        bsl:valeurNumerique ?v ; dcterms:date ?d ; prov:wasDerivedFrom ?src }}""")
+    obs = select(graph_store, f"""SELECT ?v ?d ?src WHERE {{ ?o bsl:zone <{CAPH}> ;
+        bsl:indicateur indicateur:population ; bsl:valeurNumerique ?v ; dcterms:date ?d ;
+        prov:wasDerivedFrom ?src }}""")
     assert {(Decimal(r["v"]), r["d"]) for r in obs} == {(Decimal("159969"), "2024-01-01")}
     assert any(r["src"].endswith("source/003#L970-L974") for r in obs)
     found = select(graph_store, "SELECT ?l WHERE { constat:population-caph-deux-chiffres skos:prefLabel ?l }")
@@ -67,7 +70,8 @@ def test_the_people_the_seeds_name_hold_their_posts(graph_store: ox.Store) -> No
     assert ("Aymeric Robin", "200042190", "président") in held
     assert ("Laurent Degallaix", "valenciennes-metropole", "président") in held
     assert ("Virginie Lasserre", "etat", "préfète déléguée pour l’égalité des chances") in held
-    prefet = select(graph_store, "SELECT ?post WHERE { ?post a org:Post ; org:postIn organisation:etat ; org:role role:prefet }")
+    prefet = select(graph_store,
+                    "SELECT ?post WHERE { ?post a org:Post ; org:postIn organisation:etat ; org:role role:prefet }")
     assert len(prefet) == 1
     signs = select(graph_store, """SELECT ?nom WHERE { contrat:crte-valenciennois bsl:participation ?part .
         ?part bsl:organisation epci:200042190 ; bsl:representant ?p . ?p foaf:name ?nom }""")
@@ -91,7 +95,8 @@ def test_the_denain_share_finding_is_recorded(graph_store: ox.Store) -> None:
         bsl:porteSur qpv:QN05950M , contrat:crte-valenciennois\\/projet\\/npnru-denain-centre }""")
     assert len(rows) == 1 and "49,83 %" in rows[0]["l"] and "43,1 %" in rows[0]["l"]
     # 43,1 % is the 2024 table's own figures: Denain's QPV population over the CAPH's
-    share = select(graph_store, "SELECT ?d ?t WHERE { qpv:QN05950M bsl:population ?d . observation:population-qpv\\/200042190\\/2024 bsl:valeurNumerique ?t }")
+    share = select(graph_store, "SELECT ?d ?t WHERE { qpv:QN05950M bsl:population ?d . "
+                                "observation:population-qpv\\/200042190\\/2024 bsl:valeurNumerique ?t }")
     assert round(Decimal(share[0]["d"]) * 100 / Decimal(share[0]["t"]), 1) == Decimal("43.1")
 
 

@@ -68,7 +68,8 @@ def seed_lines(n: str) -> list[str]:
 
 
 def norm(s: str) -> str:
-    """Whitespace-normalise; a PDF line break right after a letter+hyphen (or slash) is glued back (« bien-\\nêtre »)."""
+    """Whitespace-normalise; a PDF line break right after a letter+hyphen (or slash) is glued back
+    (« bien-\\nêtre »)."""
     s = re.sub(r"(\w[-/])[ \t]*\n\s*", r"\1", s)
     return re.sub(r"\s+", " ", s).strip()
 
@@ -112,11 +113,13 @@ def test_champs_per_engagement(store):
     assert got == {iri("engagement/1"): 5, iri("engagement/2"): 7, iri("engagement/3"): 5}
     for e, n in ((1, 5), (2, 7), (3, 5)):
         for c in range(1, n + 1):
-            assert q(store, f"ASK {{ <{iri(f'champ/{e}-{c}')}> a bsl:ChampIntervention ; bsl:rang {c} ; skos:broader <{iri(f'engagement/{e}')}> }}")
+            assert q(store, f"ASK {{ <{iri(f'champ/{e}-{c}')}> a bsl:ChampIntervention ; bsl:rang {c} ; "
+                            f"skos:broader <{iri(f'engagement/{e}')}> }}")
 
 
 def test_every_champ_has_exactly_one_engagement(store):
-    rows = q(store, "SELECT ?c (COUNT(DISTINCT ?e) AS ?n) { ?c a bsl:ChampIntervention OPTIONAL { ?c bsl:engagement ?e } } GROUP BY ?c")
+    rows = q(store, "SELECT ?c (COUNT(DISTINCT ?e) AS ?n) "
+                    "{ ?c a bsl:ChampIntervention OPTIONAL { ?c bsl:engagement ?e } } GROUP BY ?c")
     assert len(rows) == 17
     assert all(int(r[1].value) == 1 for r in rows)
 
@@ -129,16 +132,18 @@ def test_orientation_and_action_counts(store):
     assert {r[0].value.removeprefix(BASE + "champ/"): int(r[1].value) for r in rows} == expected
     # every action hangs under an orientation of the same champ
     assert count(store, "SELECT (COUNT(?a) AS ?n) { ?a a bsl:Action }") == 94
-    assert not q(store, "ASK { ?a a bsl:Action ; skos:broader ?o ; bsl:champ ?c . FILTER NOT EXISTS { ?o bsl:champ ?c } }")
+    assert not q(store,
+                 "ASK { ?a a bsl:Action ; skos:broader ?o ; bsl:champ ?c . FILTER NOT EXISTS { ?o bsl:champ ?c } }")
     # 23 actions, split on « ; », under « Réduire la consommation d’énergie… » (11) and « Atteindre 50%… » (7) etc.
     assert count(store, f"SELECT (COUNT(?a) AS ?n) {{ ?a skos:broader <{iri('champ/2-3/orientation/1')}> }}") == 11
     assert count(store, f"SELECT (COUNT(?a) AS ?n) {{ ?a skos:broader <{iri('champ/2-3/orientation/2')}> }}") == 7
-    assert count(store, "SELECT (COUNT(?x) AS ?n) { ?x a bsl:Orientation ; skos:broader <%s> }" % iri("ambition/1")) == 6
-    assert count(store, "SELECT (COUNT(?x) AS ?n) { ?x a bsl:Orientation ; skos:broader <%s> }" % iri("ambition/2")) == 8
-    for e, n in ((1, 3), (2, 6), (3, 9)):
-        assert count(store, f"SELECT (COUNT(?x) AS ?n) {{ ?x a bsl:Orientation ; skos:broader <{iri(f'engagement/{e}')}> }}") == n
+    for parent, n in (("ambition/1", 6), ("ambition/2", 8), ("engagement/1", 3), ("engagement/2", 6),
+                      ("engagement/3", 9)):
+        assert count(store, f"SELECT (COUNT(?x) AS ?n) {{ ?x a bsl:Orientation ; skos:broader <{iri(parent)}> }}") == n
     for e, n in ((1, 5), (2, 2), (3, 4)):
-        assert count(store, f"SELECT (COUNT(?x) AS ?n) {{ ?x a bsl:ConditionMiseEnOeuvre ; skos:broader <{iri(f'engagement/{e}')}> }}") == n
+        engagement = iri(f"engagement/{e}")
+        assert count(store, f"SELECT (COUNT(?x) AS ?n) {{ ?x a bsl:ConditionMiseEnOeuvre ; "
+                            f"skos:broader <{engagement}> }}") == n
 
 
 def test_projets_emblematiques_numberings(store):
@@ -161,27 +166,33 @@ def test_projets_emblematiques_numberings(store):
     rows = q(store, "SELECT ?e (COUNT(?p) AS ?n) { ?p a bsl:ProjetEmblematique ; bsl:engagement ?e } GROUP BY ?e")
     assert sorted(int(r[1].value) for r in rows) == [3, 3, 3]
     # the list number follows the synthesis grid: one column of three per engagement
-    assert not q(store, "ASK { ?p bsl:numeroListe ?l ; bsl:engagement ?e . FILTER(STR(CEIL(?l / 3)) != REPLACE(STR(?e), '^.*/', '')) }")
+    assert not q(store, "ASK { ?p bsl:numeroListe ?l ; bsl:engagement ?e . "
+                        "FILTER(STR(CEIL(?l / 3)) != REPLACE(STR(?e), '^.*/', '')) }")
     # communes named by the description of the nature spaces project
-    assert count(store, f"SELECT (COUNT(?c) AS ?n) {{ <{iri('projet/espaces-de-nature-et-de-loisirs')}> bsl:concerne ?c }}") == 9
+    nature = iri("projet/espaces-de-nature-et-de-loisirs")
+    assert count(store, f"SELECT (COUNT(?c) AS ?n) {{ <{nature}> bsl:concerne ?c }}") == 9
 
 
 def test_pilotage(store):
     assert count(store, "SELECT (COUNT(?x) AS ?n) { ?x a bsl:MesurePilotage }") == 4
     assert q(store, f"""ASK {{ <{iri('pilotage/rattachement-des-deliberations')}> a bsl:MesurePilotage ;
-        skos:prefLabel ?l . FILTER(STRSTARTS(?l, "Rattacher chaque décision communautaire à un engagement du Projet")) }}""")
+        skos:prefLabel ?l .
+        FILTER(STRSTARTS(?l, "Rattacher chaque décision communautaire à un engagement du Projet")) }}""")
     assert count(store, "SELECT (COUNT(?x) AS ?n) { ?x a bsl:InstanceGouvernance }") == 5
     labels = {r[0].value for r in q(store, "SELECT ?l { ?x a bsl:PrincipeEvaluation ; skos:prefLabel ?l }")}
-    assert {"principe de l’effectivité", "principe de l’efficacité", "principe de l’utilité", "principe de l’efficience"} <= labels
+    assert {"principe de l’effectivité", "principe de l’efficacité", "principe de l’utilité",
+            "principe de l’efficience"} <= labels
     assert count(store, "SELECT (COUNT(?x) AS ?n) { ?x a bsl:TypeIndicateur }") == 5
     assert not q(store, "ASK { ?x a bsl:InstrumentPilotage . FILTER NOT EXISTS { ?x skos:inScheme ?s } }")
 
 
 def test_idh_observations(store):
-    rows = q(store, f"""SELECT ?z ?v {{ ?o bsl:indicateur <{iri('indicateur/idh')}> ; bsl:zone ?z ; bsl:valeurNumerique ?v }}""")
+    rows = q(store, f"""SELECT ?z ?v {{ ?o bsl:indicateur <{iri('indicateur/idh')}> ; bsl:zone ?z ;
+        bsl:valeurNumerique ?v }}""")
     got = {r[0].value: float(r[1].value) for r in rows}
     assert got == {iri("epci/200042190"): 0.39, iri("organisation/region-hauts-de-france"): 0.51}
-    rows = q(store, f"""SELECT ?z ?a ?b {{ ?o bsl:indicateur <{iri('indicateur/idh')}> ; bsl:zone ?z ; bsl:valeurMin ?a ; bsl:valeurMax ?b }}""")
+    rows = q(store, f"""SELECT ?z ?a ?b {{ ?o bsl:indicateur <{iri('indicateur/idh')}> ; bsl:zone ?z ;
+        bsl:valeurMin ?a ; bsl:valeurMax ?b }}""")
     assert {r[0].value for r in rows} == {iri(f"commune/{c}") for c in ("59361", "59172", "59205", "59418", "59207")}
     assert all((float(r[1].value), float(r[2].value)) == (0.18, 0.28) for r in rows)
 
@@ -189,11 +200,14 @@ def test_idh_observations(store):
 def test_findings(store):
     assert q(store, f"ASK {{ <{iri('constat/projets-emblematiques-double-numerotation')}> a bsl:Constat ; "
                     f"bsl:typeConstat <{iri('type-constat/numerotation')}> }}")
-    assert q(store, f"ASK {{ ?c a bsl:Constat ; bsl:typeConstat <{iri('type-constat/date')}> ; bsl:porteSur <{iri('projet-de-territoire')}> ; "
+    assert q(store, f"ASK {{ ?c a bsl:Constat ; bsl:typeConstat <{iri('type-constat/date')}> ; "
+                    f"bsl:porteSur <{iri('projet-de-territoire')}> ; "
                     "bsl:citation ?t . FILTER(CONTAINS(?t, '2023/2043')) }")
     assert q(store, f"ASK {{ ?c a bsl:Constat ; bsl:porteSur <{iri('valeur/2')}> }}")
-    assert q(store, f"ASK {{ ?c a bsl:Constat ; bsl:typeConstat <{iri('type-constat/denombrement')}> ; bsl:porteSur <{iri('champ/1-2')}> }}")
-    assert not q(store, "ASK { ?c a bsl:Constat . FILTER NOT EXISTS { ?c skos:definition ?d ; bsl:citation ?t ; prov:wasDerivedFrom ?p } }")
+    assert q(store, f"ASK {{ ?c a bsl:Constat ; bsl:typeConstat <{iri('type-constat/denombrement')}> ; "
+                    f"bsl:porteSur <{iri('champ/1-2')}> }}")
+    assert not q(store, "ASK { ?c a bsl:Constat . "
+                        "FILTER NOT EXISTS { ?c skos:definition ?d ; bsl:citation ?t ; prov:wasDerivedFrom ?p } }")
 
 
 # --- labels and provenance ------------------------------------------------------------------------------------------
@@ -215,9 +229,9 @@ def test_every_resource_has_one_french_preflabel_and_a_source(store):
 
 
 def test_every_element_is_in_the_scheme(store):
-    assert not q(store, """ASK { ?x a ?t . VALUES ?t { bsl:Valeur bsl:Finalite bsl:Ambition bsl:Engagement bsl:ChampIntervention
-        bsl:Orientation bsl:Action bsl:ConditionMiseEnOeuvre bsl:ProjetEmblematique bsl:InstanceGouvernance bsl:MesurePilotage
-        bsl:PrincipeEvaluation bsl:TypeIndicateur }
+    assert not q(store, """ASK { ?x a ?t . VALUES ?t { bsl:Valeur bsl:Finalite bsl:Ambition bsl:Engagement
+        bsl:ChampIntervention bsl:Orientation bsl:Action bsl:ConditionMiseEnOeuvre bsl:ProjetEmblematique
+        bsl:InstanceGouvernance bsl:MesurePilotage bsl:PrincipeEvaluation bsl:TypeIndicateur }
         FILTER NOT EXISTS { ?x skos:inScheme <%s> } }""" % iri("projet-de-territoire"))
     tops = {r[0].value for r in q(store, "SELECT ?x { ?x skos:topConceptOf <%s> }" % iri("projet-de-territoire"))}
     assert len(tops) == 1 + 6 + 2 + 3
@@ -226,7 +240,8 @@ def test_every_element_is_in_the_scheme(store):
 SAMPLE = {
     "valeur/2": "L’égalité « femme-homme »",
     "valeur/5": "Le bien-être et le bien vivre dans un environnement agréable, où la nature est préservée",
-    "finalite": "Investir dans la santé, le bien-être et l’épanouissement des populations au service du développement humain",
+    "finalite": "Investir dans la santé, le bien-être et l’épanouissement des populations "
+                "au service du développement humain",
     "ambition/1": "Consolider notre capacité à vivre ensemble et à faire communauté",
     "engagement/1": "Rattraper les retards de développement et agir là où un accompagnement équitable est nécessaire",
     "engagement/2": "Faire face collectivement aux enjeux globaux",
@@ -235,11 +250,13 @@ SAMPLE = {
     "champ/3-3": "SENSIBILISATION - EDUCATION - FORMATIONS ADAPTÉES AUX ENJEUX CONTEMPORAINS",
     "champ/2-3/orientation/2": "Atteindre 50% d’autonomie énergétique et développer un mix énergétique",
     "champ/3-1/orientation/5": "Lutter contre les îlots de chaleur",
-    "champ/2-7/orientation/1/action/3": "Adapter le label « Ici je mange local » à toute la restauration collective et 70% de la restauration issue de la production locale",
+    "champ/2-7/orientation/1/action/3": "Adapter le label « Ici je mange local » à toute la restauration collective "
+                                        "et 70% de la restauration issue de la production locale",
     "champ/3-2/orientation/1/action/3": "Forêt citoyenne (1 naissance / 1 arbre)",
     "projet/zones-d-activites-premium": "Zones d’activités premium",
     "projet/ouverture-du-site-minier-arenberg": "Ouverture du Site Minier Arenberg Porte du Hainaut",
-    "pilotage/codes-fonctionnels": "Suivre de façon analytique l’allocation des ressources dédiées au Projet de Territoire en créant des codes fonctionnels dans les outils comptables",
+    "pilotage/codes-fonctionnels": "Suivre de façon analytique l’allocation des ressources dédiées au Projet de "
+                                   "Territoire en créant des codes fonctionnels dans les outils comptables",
 }
 
 
@@ -252,9 +269,10 @@ def test_sample_labels_are_verbatim_in_their_source_lines(store, path, label):
 
 def test_all_referentiel_labels_are_verbatim(store):
     """Every prefLabel of a référentiel element occurs (case-insensitively) in one of its source excerpts."""
-    rows = q(store, """SELECT ?s ?l { ?s a ?t ; skos:prefLabel ?l . VALUES ?t { bsl:Valeur bsl:Finalite bsl:Ambition bsl:Engagement
-        bsl:ChampIntervention bsl:Orientation bsl:Action bsl:ConditionMiseEnOeuvre bsl:ProjetEmblematique bsl:InstanceGouvernance
-        bsl:MesurePilotage bsl:PrincipeEvaluation bsl:TypeIndicateur bsl:Jalon bsl:BassinDeVie } }""")
+    rows = q(store, """SELECT ?s ?l { ?s a ?t ; skos:prefLabel ?l . VALUES ?t { bsl:Valeur bsl:Finalite bsl:Ambition
+        bsl:Engagement bsl:ChampIntervention bsl:Orientation bsl:Action bsl:ConditionMiseEnOeuvre bsl:ProjetEmblematique
+        bsl:InstanceGouvernance bsl:MesurePilotage bsl:PrincipeEvaluation bsl:TypeIndicateur bsl:Jalon
+        bsl:BassinDeVie } }""")
     assert len(rows) > 250
     bad = []
     for s, label in ((r[0].value, r[1].value) for r in rows):
@@ -267,7 +285,8 @@ def test_all_referentiel_labels_are_verbatim(store):
 def test_alt_labels_of_champs_from_the_synthesis(store):
     alts = {r[0].value for r in q(store, f"SELECT ?a {{ <{iri('champ/2-1')}> skos:altLabel ?a }}")}
     assert "AMÉNAGEMENT PORTEURS DE TRANSITION" in alts
-    assert q(store, f"ASK {{ <{iri('champ/1-2/orientation/3/action/1')}> skos:altLabel 'Réduction des logements vacants'@fr }}")
+    assert q(store, f"ASK {{ <{iri('champ/1-2/orientation/3/action/1')}> "
+                    "skos:altLabel 'Réduction des logements vacants'@fr }")
     # every champ carries a provenance in seed 001 (the schéma de synthèse)
     for e, n in ((1, 5), (2, 7), (3, 5)):
         for c in range(1, n + 1):

@@ -107,7 +107,8 @@ def _indicators(store: ox.Store) -> dict[str, Indicator]:
     return out
 
 
-def _measures(store: ox.Store) -> tuple[dict[str, Indicator], dict[str, dict[str, Series]], dict[tuple[str, str], dict]]:
+def _measures(store: ox.Store) -> tuple[dict[str, Indicator], dict[str, dict[str, Series]],
+                                        dict[tuple[str, str], dict]]:
     """The indicators, their series per territory and the targets with their status: what every page starts from."""
     return _indicators(store), _series(store), _targets(store)
 
@@ -135,7 +136,8 @@ def _card(ind: Indicator, series: dict[str, Series], targets: dict, chart_id: st
 def _money(store: ox.Store) -> dict[str, dict]:
     """engagement IRI ('' for none) → budget and deliberations of the latest budget year, from the question."""
     table = _answer(store, "budget-et-deliberations-par-engagement")
-    years = sorted({r["exercice"].value for r in table if (da.num(r["budget_prevu"]) or 0) or (da.num(r["budget_realise"]) or 0)})
+    years = sorted({r["exercice"].value for r in table
+                    if (da.num(r["budget_prevu"]) or 0) or (da.num(r["budget_realise"]) or 0)})
     if not years:
         return {}
     year = years[-1]
@@ -180,7 +182,8 @@ def overview(store: ox.Store) -> dict:
         item["champs"] = [block(c) for c in e["children"] if c["type"] == "ChampIntervention"]
         engagements.append(item)
     criteria = [i for i in indicators.values() if not i.under and i.measures]
-    evaluation = [_card(i, series, targets, f"tendance-{next(counter)}") for i in sorted(criteria, key=lambda i: i.label)]
+    evaluation = [_card(i, series, targets, f"tendance-{next(counter)}")
+                  for i in sorted(criteria, key=lambda i: i.label)]
     return {"engagements": engagements, "evaluation": evaluation, "unattached_budget": money.get(""),
             "periods": periods(store), "communes": communes(store),
             "counts": {"indicateurs": len(indicators), "avec_valeur": sum(1 for i in indicators if series.get(i)),

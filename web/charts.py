@@ -28,8 +28,9 @@ def _svg_open(chart_id: str, title: str, width: float, height: float, links: boo
     """The opening of an accessible, responsive chart labelled by its ``<title>``: ``role=img``, or ``role=group``
     when its labels link to pages (an image's content is presentational, so links inside it are not reachable)."""
     role = "group" if links else "img"
-    return (f'<svg id="{chart_id}" class="chart" role="{role}" aria-labelledby="{chart_id}-t" viewBox="0 0 {width} {height}" '
-            f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMin meet">'
+    return (f'<svg id="{chart_id}" class="chart" role="{role}" aria-labelledby="{chart_id}-t" '
+            f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" '
+            'preserveAspectRatio="xMinYMin meet">'
             f'<title id="{chart_id}-t">{escape(title)}</title>')
 
 
@@ -46,7 +47,8 @@ def bar_chart(chart_id: str, rows: list[tuple[str, float, str | None, str]], *, 
         color = PALETTE[i % len(PALETTE)] if label != "Aucun engagement" else GREY
         parts.append(
             f'<g class="barre" data-key="{escape(label)}"><title>{escape(tip)}</title>'
-            + _a(href, f'<text x="{left - 8}" y="{y + bar_h * 0.68}" text-anchor="end" class="etiquette">{escape(label)}</text>')
+            + _a(href, f'<text x="{left - 8}" y="{y + bar_h * 0.68}" text-anchor="end" class="etiquette">'
+                       f'{escape(label)}</text>')
             + f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}" rx="3"/>'
             f'<text x="{left + w + 6:.1f}" y="{y + bar_h * 0.68}" class="valeur" data-key="{escape(label)}" '
             f'data-value="{value:g}">{escape(_fmt(value, money))}</text></g>')
@@ -76,7 +78,8 @@ def grouped_chart(chart_id: str, by_year: list[dict], *, title: str) -> Markup:
                 f'<rect x="{x}" y="{base - h:.1f}" width="{bar_w - 3}" height="{h:.1f}" fill="{color}"/>'
                 f'<text x="{x + (bar_w - 3) / 2}" y="{base - h - 4:.1f}" text-anchor="middle" class="valeur" '
                 f'data-key="{escape(s["label"])}|{year["annee"]}" data-value="{s["n"]}">{s["n"]}</text></g>')
-        parts.append(f'<text x="{x0 + n_series * bar_w / 2}" y="{base + 18}" text-anchor="middle" class="etiquette">{year["annee"]}</text>')
+        parts.append(f'<text x="{x0 + n_series * bar_w / 2}" y="{base + 18}" text-anchor="middle" class="etiquette">'
+                     f'{year["annee"]}</text>')
     # legend
     for si, name in enumerate(series):
         color = PALETTE[si % len(PALETTE)] if name != "Aucun engagement" else GREY
@@ -145,7 +148,8 @@ def communes_chart(chart_id: str, communes: list[dict], *, title: str) -> Markup
         parts.append(
             f'<g class="{cls}" data-commune="{escape(c["label"])}">'
             + (f'<rect x="0" y="{y}" width="{width}" height="{row_h}" fill="#fff4e0"/>' if prioritaire else "")
-            + _a(c["href"], f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" class="etiquette">{escape(c["label"])}</text>')
+            + _a(c["href"], f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" class="etiquette">'
+                            f'{escape(c["label"])}</text>')
             + f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{fill}"/>'
             f'<text x="{left + w + 5:.1f}" y="{y + 14}" class="valeur" data-key="{escape(c["label"])}" '
             f'data-value="{c["deliberations"]}">{c["deliberations"]}</text>'
@@ -181,8 +185,9 @@ def trend_chart(chart_id: str, points: list[tuple[str, float]], *, unit: str, ti
              f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="#333"/>']
     if target:
         ty = y(target[1])
-        parts.append(f'<g class="cible"><line x1="{left}" y1="{ty:.1f}" x2="{width - 10}" y2="{ty:.1f}" stroke="{PALETTE[1]}" '
-                     f'stroke-dasharray="5 4"/><text x="{width - 12}" y="{ty - 4:.1f}" text-anchor="end" '
+        parts.append(f'<g class="cible"><line x1="{left}" y1="{ty:.1f}" x2="{width - 10}" y2="{ty:.1f}" '
+                     f'stroke="{PALETTE[1]}" stroke-dasharray="5 4"/>'
+                     f'<text x="{width - 12}" y="{ty - 4:.1f}" text-anchor="end" '
                      'class="legende" '
                      f'data-value="{target[1]:g}">cible {escape(_fmt(target[1]))} en {target[0]}</text></g>')
     if len(points) > 1:

@@ -72,13 +72,16 @@ def dashboard(source: ox.Store | Graph, filtre: Filtre = Filtre()) -> dict:
         if r["annee"] is not None:
             years.add(r["annee"])
             per_eng_year[(key, r["annee"])].add(r["d"])
-    bars = [{"key": e["iri"], "label": f"Engagement {e['numero'] or ''}".strip(), "title": e["label"], "href": e["href"],
-             "n": len(per_eng.get(e["iri"], ())), "montant": sum(m for _, m in amount.get(e["iri"], ()))} for e in engs]
+    bars = [{"key": e["iri"], "label": f"Engagement {e['numero'] or ''}".strip(), "title": e["label"],
+             "href": e["href"], "n": len(per_eng.get(e["iri"], ())),
+             "montant": sum(m for _, m in amount.get(e["iri"], ()))} for e in engs]
     bars.append({"key": "aucun", "label": "Aucun engagement", "title": "Délibérations qui ne servent aucun engagement",
-                 "href": None, "n": len(per_eng.get("aucun", ())), "montant": sum(m for _, m in amount.get("aucun", ()))})
+                 "href": None, "n": len(per_eng.get("aucun", ())),
+                 "montant": sum(m for _, m in amount.get("aucun", ()))})
     years_sorted = sorted(years)
-    by_year = [{"annee": y, "series": [{"key": b["key"], "label": b["label"], "n": len(per_eng_year.get((b["key"], y), ()))}
-                                       for b in bars]} for y in years_sorted]
+    by_year = [{"annee": y, "series": [{"key": b["key"], "label": b["label"],
+                                        "n": len(per_eng_year.get((b["key"], y), ()))} for b in bars]}
+               for y in years_sorted]
 
     # 2. share attached per year (the rule of share_by_year.rq: a current tag other than « aucun engagement »)
     share = [{"annee": y, "total": len(dated[y]), "rattachees": len(attached[y]),
@@ -147,7 +150,8 @@ def dashboard_tables(data: dict) -> dict[str, Table]:
                         [Column("annee", "Année", "int")] + [Column(s, s, "int") for s in series], annees),
         "part": Table("part", "Part des délibérations rattachées", [
             Column("annee", "Année", "int"), Column("total", "Délibérations", "int"),
-            Column("rattachees", "Rattachées à un engagement", "int"), Column("part", "Part (%)", "int")], data["share"]),
+            Column("rattachees", "Rattachées à un engagement", "int"), Column("part", "Part (%)", "int")],
+            data["share"]),
         "couverture": Table("couverture", "Couverture des champs par les contrats", [
             Column("numero", "Numéro"), Column("cible", "Engagement ou champ"), Column("niveau", "Niveau"),
             Column("contrat", "Contrat"), Column("explicite", "Liens explicites", "int"),

@@ -91,8 +91,9 @@ def typed_rows(table: Table) -> list[list[Any]]:
 
 
 def to_json(table: Table) -> bytes:
-    lines = [{c.key: v for c, v in zip(table.columns, values)} for values in typed_rows(table)]
-    body = {"titre": table.title, "colonnes": [{"cle": c.key, "libelle": c.label, "type": c.kind} for c in table.columns],
+    lines = [{c.key: v for c, v in zip(table.columns, values, strict=True)} for values in typed_rows(table)]
+    body = {"titre": table.title,
+            "colonnes": [{"cle": c.key, "libelle": c.label, "type": c.kind} for c in table.columns],
             "lignes": lines}
     return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
 

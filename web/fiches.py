@@ -59,7 +59,10 @@ def _group(rows: list[dict], key: str, other: str, idx: Labels, inverse: bool = 
         groups[row[key].value].append(row[other])
     out = []
     for prop, values in groups.items():
-        name = (PROPERTY_LABELS_INVERSE.get(prop) or f"ressources dont c'est « {idx.of(prop)} »") if inverse else idx.of(prop)
+        if inverse:
+            name = PROPERTY_LABELS_INVERSE.get(prop) or f"ressources dont c'est « {idx.of(prop)} »"
+        else:
+            name = idx.of(prop)
         items = [idx.link(v) for v in dict.fromkeys(values)]
         items.sort(key=lambda it: (_rank_key(it.get("numero")), it["text"]))
         cle = ("vers-" if inverse else "") + re.sub(r"[^a-z0-9]+", "-", local_name(prop).lower()).strip("-")
@@ -103,8 +106,8 @@ def resource(source: ox.Store | Graph, node: ox.NamedNode, sources_dir: Path = D
     types = sorted({local_name(r["o"].value) for r in out_rows if r["p"].value == RDF + "type"})
     type_links = [{"text": idx.of(r["o"].value), "href": "/def#" + r["o"].value[len(BSL):]} for r in out_rows
                   if r["p"].value == RDF + "type" and r["o"].value.startswith(BSL)]
-    type_labels = [idx.of(r["o"].value) for r in out_rows if r["p"].value == RDF + "type"
-                   and r["o"].value.startswith(BSL)] or [idx.of(r["o"].value) for r in out_rows if r["p"].value == RDF + "type"]
+    type_iris = [r["o"].value for r in out_rows if r["p"].value == RDF + "type"]
+    type_labels = [idx.of(t) for t in type_iris if t.startswith(BSL)] or [idx.of(t) for t in type_iris]
     sources = []
     for row in select(source, "sources", s=node):
         debut = int(row["debut"].value) if row["debut"] is not None else None
@@ -130,7 +133,8 @@ def resource(source: ox.Store | Graph, node: ox.NamedNode, sources_dir: Path = D
     contributions.sort(key=lambda c: (c["sens"], c["fondement"] or "", c["cible"]["text"], c["contributeur"]["text"]))
     item = {
         "iri": iri, "path": path_of(iri), "label": idx.of(iri), "numero": idx.numero.get(iri), "types": types,
-        "type_labels": type_labels, "type_links": type_links, "properties": props, "incoming": incoming, "sources": sources,
+        "type_labels": type_labels, "type_links": type_links, "properties": props, "incoming": incoming,
+        "sources": sources,
         "provenance": provenance, "contributions": contributions, "alt": sorted(idx.alt.get(iri, ())),
         "parts": [{"href": href_of(r["s"].value), "id": r["s"].value.split("#", 1)[1], "text": val(r["titre"]) or "",
                    "derived": [idx.link(r["derive"])] if r["derive"] is not None else []} for r in parts],

@@ -107,10 +107,10 @@ async def answer(question_id: str, request: Request) -> Response:
     columns = list(rows[0]) if rows else question.column_names
     values = [{c: _value(row.get(c)) for c in columns} for row in rows]
     params = {str(v)[1:]: t.value for v, t in bindings.items()}
-    table = exports.Table(question.id, question.title_fr,
-                          [exports.Column(c, c, exports.kind_of([row.get(c) for row in rows])) for c in columns], values)
+    table_columns = [exports.Column(c, c, exports.kind_of([row.get(c) for row in rows])) for c in columns]
+    table = exports.Table(question.id, question.title_fr, table_columns, values)
     if fmt == "json":  # numbers as JSON numbers
-        typed = [dict(zip(columns, line)) for line in exports.typed_rows(table)]
+        typed = [dict(zip(columns, line, strict=True)) for line in exports.typed_rows(table)]
         return JSONResponse({"question": question.as_dict(), "params": params, "columns": columns, "rows": typed})
     if fmt in ("csv", "csv-fr", "xlsx"):
         return exports.response(table, fmt)

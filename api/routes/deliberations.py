@@ -87,7 +87,8 @@ router = APIRouter()
              response_model=IngestResult, status_code=201,
              responses={200: {"model": IngestResult, "description": "rien de nouveau (déjà présentes à l'identique)"},
                         400: {"description": "corps qui n'est pas du JSON, ou liste vide"},
-                        401: {"description": "jeton absent ou incorrect"}, 403: {"description": "service en lecture seule"},
+                        401: {"description": "jeton absent ou incorrect"},
+                        403: {"description": "service en lecture seule"},
                         413: {"description": f"plus de {MAX_RECORDS} enregistrements"}},
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": {"oneOf": [RECORD_SCHEMA, {"type": "array", "items": RECORD_SCHEMA}]},

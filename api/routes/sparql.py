@@ -73,4 +73,5 @@ async def sparql(request: Request) -> Response:
         if result.media_type == "text/csv" and from_browser(request):  # bound for a spreadsheet
             body = await asyncio.to_thread(neutralise_csv, body)
         return Response(b"" if request.method == "HEAD" else body, media_type=ctype, headers=headers)
+    assert result.chunks is not None  # a result without a body is streamed
     return StreamingResponse(result.chunks, media_type=ctype, headers=headers)

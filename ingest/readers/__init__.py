@@ -47,7 +47,8 @@ def iter_inputs(paths: Iterable[str | Path]) -> Iterator[Item]:
             elif path.is_dir():
                 continue  # folders may hold other files (images, notes): ignored silently
             else:
-                yield Item(where=str(f), reason=f"format non pris en charge ({suffix or 'sans extension'}) : .csv, .txt, .pdf, .docx attendus")
+                yield Item(where=str(f), reason=f"format non pris en charge ({suffix or 'sans extension'}) : "
+                                                ".csv, .txt, .pdf, .docx attendus")
 
 
 def count_inputs(paths: Iterable[str | Path]) -> int | None:

@@ -21,12 +21,16 @@ MONTHS = {
     "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
     "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12, "décembre": 12,
 }
-DATE_WORDS = r"(\d{1,2})(?:er)?\s+(janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)\s+(\d{4})"
-NUMBER_RE = re.compile(r"d[ée]lib[ée]ration\s*(?:n\s*[°º]|no\.?|n(?=\s)|num[ée]ro)\s*:?\s*([A-Za-z0-9_./-]*\d[A-Za-z0-9_./-]*[A-Za-z0-9])", re.I)
+DATE_WORDS = (r"(\d{1,2})(?:er)?\s+"
+              r"(janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)"
+              r"\s+(\d{4})")
+NUMBER_RE = re.compile(r"d[ée]lib[ée]ration\s*(?:n\s*[°º]|no\.?|n(?=\s)|num[ée]ro)\s*:?\s*"
+                       r"([A-Za-z0-9_./-]*\d[A-Za-z0-9_./-]*[A-Za-z0-9])", re.I)
 # the acte's number at the prefecture (ACTES): 059-200042190-20240212-2024012-DE
 PREF_ID_RE = re.compile(r"\b\d{3}-\d{9}-\d{8}-[A-Za-z0-9_]+-[A-Z]{2}\b")
 OBJET_RE = re.compile(r"^\s*objet\s*:\s*(.+)$", re.I | re.M)
-MATIERE_RE = re.compile(r"(?:code\s+)?mati[èe]re(?:\s+actes)?\s*:\s*([1-9]\d?(?:\.[1-9]\d?){0,3})(?:\s*[-–]\s*([^\n]+))?", re.I)
+MATIERE_RE = re.compile(r"(?:code\s+)?mati[èe]re(?:\s+actes)?\s*:\s*([1-9]\d?(?:\.[1-9]\d?){0,3})"
+                        r"(?:\s*[-–]\s*([^\n]+))?", re.I)
 SESSION_RE = re.compile(r"(?:s[ée]ance|r[ée]union|conseil[^\n]{0,60}?)\s+du\s+(?:\w+\s+)?" + DATE_WORDS, re.I)
 ANY_DATE_RE = re.compile(DATE_WORDS, re.I)
 SIREN_RE = re.compile(r"\bSIRE[NT]\s*:?\s*(\d{3}\s?\d{3}\s?\d{3})", re.I)
@@ -158,9 +162,11 @@ def read_document(path: Path) -> Item:
         rec.findings.append(Finding("numero-absent", "DELIB_ID", "", "aucun numéro de délibération lu dans l'en-tête : "
                                     "identifiée par l'empreinte de son texte, à rapprocher de sa ligne SCDL"))
     if not rec.date:
-        rec.findings.append(Finding("date-absente", "DELIB_DATE", "", "aucune date de séance lue dans l'en-tête : la délibération n'est dans aucune période"))
+        rec.findings.append(Finding("date-absente", "DELIB_DATE", "", "aucune date de séance lue dans l'en-tête : "
+                                    "la délibération n'est dans aucune période"))
     if not rec.siren:
-        rec.findings.append(Finding("collectivite-absente", "COLL_SIRET", "", "collectivité non reconnue dans l'en-tête"))
+        rec.findings.append(Finding("collectivite-absente", "COLL_SIRET", "",
+                                    "collectivité non reconnue dans l'en-tête"))
     rec.source = path.name
     rec.source_hash = hashlib.sha256(data).hexdigest()[:16]
     rec.label_id = path.stem

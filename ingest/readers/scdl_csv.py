@@ -36,7 +36,10 @@ def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
     The row is rejected (None and the reasons, in French) only when it cannot be identified (no DELIB_ID, or no
     collectivité: neither a SIRET nor a known COLL_NOM) or has no content (no objet and no text). Every other
     departure from the schema keeps the row and is recorded in ``record.findings``."""
-    get = lambda c: ("" if row.get(c) is None else str(row.get(c))).strip()  # noqa: E731
+    def get(column: str) -> str:
+        value = row.get(column)
+        return "" if value is None else str(value).strip()
+
     objet, texte, delib_id = get("DELIB_OBJET"), get("texte") or get("TEXTE"), get("DELIB_ID")
     if not get("COLL_SIRET") and re.fullmatch(r"\d{9}", get("COLL_SIREN")):   # a JSON record may give the SIREN
         siren, findings = get("COLL_SIREN"), []
@@ -55,12 +58,14 @@ def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
         return None, errors
     if not objet:
         objet = normalise_text(texte.split("\n", 1)[0])[:300]
-        findings.append(Finding("objet-deduit", "DELIB_OBJET", "", f"DELIB_OBJET vide : objet pris au début du texte (« {objet[:60]} »)"))
+        findings.append(Finding("objet-deduit", "DELIB_OBJET", "",
+                                f"DELIB_OBJET vide : objet pris au début du texte (« {objet[:60]} »)"))
     findings += formula_findings({c: get(c) for c in TEXT_COLUMNS if get(c)})
     date, f = read_date(get("DELIB_DATE"), "DELIB_DATE")
     findings += f
     if not get("DELIB_DATE"):
-        findings.append(Finding("date-absente", "DELIB_DATE", "", "DELIB_DATE vide : la délibération n'est dans aucune période"))
+        findings.append(Finding("date-absente", "DELIB_DATE", "",
+                                "DELIB_DATE vide : la délibération n'est dans aucune période"))
     pref_date, f = read_date(get("PREF_DATE"), "PREF_DATE")
     findings += f
     code, nom, f = read_matiere(get("DELIB_MATIERE_CODE"), get("DELIB_MATIERE_NOM"), objet)
@@ -80,7 +85,8 @@ def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
     findings += check_votes(votes)
     url = get("DELIB_URL")
     if url and not re.match(r"^https?://\S+$", url):
-        findings.append(Finding("url-invalide", "DELIB_URL", url, f"DELIB_URL « {url} » n'est pas une URL http(s) : lien ignoré"))
+        findings.append(Finding("url-invalide", "DELIB_URL", url,
+                                f"DELIB_URL « {url} » n'est pas une URL http(s) : lien ignoré"))
         url = ""
     rec = Deliberation(
         objet=objet, delib_id=delib_id, siren=siren, coll_nom=get("COLL_NOM") or None, date=date,
@@ -137,7 +143,8 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
     if "COLL_SIRET" not in header and "COLL_NOM" not in header:
         missing.append("COLL_SIRET (ou COLL_NOM)")
     if missing:
-        yield Item(where=f"{path}:1", reason="en-tête SCDL sans les colonnes qui identifient une délibération : " + ", ".join(missing))
+        yield Item(where=f"{path}:1",
+                   reason="en-tête SCDL sans les colonnes qui identifient une délibération : " + ", ".join(missing))
         return
     absent = [c for c in COLUMNS if c not in header]
     while True:
@@ -154,20 +161,22 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
         extra: list[Finding] = []
         if len(values) > len(header):
             if any(v.strip() for v in values[len(header):]):
-                yield Item(where=f"{path}:{line}", reason=f"{len(values)} valeurs pour {len(header)} colonnes : un « ; » "
-                           "ou une « , » non protégé décale les colonnes, la ligne ne peut pas être lue sûrement")
+                yield Item(where=f"{path}:{line}",
+                           reason=f"{len(values)} valeurs pour {len(header)} colonnes : un « ; » ou une « , » "
+                                  "non protégé décale les colonnes, la ligne ne peut pas être lue sûrement")
                 continue
             values = values[:len(header)]
         elif len(values) < len(header):
             extra.append(Finding("colonnes-manquantes", header[len(values)], "",
                                  f"{len(values)} valeurs pour {len(header)} colonnes : les dernières sont lues vides"))
             values = values + [""] * (len(header) - len(values))
-        rec, errors = validate(dict(zip(header, values)))
+        rec, errors = validate(dict(zip(header, values, strict=True)))
         if rec is None:
             yield Item(where=f"{path}:{line}", reason="; ".join(errors))
             continue
         if absent:
-            extra.append(Finding("colonnes-absentes", absent[0], "", "colonnes absentes de l'en-tête : " + ", ".join(absent)))
+            extra.append(Finding("colonnes-absentes", absent[0], "",
+                                 "colonnes absentes de l'en-tête : " + ", ".join(absent)))
         rec.findings[:0] = extra
         rec.source = f"{path.name}#L{line}"
         rec.source_hash = file_hash

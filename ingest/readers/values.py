@@ -16,7 +16,8 @@ from ingest.text import fold
 
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # 2025-03-17T00:00:00(.000)(Z|+01:00), 2025-03-17 00:00, 2025/03/17
-ISO_LIKE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+ISO_LIKE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
+                         r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 # 17/03/2025, 17-03-2025, 17.03.2025, 17/03/25, 17/3/2025 (day first: the French order)
 FRENCH_DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:\s+\d{1,2}[:h]\d{2}(?::\d{2})?)?$")
 MATIERE_CODE_RE = re.compile(r"^[1-9]\d?(\.[1-9]\d?){0,3}$")
@@ -39,7 +40,8 @@ def read_date(raw: str, column: str) -> tuple[str | None, list[Finding]]:
         iso = _date_or_none(int(raw[:4]), int(raw[5:7]), int(raw[8:10]))
         if iso:
             return iso, []
-        return None, [Finding("date-illisible", column, raw, f"{column} « {raw} » n'est pas une date du calendrier : date laissée vide")]
+        return None, [Finding("date-illisible", column, raw,
+                              f"{column} « {raw} » n'est pas une date du calendrier : date laissée vide")]
     iso = None
     m = ISO_LIKE_RE.match(raw)
     if re.fullmatch(r"[2-7]\d{4}(?:[.,]0+)?", raw):   # a spreadsheet's serial day number (1899-12-30 + n)
@@ -61,8 +63,10 @@ def read_date(raw: str, column: str) -> tuple[str | None, list[Finding]]:
             if w:
                 iso = french_date(*w.groups())
     if iso:
-        return iso, [Finding("date-reformatee", column, raw, f"{column} « {raw} » n'est pas au format AAAA-MM-JJ du schéma SCDL : lue comme {iso}")]
-    return None, [Finding("date-illisible", column, raw, f"{column} « {raw} » n'est pas une date lisible : date laissée vide")]
+        return iso, [Finding("date-reformatee", column, raw,
+                             f"{column} « {raw} » n'est pas au format AAAA-MM-JJ du schéma SCDL : lue comme {iso}")]
+    return None, [Finding("date-illisible", column, raw,
+                          f"{column} « {raw} » n'est pas une date lisible : date laissée vide")]
 
 
 @lru_cache(maxsize=1)
@@ -86,17 +90,20 @@ def read_siret(raw: str, coll_nom: str) -> tuple[str | None, list[Finding]]:
     if digits and digits.isdigit():
         findings = []
         if digits != raw:
-            findings.append(Finding("siret-normalise", "COLL_SIRET", raw, f"COLL_SIRET « {raw} » contenait des séparateurs : lu comme {digits}"))
+            findings.append(Finding("siret-normalise", "COLL_SIRET", raw,
+                                    f"COLL_SIRET « {raw} » contenait des séparateurs : lu comme {digits}"))
         if len(digits) == 14:
             return digits[:9], findings
         if len(digits) >= 9:
             findings.append(Finding("siret-invalide", "COLL_SIRET", raw,
-                                    f"COLL_SIRET « {raw} » compte {len(digits)} chiffres au lieu de 14 : SIREN lu sur les 9 premiers ({digits[:9]})"))
+                                    f"COLL_SIRET « {raw} » compte {len(digits)} chiffres au lieu de 14 : "
+                                    f"SIREN lu sur les 9 premiers ({digits[:9]})"))
             return digits[:9], findings
     known = _known_collectivites().get(slug(coll_nom or ""))
     if known:
         what = "vide" if not raw else f"« {raw} » illisible"
-        return known, [Finding("siret-deduit", "COLL_SIRET", raw, f"COLL_SIRET {what} : SIREN {known} déduit de COLL_NOM « {coll_nom} »")]
+        return known, [Finding("siret-deduit", "COLL_SIRET", raw,
+                               f"COLL_SIRET {what} : SIREN {known} déduit de COLL_NOM « {coll_nom} »")]
     return None, []
 
 
@@ -134,7 +141,8 @@ def read_matiere(code: str, nom: str, objet: str) -> tuple[str | None, str | Non
         if derived:
             code = derived
             findings.append(Finding("matiere-deduite", "DELIB_MATIERE_CODE", bad,
-                                    f"DELIB_MATIERE_CODE {'vide' if not bad else 'invalide'} : code {derived} déduit de {how}"))
+                                    f"DELIB_MATIERE_CODE {'vide' if not bad else 'invalide'} : "
+                                    f"code {derived} déduit de {how}"))
         elif not bad:
             findings.append(Finding("matiere-absente", "DELIB_MATIERE_CODE", "",
                                     "DELIB_MATIERE_CODE vide et impossible à déduire de l'objet : matière inconnue"))
@@ -155,7 +163,8 @@ def read_count(raw: str, column: str) -> tuple[int | None, list[Finding]]:
         return int(compact), []
     if re.fullmatch(r"\d+[.,]0+", compact):
         return int(re.split(r"[.,]", compact)[0]), []
-    return None, [Finding("vote-illisible", column, raw, f"{column} « {raw} » n'est pas un nombre entier : valeur ignorée")]
+    return None, [Finding("vote-illisible", column, raw,
+                          f"{column} « {raw} » n'est pas un nombre entier : valeur ignorée")]
 
 
 def check_votes(votes: dict[str, int | None]) -> list[Finding]:
@@ -178,5 +187,7 @@ def check_votes(votes: dict[str, int | None]) -> list[Finding]:
 
 def formula_findings(values: dict[str, str]) -> list[Finding]:
     """Cells that a spreadsheet would run as a formula: kept as text, flagged."""
-    return [Finding("formule", col, v, f"{col} commence par « {v[:1]} » (formule de tableur ?) : gardé tel quel, comme du texte")
-            for col, v in values.items() if v[:1] in ("=", "@") or (v[:1] in ("+", "-") and not re.fullmatch(r"[+-]?[\d\s.,]+", v))]
+    return [Finding("formule", col, v,
+                    f"{col} commence par « {v[:1]} » (formule de tableur ?) : gardé tel quel, comme du texte")
+            for col, v in values.items()
+            if v[:1] in ("=", "@") or (v[:1] in ("+", "-") and not re.fullmatch(r"[+-]?[\d\s.,]+", v))]

@@ -43,9 +43,10 @@ def test_dcat_description_can_be_harvested(ro_server):
     licence = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
     for subject in (catalogue, dataset):
         assert [o.value for o in objects(subject, DCT + "license")] == [licence]
-        assert objects(subject, DCT + "publisher") and objects(subject, DCT + "issued") and objects(subject, DCT + "modified")
+        assert all(objects(subject, DCT + p) for p in ("publisher", "issued", "modified"))
     publisher = objects(dataset, DCT + "publisher")[0]
-    assert objects(publisher, "http://xmlns.com/foaf/0.1/name")[0].value == "Communauté d'Agglomération de La Porte du Hainaut"
+    assert (objects(publisher, "http://xmlns.com/foaf/0.1/name")[0].value
+            == "Communauté d'Agglomération de La Porte du Hainaut")
     contact = objects(dataset, DCAT + "contactPoint")[0]
     assert objects(contact, "http://www.w3.org/2006/vcard/ns#fn")
     distributions = objects(dataset, DCAT + "distribution")
@@ -83,5 +84,6 @@ def test_coherence_answers_have_typed_numbers_and_spreadsheet_exports(ro_server)
     assert [c.value for c in book[1]] == data["columns"]
     assert [list(r) for r in book.iter_rows(min_row=2, values_only=True)] == [
         [row[col] for col in data["columns"]] for row in data["rows"]]
-    assert french.startswith("\ufeff".encode()) and french.decode("utf-8-sig").splitlines()[0] == ";".join(data["columns"])
+    assert french.startswith("\ufeff".encode())
+    assert french.decode("utf-8-sig").splitlines()[0] == ";".join(data["columns"])
     json.dumps(data)  # plain JSON

@@ -117,7 +117,8 @@ def test_every_question_pasted_into_the_endpoint_gives_the_canned_answer(real_se
         assert pasted.status_code == 200, (q.id, pasted.text)
         body = pasted.json()
         names = body["head"]["vars"]
-        pasted_rows = sorted(tuple(_cell(b.get(n, {}).get("value")) for n in names) for b in body["results"]["bindings"])
+        pasted_rows = sorted(tuple(_cell(b.get(n, {}).get("value")) for n in names)
+                             for b in body["results"]["bindings"])
         canned = httpx.get(real_server.url + f"/coherence/{q.id}", params={"format": "json"}, timeout=60).json()
         canned_rows = sorted(tuple(_cell(r.get(n)) for n in names) for r in canned["rows"])  # numbers are typed there
         assert pasted_rows == canned_rows, q.id

@@ -66,7 +66,8 @@ def test_a_messy_export_ingested_while_the_server_runs(tmp_path, built):  # noqa
         assert set(USABLE) <= ids, sorted(ids)                         # every usable row, visible at once
         assert "2025-199" not in ids
         titles = " ".join(b["titre"]["value"] for b in found["results"]["bindings"])
-        assert "rénovation énergétique de l'école « Jules Ferry »" in titles or "montant modifié" in titles  # cp1252 read right
+        # cp1252 read right
+        assert "rénovation énergétique de l'école « Jules Ferry »" in titles or "montant modifié" in titles
         assert "=HYPERLINK" in titles                                    # a formula is text, stored as it came
         reports = list(tmp_path.glob("rejets*.csv"))
         assert reports and "2025-199" not in "".join(ids) and any(":8" in r.read_text("utf-8-sig") for r in reports)

@@ -58,7 +58,8 @@ def served(tmp_path_factory, built) -> Iterator[tuple[Server, Path]]:
 
 
 def ask(server: Server, query: str) -> bool:
-    r = httpx.get(server.url + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    r = httpx.get(server.url + "/sparql", params={"query": query},
+                  headers={"Accept": "application/sparql-results+json"})
     assert r.status_code == 200, r.text
     return r.json()["boolean"]
 
@@ -122,8 +123,8 @@ def test_the_queue_counts_the_same_in_the_cli_the_api_and_the_page(served):
     accepted = cli("review", "accept", first["id"], "--author", "Camille Martin", "--store", str(store))
     assert accepted.returncode == 0, accepted.stderr
     assert queue_counts(server, store) == (cli_n - 1,) * 3
-    undone = httpx.post(server.url + f"/deliberations/{first['deliberation']}/annuler", json={"author": "Camille Martin"},
-                        headers=server.auth())
+    undone = httpx.post(server.url + f"/deliberations/{first['deliberation']}/annuler",
+                        json={"author": "Camille Martin"}, headers=server.auth())
     assert undone.status_code == 200 and undone.json()["source"] == "modele"
     assert queue_counts(server, store) == (cli_n,) * 3
     log = cli("review", "log", "--store", str(store), "--format", "json")
@@ -137,7 +138,8 @@ def test_the_public_dump_pseudonymises_reviewers(served):
     public = httpx.get(server.url + "/dump.nq").text
     assert "Lefèvre" not in public and "personne/dominique-lefevre" not in public
     pseudonyms = set(re.findall(r"/id/relecteur/([0-9a-f]{10})>", public))
-    assert pseudonyms and pseudonyms == set(re.findall(r"/id/relecteur/([0-9a-f]{10})>", httpx.get(server.url + "/dump.nq").text))
+    dump = httpx.get(server.url + "/dump.nq").text
+    assert pseudonyms and pseudonyms == set(re.findall(r"/id/relecteur/([0-9a-f]{10})>", dump))
     trig = httpx.get(server.url + "/dump.trig").text
     assert "Lefèvre" not in trig and "relecteur" in trig
     assert "Lefèvre" not in httpx.get(server.url + "/store", headers={"Accept": "application/n-quads"}).text
@@ -153,7 +155,8 @@ def test_an_import_job_reports_progress_summary_and_rejects(served, tmp_path):
     anonymous = httpx.post(server.url + "/imports", files={"fichiers": ("a.csv", csv, "text/csv")})
     assert anonymous.status_code == 401
     r = httpx.post(server.url + "/imports", headers=server.auth(),
-                   files=[("fichiers", ("annee.csv", csv, "text/csv")), ("fichiers", ("notes.xlsx", b"x", "application/octet-stream"))])
+                   files=[("fichiers", ("annee.csv", csv, "text/csv")),
+                          ("fichiers", ("notes.xlsx", b"x", "application/octet-stream"))])
     assert r.status_code == 202 and r.headers["Location"] == f"/imports/{r.json()['id']}"
     with httpx.Client(base_url=server.url, headers=server.auth()) as client:  # closed: no unraisable socket warning
         job = wait_job(client, r.json())
@@ -162,13 +165,15 @@ def test_an_import_job_reports_progress_summary_and_rejects(served, tmp_path):
     report = httpx.get(server.url + job["rapport_rejets"], headers=server.auth())
     assert report.headers["content-type"].startswith("text/csv")
     lines = report.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "emplacement;raison" and any(line.startswith("notes.xlsx;format non pris en charge") for line in lines)
+    assert lines[0] == "emplacement;raison"
+    assert any(line.startswith("notes.xlsx;format non pris en charge") for line in lines)
     assert len(lines) - 1 == job["rejets"]
 
 
 def _niced_children(pid: int) -> set[int]:
     out = subprocess.run(["ps", "-o", "pid=,ni=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return {int(p) for p, ni in (line.split() for line in out.splitlines()) if ni.lstrip("-").isdigit() and int(ni) >= 10}
+    rows = (line.split() for line in out.splitlines())
+    return {int(p) for p, ni in rows if ni.lstrip("-").isdigit() and int(ni) >= 10}
 
 
 def test_an_import_is_analysed_in_a_niced_process_of_its_own(served):
@@ -233,7 +238,8 @@ def test_the_import_page_is_for_token_holders(served):
         browser.post("/connexion", data={"nom": "Camille Martin", "jeton": TOKEN, "retour": "/import"})
         form = browser.get("/import")
         assert form.status_code == 200 and 'type="file"' in form.text and 'for="fichiers"' in form.text
-        sent = browser.post("/import", files={"fichiers": ("objets.csv", (SAMPLE / "scdl-sample.csv").read_bytes(), "text/csv")})
+        sample = (SAMPLE / "scdl-sample.csv").read_bytes()
+        sent = browser.post("/import", files={"fichiers": ("objets.csv", sample, "text/csv")})
         assert sent.status_code == 303 and sent.headers["location"].startswith("/import/")
         job = wait_job(browser, {"id": sent.headers["location"].rsplit("/", 1)[1], "etat": "en cours"})
         page = browser.get(f"/import/{job['id']}")
@@ -274,4 +280,5 @@ def test_the_write_routes_are_documented_in_openapi(served):
     assert {"201", "200", "401", "403", "413"} <= set(post["responses"])
     assert "stored" in json.dumps(spec["components"]["schemas"]["IngestResult"])
     assert "multipart/form-data" in spec["paths"]["/imports"]["post"]["requestBody"]["content"]
-    assert {"/deliberations/a-revoir", "/deliberations/{ref}/annuler", "/imports/{job_id}", "/build"} <= set(spec["paths"])
+    routes = {"/deliberations/a-revoir", "/deliberations/{ref}/annuler", "/imports/{job_id}", "/build"}
+    assert routes <= set(spec["paths"])

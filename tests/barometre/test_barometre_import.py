@@ -63,7 +63,8 @@ def test_reimporting_changes_nothing(store: ox.Store, tmp_path: Path) -> None:
 
 def test_a_corrected_value_is_a_new_version_with_the_former_one_kept(store: ox.Store, tmp_path: Path) -> None:
     observations.import_file(store, write(tmp_path / "v1.csv", VALUES))
-    fixed = "indicateur;territoire;periode;valeur;unite;source\ntaux-chomage;59172;2022;20,9;%;INSEE RP 2022 (rectifié)\n"
+    fixed = ("indicateur;territoire;periode;valeur;unite;source\n"
+             "taux-chomage;59172;2022;20,9;%;INSEE RP 2022 (rectifié)\n")
     report = observations.import_file(store, write(tmp_path / "v2.csv", fixed, encoding="cp1252"))
     assert report.outcomes["corrigée"] == 1
     assert values(store)[("commune/59172", "2022")] == "20.9"
@@ -122,7 +123,8 @@ def test_definitions_from_yaml_are_validated_then_usable(store: ox.Store, tmp_pa
     assert count(store, "indicateurs") == 0  # nothing written
     assert definitions.define(store, write(tmp_path / "good.yaml", GOOD))["ajoutée"] >= 3
     assert definitions.define(store, tmp_path / "good.yaml")["ajoutée"] == 0  # again: unchanged
-    report = observations.import_file(store, write(tmp_path / "v.csv", "indicateur,territoire,periode,valeur,unite,source\n"
+    report = observations.import_file(store, write(tmp_path / "v.csv",
+                                                   "indicateur,territoire,periode,valeur,unite,source\n"
                                                    "lineaire-cyclable,200042190,2024,42,km,SIG\n"))
     assert report.outcomes["ajoutée"] == 1
     assert values(store, "lineaire-cyclable") == {("epci/200042190", "2024"): "42"}
@@ -133,7 +135,8 @@ def test_versioned_indicators_cannot_be_redefined_by_import(store: ox.Store, tmp
         definitions.define(store, write(tmp_path / "idh.ttl",
                                         '@prefix bsl: <https://boussole.agglo-porteduhainaut.fr/def#> .\n'
                                         '@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n'
-                                        '<indicateur/idh> a bsl:Indicateur ; skos:prefLabel "autre"@fr ; bsl:sourceDonnees "x" .\n'))
+                                        '<indicateur/idh> a bsl:Indicateur ; skos:prefLabel "autre"@fr ; '
+                                        'bsl:sourceDonnees "x" .\n'))
 
 
 BUDGET = """exercice,fonction,nature,libelle,montant,type

@@ -38,10 +38,11 @@ def test_every_starting_point_figure_is_quoted_from_the_lines_it_cites(graph_sto
 
 
 def test_the_starting_point_holds_the_figures_of_the_seeds(graph_store: ox.Store) -> None:
-    values = {(r["i"].rsplit("/", 1)[-1], r["z"][len(base_iri()):], r["p"]): float(r["v"]) for r in rows(graph_store, """
+    found = rows(graph_store, """
         PREFIX qb: <http://purl.org/linked-data/cube#>
         SELECT ?i ?z ?p ?v WHERE { ?o a qb:Observation ; bsl:indicateur ?i ; bsl:zone ?z ; bsl:periodeObservation ?p ;
-                                     bsl:valeurNumerique ?v }""")}
+                                     bsl:valeurNumerique ?v }""")
+    values = {(r["i"].rsplit("/", 1)[-1], r["z"][len(base_iri()):], r["p"]): float(r["v"]) for r in found}
     assert values[("idh", "epci/200042190", "2023")] == 0.39  # reused from kg/data/territoire, not copied
     assert values[("idh", "organisation/region-hauts-de-france", "2023")] == 0.51
     assert values[("revenu-median-uc", "epci/200042190", "2024")] == 18500
@@ -73,7 +74,8 @@ def test_indicators_have_a_kind_a_unit_and_what_they_measure(graph_store: ox.Sto
           ?i a bsl:Indicateur ; bsl:typeIndicateur ?kind ; bsl:unite ?unit . OPTIONAL { ?i bsl:mesure ?m }
         } GROUP BY ?i ?kind ?unit""")
     kinds = {r["kind"].rsplit("/", 1)[-1] for r in found}
-    assert kinds == {"indicateurs-de-realisation", "indicateurs-de-resultats", "indicateurs-d-impacts", "indicateurs-d-eclairage"}
+    assert kinds == {"indicateurs-de-realisation", "indicateurs-de-resultats", "indicateurs-d-impacts",
+                     "indicateurs-d-eclairage"}
     assert len(found) >= 35
     assert all(int(r["measures"]) >= 1 for r in found)
 
@@ -83,9 +85,11 @@ def test_the_cube_has_its_structure_and_targets_and_periods_are_there(graph_stor
         PREFIX qb: <http://purl.org/linked-data/cube#>
         SELECT ?d ?order WHERE { ?s qb:component [ qb:dimension ?d ; qb:order ?order ] } ORDER BY ?order""")
     assert [r["d"].rsplit("#", 1)[-1] for r in dims] == ["indicateur", "zone", "periodeObservation"]
-    targets = rows(graph_store, "SELECT ?c ?v ?h WHERE { ?c a bsl:ValeurCible ; bsl:valeurCible ?v ; bsl:horizon ?h } ORDER BY ?c")
+    targets = rows(graph_store, "SELECT ?c ?v ?h WHERE { ?c a bsl:ValeurCible ; bsl:valeurCible ?v ; bsl:horizon ?h } "
+                                "ORDER BY ?c")
     assert [(r["c"].rsplit("/", 1)[-1], float(r["v"]), r["h"]) for r in targets] == [
-        ("autonomie-energetique", 50.0, "2044"), ("neutralite-carbone", 0.0, "2050"), ("restauration-locale", 70.0, "2044")]
+        ("autonomie-energetique", 50.0, "2044"), ("neutralite-carbone", 0.0, "2050"),
+        ("restauration-locale", 70.0, "2044")]
     periods = rows(graph_store, "SELECT ?p WHERE { ?p a bsl:PeriodeTriennale } ORDER BY ?p")
     assert [r["p"].rsplit("/", 1)[-1] for r in periods] == [
         "2024-2026", "2027-2029", "2030-2032", "2033-2035", "2036-2038", "2039-2041", "2042-2044"]

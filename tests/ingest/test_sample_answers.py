@@ -42,7 +42,8 @@ def test_the_letterhead_does_not_make_wallers_the_most_concerned_commune(sample_
     assert top > 0 and effort[WALLERS] < top and effort[WALLERS] == 0
     # the issuer's places are kept on their mentions, with their role, and are never bsl:concerne
     letterhead = sample_store.query(f"""PREFIX bsl: <https://boussole.agglo-porteduhainaut.fr/def#>
-        SELECT (COUNT(*) AS ?n) WHERE {{ ?d bsl:mention ?m . ?m bsl:designe <{WALLERS}> ; bsl:roleMention "emetteur" }}""",
+        SELECT (COUNT(*) AS ?n) WHERE {{ ?d bsl:mention ?m . ?m bsl:designe <{WALLERS}> ;
+                                         bsl:roleMention "emetteur" }}""",
                                     use_default_graph_as_union=True)
     assert int(next(iter(letterhead))["n"].value) >= 15
 
@@ -50,7 +51,8 @@ def test_the_letterhead_does_not_make_wallers_the_most_concerned_commune(sample_
 def test_dashboard_and_coherence_question_totals_agree(sample_store: ox.Store) -> None:
     from web.dashboard_data import dashboard
 
-    question = {r["engagement"]: float(r["montant_total"] or 0) for r in rows(sample_store, "repartition-par-engagement")}
+    question = {r["engagement"]: float(r["montant_total"] or 0)
+                for r in rows(sample_store, "repartition-par-engagement")}
     bars = {b["key"]: float(b["montant"]) for b in dashboard(sample_store)["bars"] if b["key"] != "aucun"}
     e1 = base_iri() + "engagement/1"
     assert bars[e1] > 0

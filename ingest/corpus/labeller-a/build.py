@@ -626,7 +626,8 @@ def render_text(item: dict, issuer: tuple[str, str], rng: random.Random) -> str:
         f"Date de convocation : {max(1, day - 6)} {month} {year}  -  Membres en exercice : {en_exercice}  -  "
         f"Présents : {presents}  -  Pouvoirs : {pouvoirs}",
         "",
-        f"L'an {year}, le {day} {month}, l'assemblée régulièrement convoquée s'est réunie au lieu habituel de ses séances, "
+        f"L'an {year}, le {day} {month}, l'assemblée régulièrement convoquée s'est réunie "
+        "au lieu habituel de ses séances, "
         f"sous la présidence de {pres}. Le quorum étant atteint, {sec} a été désigné(e) secrétaire de séance.",
         "",
         f"Objet : {item['objet']}",
@@ -708,7 +709,8 @@ def render_text(item: dict, issuer: tuple[str, str], rng: random.Random) -> str:
         "",
         rng.choice(
             [
-                f"Accusé de réception en préfecture : 0{rng.randint(10, 95)}-2{rng.randint(10000000, 99999999)}-{year}{mnum:02d}{day:02d}-{num.replace(' ', '')}-DE",
+                f"Accusé de réception en préfecture : 0{rng.randint(10, 95)}-2{rng.randint(10000000, 99999999)}"
+                f"-{year}{mnum:02d}{day:02d}-{num.replace(' ', '')}-DE",
                 f"Reçu en préfecture le {min(28, day + 4)}/{mnum:02d}/{year}",
                 f"Publié le {min(28, day + 5)} {month} {year} - Transmis au contrôle de légalité",
             ]
