@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 import ingest
 import web
-from api import errors, service_description
+from api import errors, in_workers, service_description
 from api.backends import EmbeddedBackend, make_backend
 from api.limits import Attempts, BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
@@ -63,6 +63,8 @@ def create_app(settings: Settings) -> FastAPI:
     web.mount(app, store_provider=backend.current_store if embedded else (lambda: BackendGraph(backend)),
               write_token=lambda: settings.write_token, writer=backend.write, query_page="/ui",
               sources_dir=settings.sources_dir, generation=lambda: backend.generation)
+    if embedded:
+        in_workers.install(app)  # the pages whose work grows with the store: in the query workers, under the timeout
     for area in (sparql, graph_store, dumps, linked_data, service):
         app.include_router(area.router)
     return app

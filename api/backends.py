@@ -37,7 +37,6 @@ from kg.errors import (
     UpstreamError,
 )
 from kg.iris import prefixes, query_prefixes
-from kg.querying import solutions
 
 log = logging.getLogger("boussole.store")
 
@@ -148,7 +147,8 @@ class EmbeddedBackend(Backend):
         self.path = Path(settings.store_path)
         self.owner = StoreOwner(self.path, writable=settings.writable, grace=settings.timeout + 5)
         self.pool = WorkerPool(self.owner.view, settings.workers, memory_mb=settings.query_memory_mb,
-                               per_client=settings.per_client_workers, share_s=settings.share_answers_s)
+                               per_client=settings.per_client_workers, share_s=settings.share_answers_s,
+                               warm="api.worker_calls:warm")
         self.write_lock = asyncio.Lock()
         self.dumps = asyncio.Semaphore(settings.max_dumps)
         # the main process's own reads (pages, Graph Store GET, dumps) get threads of their own: a slow reader
@@ -195,7 +195,8 @@ class EmbeddedBackend(Backend):
     async def call(self, target: str, args: tuple = (), client: str = "?"):
         """``target(view, *args)`` in a query worker, under the endpoint's timeout (pages that scan the graph)."""
         await self._fresh_view()
-        return await self.pool.call(target, args, self.settings.timeout, client)
+        return await self.pool.call("api.worker_calls:under_base", (self.settings.base_iri, target, args),
+                                    self.settings.timeout, client)
 
     async def _in_thread(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.readers, fn, *args)
@@ -299,19 +300,9 @@ class EmbeddedBackend(Backend):
         return await self._in_thread(run)
 
     async def select(self, query, substitutions=None):
-        def run():
-            res = solutions(
-                self.current_store(),
-                query,
-                use_default_graph_as_union=True,
-                substitutions=substitutions,
-                prefixes=query_prefixes(self.settings.base_iri),
-                base_iri=self.settings.base_iri,
-            )
-            names = [v.value for v in res.variables]
-            return [{n: sol[n] for n in names} for sol in res]
-
-        return await self._in_thread(run)
+        """In a query worker, under the timeout: statistics and coherence questions scan the whole graph."""
+        return await self.call("api.worker_calls:select_rows", (query, substitutions, query_prefixes(
+            self.settings.base_iri), self.settings.base_iri), "/select")
 
     async def dump(self, fmt):
         """Stream a dump; a client that stops reading (or goes away) stops the producer instead of blocking it."""

@@ -162,6 +162,14 @@ def _die_with_parent() -> None:
 
 
 def _limit_memory(megabytes: int) -> None:
+    """Cap the address space; one malloc arena, so that the threads of a page (anyio's) do not reserve 64 MiB
+    of address space each and pass the cap, or the recycling threshold, with nothing allocated."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, 1)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
     if megabytes > 0:
         import resource
 
@@ -260,12 +268,26 @@ def _run_query(store, req: QueryRequest, conn) -> None:
     out.finish(kind)
 
 
-def worker_main(conn, memory_mb: int = 0) -> None:
-    """Entry point of a worker process: evaluate queries and calls on the view each message names."""
+def _warm(target: str) -> None:
+    import importlib
+
+    module, _, name = target.partition(":")
+    try:
+        getattr(importlib.import_module(module), name)()
+    except Exception:  # noqa: BLE001 - the first call will say what is wrong
+        log.exception("warming the worker failed")
+
+
+def worker_main(conn, memory_mb: int = 0, warm: str | None = None) -> None:
+    """Entry point of a worker process: evaluate queries and calls on the view each message names. ``warm``
+    ("module:function") runs in a thread from the start (imports that its calls need, so that the first call does
+    not pay them under its deadline); neither the worker's start nor its first query waits for it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     _limit_memory(memory_mb)
     store, opened = None, None
+    if warm:
+        threading.Thread(target=_warm, args=(warm,), daemon=True, name="boussole-warm").start()
     conn.send(("ready",))
     while True:
         try:
@@ -304,10 +326,10 @@ def worker_main(conn, memory_mb: int = 0) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, memory_mb: int):
+    def __init__(self, ctx, memory_mb: int, warm: str | None = None):
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
-        self.process = ctx.Process(target=worker_main, args=(child, memory_mb), daemon=True)
+        self.process = ctx.Process(target=worker_main, args=(child, memory_mb, warm), daemon=True)
         self.process.start()
         child.close()
         if not parent.poll(60):
@@ -358,7 +380,8 @@ class WorkerPool:
 
     RECENT_S = 10.0  # a client is "active" for this long after its last request
 
-    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0, share_s: float = 0.0):
+    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0, share_s: float = 0.0,
+                 warm: str | None = None):
         self.view = view
         self.share_s = share_s
         self.evaluating: dict[Any, _Shared] = {}  # query key -> the anonymous evaluation others may join
@@ -366,6 +389,7 @@ class WorkerPool:
         self.size = size
         self.memory_mb = memory_mb
         self.per_client = per_client or max(1, size - 1)
+        self.warm = warm
         self.ctx = mp.get_context("spawn")
         self.threads = ThreadPoolExecutor(max_workers=size * 2 + 2, thread_name_prefix="boussole-query")
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -390,7 +414,7 @@ class WorkerPool:
         self.free.extend(workers)
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.ctx, self.memory_mb)
+        w = _Worker(self.ctx, self.memory_mb, self.warm)
         with self._lock:
             self._workers.add(w)
         return w

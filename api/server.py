@@ -22,6 +22,12 @@ def serve(settings: Settings, log_level: str = "info") -> None:
     from api.app import create_app
     from api.http_protocol import GuardedH11Protocol
 
+    if settings.store_path is not None and not settings.is_remote:
+        from kg.errors import BoussoleError
+        from kg.store import written_by_a_command
+
+        if why := written_by_a_command(settings.store_path):
+            raise BoussoleError(why)  # one French line (boussole serve), not uvicorn's failed startup
     app = create_app(settings)
     GuardedH11Protocol.header_timeout = settings.header_timeout
     if settings.store_path is not None and not settings.is_remote:

@@ -17,7 +17,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     remote_store = "http://127.0.0.1:7878/store"
     # limits and timeouts (docs/reliability.md): max_body_bytes, max_write_body_bytes, max_query_bytes,
     # max_query_depth, query_memory_mb, per_client_workers, share_answers_s, max_dumps, header_timeout,
-    # keep_alive_timeout, login_attempts_per_minute
+    # keep_alive_timeout, login_attempts_per_minute, import_memory_mb
     review_threshold = 0.5        # bsl:score (a calibrated probability) under which a proposal is reviewed
 
     base_iri = "https://boussole.example.org/id/"  # base of every minted IRI (build, ingest, service)
@@ -82,6 +82,7 @@ class Settings:
     contact_email: str | None = None  # the contact point of the DCAT description (/dataset), if the CAPH gives one
     review_threshold: float = 0.5     # a model proposal whose probability (bsl:score) is below goes to review
     max_import_bytes: int = 512_000_000      # largest upload of the import page / POST /imports (413 beyond)
+    import_memory_mb: int = 4096  # address space of an import's analysis process (spaCy, tagger); 0 = none
 
     @property
     def writable(self) -> bool:

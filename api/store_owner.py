@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from kg.errors import BoussoleError, Unavailable
-from kg.store import latest_view, read_only_view, release_lock, take_lock, views_dir
+from kg.store import latest_view, read_only_view, release_lock, take_lock, views_dir, written_by_a_command
 
 log = logging.getLogger("boussole.store")
 
@@ -66,7 +66,8 @@ class StoreOwner:
         if not take_lock(self.path, exclusive=False):
             view = latest_view(self.path)
             if view is None:
-                raise BoussoleError(f"{self.path}: another process writes this store; stop it or serve with its token")
+                raise BoussoleError(written_by_a_command(self.path) or f"{self.path} : un autre processus écrit ce "
+                                    "magasin ; relancez le service quand il aura fini")
             self.warning = f"another process owns the store; serving its view {view.name}"
             self.view_path = view
         self.store = read_only_view(self.view_path)

@@ -22,6 +22,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,10 +131,13 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
 
-def serve(store: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, BOUSSOLE_WRITE_TOKEN=TOKEN)
+def serve(store: Path, port: int, workers: int, log: Path, *, tree: Path = ROOT,
+          timeout: float = 120.0) -> subprocess.Popen:
+    """``python -m api.server`` of ``tree`` (this one, or a baseline checkout) with the write token."""
+    env = dict(os.environ, BOUSSOLE_WRITE_TOKEN=TOKEN, PYTHONPATH=str(tree))
+    env.pop("BOUSSOLE_CONFIG", None)
     proc = subprocess.Popen([sys.executable, "-m", "api.server", "--store", str(store), "--port", str(port),
-                             "--workers", str(workers), "--timeout", "120"], cwd=ROOT, env=env,
+                             "--workers", str(workers), "--timeout", str(timeout)], cwd=tree, env=env,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
     for _ in range(600):
         try:
@@ -146,6 +150,52 @@ def serve(store: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
     raise RuntimeError(log.read_text())
 
 
+def run_once(tree: Path, store: Path, archive: Path, records: int, a: argparse.Namespace, log: Path) -> dict:
+    """One server of ``tree`` on ``store``: the idle phase, then the import with the clients querying."""
+    port = 18000 + os.getpid() % 1000
+    proc = serve(store, port, a.workers, log, tree=tree)
+    url = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        with Clients(url, a.clients) as clients:
+            time.sleep(a.idle)
+            clients.phase = "import"
+            start = time.perf_counter()
+            with open(archive, "rb") as fh:
+                job = httpx.post(url + "/imports", headers=auth, timeout=300,
+                                 files={"fichiers": (archive.name, fh, "application/zip")}).json()
+            while job["etat"] in ("en attente", "en cours"):
+                time.sleep(0.5)
+                job = httpx.get(url + f"/imports/{job['id']}", headers=auth, timeout=300).json()
+            total = time.perf_counter() - start
+            clients.phase = "after"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    report = {"tree": str(tree), "rows": a.rows, "pdfs": a.pdfs, "records": records, "base_deliberations": a.base,
+              "clients": a.clients, "workers": a.workers, "cpu_count": os.cpu_count(), "job": job["etat"],
+              "import_s": round(total, 1), "records_per_s": round(records / total, 1),
+              "summary": job["resume"], "query_errors": clients.errors, "queries": {}}
+    print(f"{tree}: import of {a.rows} CSV rows + {a.pdfs} PDFs into a store of {a.base} deliberations, "
+          f"{a.clients} clients querying, {a.workers} query workers, {os.cpu_count()} CPUs")
+    print(f"  job {job['etat']}: {total:.1f} s, {records / total:.1f} records/s; summary {job['resume']}")
+    print(f"  {'query':24} {'idle p50':>9} {'idle p99':>9} {'import p50':>11} {'import p99':>11} {'p50 ×':>6} "
+          f"{'p99 ×':>6} {'n idle/import':>14}")
+    for name in QUERIES:
+        idle, busy = clients.samples["idle"].get(name, []), clients.samples["import"].get(name, [])
+        row = {"idle_p50_ms": 1000 * pct(idle, .5), "idle_p99_ms": 1000 * pct(idle, .99),
+               "import_p50_ms": 1000 * pct(busy, .5), "import_p99_ms": 1000 * pct(busy, .99),
+               "n_idle": len(idle), "n_import": len(busy)}
+        row["p50_ratio"] = row["import_p50_ms"] / row["idle_p50_ms"]
+        row["p99_ratio"] = row["import_p99_ms"] / row["idle_p99_ms"]
+        report["queries"][name] = row
+        print(f"  {name:24} {row['idle_p50_ms']:9.1f} {row['idle_p99_ms']:9.1f} {row['import_p50_ms']:11.1f} "
+              f"{row['import_p99_ms']:11.1f} {row['p50_ratio']:6.2f} {row['p99_ratio']:6.2f} "
+              f"{len(idle):>6}/{len(busy):<6}")
+    print(f"  query errors: {clients.errors}", flush=True)
+    return report
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_IMPORT_ROWS", "3000")))
@@ -154,56 +204,32 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--idle", type=float, default=30.0, help="seconds of the idle phase")
+    ap.add_argument("--baseline", type=Path, help="another checkout of the project, run alternately with this one")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of each tree (medians are reported)")
     ap.add_argument("--json")
     # run as a script: its command line; run by ``python -m bench`` (main() with no argument): the defaults
     a = ap.parse_args(argv if argv is not None else (sys.argv[1:] if __name__ == "__main__" else []))
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    trees = [ROOT] + ([a.baseline.resolve()] if a.baseline else [])
     try:
         store = tmp / "store"
         make_store(store, a.base)
         archive = tmp / "annee-2025.zip"
         records = year_archive(archive, a.rows, a.pdfs)
-        port = 18000 + os.getpid() % 1000
-        proc = serve(store, port, a.workers, tmp / "server.log")
-        url = f"http://127.0.0.1:{port}"
-        auth = {"Authorization": f"Bearer {TOKEN}"}
-        try:
-            with Clients(url, a.clients) as clients:
-                time.sleep(a.idle)
-                clients.phase = "import"
-                start = time.perf_counter()
-                with open(archive, "rb") as fh:
-                    job = httpx.post(url + "/imports", headers=auth, timeout=300,
-                                     files={"fichiers": (archive.name, fh, "application/zip")}).json()
-                while job["etat"] in ("en attente", "en cours"):
-                    time.sleep(0.5)
-                    job = httpx.get(url + f"/imports/{job['id']}", headers=auth).json()
-                total = time.perf_counter() - start
-                clients.phase = "after"
-        finally:
-            proc.terminate()
-            proc.wait(30)
-        report = {"rows": a.rows, "pdfs": a.pdfs, "records": records, "base_deliberations": a.base,
-                  "clients": a.clients, "workers": a.workers, "cpu_count": os.cpu_count(), "job": job["etat"],
-                  "import_s": round(total, 1), "records_per_s": round(records / total, 1),
-                  "summary": job["resume"], "query_errors": clients.errors, "queries": {}}
-        print(f"import of {a.rows} CSV rows + {a.pdfs} PDFs into a store of {a.base} deliberations, "
-              f"{a.clients} clients querying, {a.workers} query workers, {os.cpu_count()} CPUs")
-        print(f"  job {job['etat']}: {total:.1f} s, {records / total:.1f} records/s; summary {job['resume']}")
-        print(f"  {'query':24} {'idle p50':>9} {'idle p99':>9} {'import p50':>11} {'import p99':>11} "
-              f"{'p50 ×':>6} {'p99 ×':>6} {'n idle/import':>14}")
-        for name in QUERIES:
-            idle, busy = clients.samples["idle"].get(name, []), clients.samples["import"].get(name, [])
-            row = {"idle_p50_ms": 1000 * pct(idle, .5), "idle_p99_ms": 1000 * pct(idle, .99),
-                   "import_p50_ms": 1000 * pct(busy, .5), "import_p99_ms": 1000 * pct(busy, .99),
-                   "n_idle": len(idle), "n_import": len(busy)}
-            row["p50_ratio"] = row["import_p50_ms"] / row["idle_p50_ms"]
-            row["p99_ratio"] = row["import_p99_ms"] / row["idle_p99_ms"]
-            report["queries"][name] = row
-            print(f"  {name:24} {row['idle_p50_ms']:9.1f} {row['idle_p99_ms']:9.1f} {row['import_p50_ms']:11.1f} "
-                  f"{row['import_p99_ms']:11.1f} {row['p50_ratio']:6.2f} {row['p99_ratio']:6.2f} "
-                  f"{len(idle):>6}/{len(busy):<6}")
-        print(f"  query errors: {clients.errors}")
+        runs: dict[str, list[dict]] = {str(t): [] for t in trees}
+        for k in range(a.rounds):
+            for tree in trees if k % 2 == 0 else trees[::-1]:
+                copy = tmp / "copy"
+                shutil.copytree(store, copy)
+                runs[str(tree)].append(run_once(tree, copy, archive, records, a, tmp / f"server-{k}.log"))
+                shutil.rmtree(copy, ignore_errors=True)
+        print(f"\nmedians of {a.rounds} run(s) per tree")
+        for tree, reports in runs.items():
+            ratios = {name: (statistics.median(r["queries"][name]["p50_ratio"] for r in reports),
+                             statistics.median(r["queries"][name]["p99_ratio"] for r in reports)) for name in QUERIES}
+            print(f"  {tree}: import {statistics.median(r['import_s'] for r in reports):.1f} s; "
+                  + "; ".join(f"{n} p50 × {p50:.2f}, p99 × {p99:.2f}" for n, (p50, p99) in ratios.items()))
+        report = {"runs": runs}
         if a.json:
             Path(a.json).write_text(json.dumps(report, indent=2))
         return report

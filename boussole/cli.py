@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kg.errors import BoussoleError
-from kg.store import DEFAULT_STORE
+from kg.store import DEFAULT_STORE, held_locks, release_locks
 
 app = typer.Typer(help="Boussole: knowledge graph and SPARQL service of the Projet de Territoire 2024-2044.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -29,11 +29,14 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        before = held_locks()
         try:
             return func(*args, **kwargs)
         except BoussoleError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
+        finally:
+            release_locks(keep=before)  # the store this command wrote is free again (in-process callers: tests)
 
     return wrapper
 

@@ -475,10 +475,14 @@ class Ingester:
         return status
 
     def ingest(self, items: Iterable[Item | Deliberation], progress: Progress | None = None,
-               when: str | None = None) -> Summary:
+               when: str | None = None, analysed: Callable[..., Iterator[tuple[Deliberation, list, Any]]] | None = None
+               ) -> Summary:
         """Read, analyse and write every item. A bad record (rejected by its reader, not analysable, not writable)
         is skipped with its reason and the others go on. An unexpected error stops the run with
-        `IngestInterrupted`, whose summary says exactly what was written: nothing queued is written later."""
+        `IngestInterrupted`, whose summary says exactly what was written: nothing queued is written later.
+
+        `analysed(records, on_error=…)`: the analyses of the items' records made elsewhere (the service analyses an
+        import in a process of its own, :mod:`api.import_analysis`), instead of `self.analyse`."""
         summary = Summary()
         self._pending, self._failed, self._conflicts, self._tagged = [], [], [], 0
         self._pending_numbers = {}
@@ -504,7 +508,7 @@ class Ingester:
             skip(rec.source or rec.display_id(), reason)
 
         try:
-            for rec, ments, result in self.analyse(records(), on_error=not_analysed):
+            for rec, ments, result in (analysed or self.analyse)(records(), on_error=not_analysed):
                 try:
                     status = self.write(rec, ments, result, when=when)
                 except Exception as exc:   # a store error on one record must not lose the others

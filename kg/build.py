@@ -19,7 +19,7 @@ from kg.iris import graph
 from kg.querying import solutions
 from kg.reason import reason as run_reasoner
 from kg.sources import DATA_DIR, ONTOLOGY_FILE, SHAPES_FILE, SOURCES_DIR, data_files, read_quads
-from kg.store import open_store
+from kg.store import open_store, release_lock
 from kg.validate import Violation, validate
 
 INFERRED = "inferred"
@@ -103,6 +103,7 @@ def build(store_path: Path | str, *, reason: bool = False, data_dir: Path = DATA
         report.added, report.removed = replace_graphs(store, staged, [graph(n) for n in owned])
         store.flush()
         del store   # released now: pySHACL keeps a traceback whose frames would hold the store's lock until a gc
+        release_lock(store_path)  # and the flock open_store took (a build run in-process, e.g. by the tests)
     report.seconds["write"] = time.perf_counter() - clock
 
     report.graphs = {n: _count(staged, graph(n)) for n in owned if _count(staged, graph(n))}

@@ -5,14 +5,16 @@ service (``boussole serve``), which keeps a store open for hours, holds a lock o
 ``.<name>.lock`` beside it): exclusive when it writes, shared when it only reads. While the service writes a store,
 other processes read a *view* of it instead: a checkpoint (``Store.backup``: hard links, made by the service after
 each write) in ``.<name>.views/``, a directory nobody writes. A command that writes (``boussole ingest``,
-``build``) is refused while the service holds either lock. (A command holds no lock itself: a pyoxigraph
-``Store`` cannot tell when it is closed; so a read-only service started *during* an ingest is not excluded.)
+``build``) is refused while the service holds either lock. A command that opens the store read-write holds the
+exclusive lock itself until it ends (:func:`release_locks`, called when a command returns; the process's exit
+releases it anyway): a service started *during* an ingest is refused with a message saying so.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -69,6 +71,26 @@ def release_lock(path: Path | str) -> None:
         os.close(held[0])  # closing the descriptor releases the flock
 
 
+def held_locks() -> set[Path]:
+    return set(_held)
+
+
+def release_locks(keep: set[Path] | None = None) -> None:
+    """Release the store locks this process holds (a command has ended), but those in ``keep``."""
+    for path in list(_held):
+        if path not in (keep or set()):
+            release_lock(path)
+
+
+def written_by_a_command(path: Path | str) -> str | None:
+    """Why no service can serve the store at ``path`` now: a command (``boussole ingest``, ``build``) holds it
+    to write, and it offers no view (French, for the person who started the service); None when it can."""
+    if lock_is_free(path, exclusive=False) or latest_view(path) is not None:
+        return None
+    return (f"{path} : une commande boussole (ingest ou build) est en train d'écrire ce magasin ; le service ne "
+            "peut pas le lire avant la fin de cette commande. Relancez le service quand elle aura fini.")
+
+
 def lock_is_free(path: Path | str, *, exclusive: bool) -> bool:
     """Whether no other process (a service) holds a lock that conflicts with ``exclusive``; nothing is kept."""
     key = Path(path).resolve()
@@ -117,9 +139,10 @@ def open_store(path: Path | str = DEFAULT_STORE, *, read_only: bool = False, cre
                                     "retry in a moment")
             return read_only_view(view)
         path.mkdir(parents=True, exist_ok=True)
-        if not lock_is_free(path, exclusive=True):
-            raise BoussoleError(f"{path}: a `boussole serve` is using this store; stop it, or send the writes "
-                                "through the service")
+        if not take_lock(path, exclusive=True):  # held until the command ends: no service starts meanwhile
+            raise BoussoleError(f"{path}: another boussole process (`boussole serve`, or an ingest or build) is "
+                                "using this store; wait for its end, or send the writes through the service")
+        shutil.rmtree(views_dir(path), ignore_errors=True)  # views a killed service left: nobody may read them now
         return ox.Store(str(path))
     except OSError as exc:
         hint = (

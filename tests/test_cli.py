@@ -107,3 +107,36 @@ def test_ingest_on_a_full_disk_ends_with_a_french_message_not_a_traceback(store_
     assert "Traceback" not in done.stderr
     said = " ".join(done.stderr.split())  # rich wraps long lines
     assert "le disque est plein" in said and "relancez la même commande" in said
+
+
+def test_a_service_started_while_an_ingest_writes_is_refused_in_french(store_path: Path, tmp_path: Path) -> None:
+    """#15: `boussole ingest` holds the store's lock while it runs: a (read-only) service started meanwhile is refused
+    with a French message instead of reading files the ingest is writing; once the ingest ends, it starts."""
+    import shutil
+
+    from kg.store import lock_is_free
+
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    texts = REPO / "tests" / "data" / "deliberations" / "heldout-textes"
+    start = time.time()
+    ingest = subprocess.Popen([*BOUSSOLE, "ingest", "--store", str(store), str(texts)], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while lock_is_free(store, exclusive=False) and ingest.poll() is None and time.time() - start < 120:
+            time.sleep(0.05)
+        assert ingest.poll() is None, ingest.communicate()[1][-2000:]  # the ingest holds the lock while it runs
+        serve = subprocess.run([sys.executable, "-m", "api.server", "--store", str(store), "--port", "1"], cwd=REPO,
+                               capture_output=True, text=True, timeout=120)
+        still_running = ingest.poll() is None
+        out, errors = ingest.communicate(timeout=600)
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+    assert still_running  # the service was refused while the ingest ran, not after
+    assert serve.returncode == 1, serve.stderr[-2000:]
+    said = " ".join(serve.stderr.split())
+    assert "une commande boussole (ingest ou build) est en train d'écrire ce magasin" in said
+    assert "Traceback" not in serve.stderr
+    assert ingest.returncode == 0, errors[-2000:]
+    assert lock_is_free(store, exclusive=True)  # released when the command ended

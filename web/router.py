@@ -200,7 +200,7 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
     draft = {"path": brouillon, "raison": raison[:2000], "corps": set(request.query_params.getlist("corps"))} \
         if brouillon else None
     decisions = []
-    if reviewer(request):
+    if _cfg(request).reviewer(request):  # the session is the service process's (pages may render in a worker)
         decisions = as_graph(store).read(lambda st: _review_module().decision_log(st, limit=10))
     return render(request, "review.html", title="Revue des délibérations — Boussole", items=shown, total=len(filtered),
                   ariane=[("Revue des délibérations", None)],

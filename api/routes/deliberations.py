@@ -4,7 +4,6 @@ and go through the embedded backend's read-write store, one writer at a time."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.backends import EmbeddedBackend
 from api.deps import embedded_backend, get_settings, is_authenticated, require_writer
+from api.limits import client_key
 from kg.errors import InvalidRequest, PayloadTooLarge
 
 MAX_RECORDS = 5000
@@ -122,11 +122,9 @@ async def to_review(request: Request, seuil: float | None = None) -> Response:
     """The review queue (``queries/file-de-revue.rq``): deliberations no person has decided whose model confidence
     is below ``seuil`` (default: the service's ``review_threshold``); the same list as ``boussole review list`` and
     the page ``/review``. ``X-Total-Count`` gives its length."""
-    from queries.review_queue import pending
-
     backend = embedded_backend(request)
     threshold = seuil if seuil is not None else get_settings(request).review_threshold
-    items = await asyncio.to_thread(pending, backend.current_store(), threshold)
+    items = await backend.call("queries.review_queue:pending", (threshold,), client_key(request))
     return JSONResponse(items, headers={"X-Total-Count": str(len(items))})
 
 
@@ -134,10 +132,9 @@ async def to_review(request: Request, seuil: float | None = None) -> Response:
 async def decisions(request: Request, deliberation: str | None = None, limite: int = 50) -> Response:
     """The latest review decisions (who, when, action, before → after), newest first. Reviewers' names are given
     to token holders only; others get a stable pseudonym."""
-    from ingest.review import decision_log
-
     backend = embedded_backend(request)
-    rows = await asyncio.to_thread(decision_log, backend.current_store(), deliberation, max(1, min(limite, 500)))
+    rows = await backend.call("ingest.review:decision_log", (deliberation, max(1, min(limite, 500))),
+                              client_key(request))
     if not is_authenticated(request):
         from api.pseudonyms import pseudonym
 

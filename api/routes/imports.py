@@ -39,6 +39,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.backends import EmbeddedBackend
 from api.deps import embedded_backend, get_settings, is_authenticated
+from api.import_analysis import AnalysisProcess
 from kg.errors import (
     BoussoleError,
     Forbidden,
@@ -213,10 +214,14 @@ async def run_job(job: Job, backend, uploads: list[tuple[str, Path]], workdir: P
     folder.mkdir()
     prefix = str(folder) + "/"
     job.etat = "en cours"
+    analysis = None
     try:
         job.rejets.extend(await asyncio.to_thread(unpack, uploads, folder, max_bytes))
         job.total = await asyncio.to_thread(count_inputs, [folder])
         items = iter_inputs([folder])
+        settings = backend.settings
+        analysis = await asyncio.to_thread(AnalysisProcess, backend.owner.view(), settings.base_iri,
+                                           settings.import_memory_mb)
         while True:
             group = await asyncio.to_thread(lambda: list(itertools.islice(items, CHUNK)))
             if not group:
@@ -225,7 +230,9 @@ async def run_job(job: Job, backend, uploads: list[tuple[str, Path]], workdir: P
                 it.where = it.where.replace(prefix, "")
                 if it.record is not None:
                     it.record.source = it.record.source.replace(prefix, "")
-            summary = await backend.write(lambda store, g=group: ingester_for(store).ingest(g))
+            # analysed in the job's own process (niced), written by the single writer
+            analysed = await asyncio.to_thread(analysis.analyse, [it.record for it in group if it.ok])
+            summary = await backend.write(lambda store, g=group, a=analysed: ingester_for(store).ingest(g, analysed=a))
             part = summary.as_dict()
             job.rejets.extend((w.replace(prefix, ""), r) for w, r in summary.skipped)
             _merge(job.resume, part)
@@ -238,7 +245,9 @@ async def run_job(job: Job, backend, uploads: list[tuple[str, Path]], workdir: P
         job.etat, job.erreur = "échoué", f"{type(exc).__name__} : {exc}"
     finally:
         job.fin = time.time()
-        job.resume["rejets"] = len(job.rejets)
+        job.resume["rejets"] = len(job.rejets)  # before any await: the job reads « terminé » from here on
+        if analysis is not None:
+            await asyncio.to_thread(analysis.close)
         await asyncio.to_thread(shutil.rmtree, workdir, True)
 
 

@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api import conneg, graph_store, linked_data
+from api import conneg, graph_store, in_workers, linked_data
+from api.backends import EmbeddedBackend
 from api.deps import get_backend, get_settings, require_writer
 from api.rendering import RDF_OFFERS, page, rdf_response
 from kg.errors import InvalidRequest, NotAcceptable, NotFound
@@ -50,6 +51,8 @@ async def resource(request: Request, path: str) -> Response:
             if doc is not None:
                 return page(request, "source.html", title=f"Source {doc['name']} — Boussole", v=doc, iri=iri,
                             ariane=[("Document source", None), (doc["file"], None)])
+        if isinstance(backend, EmbeddedBackend):  # rendered by a query worker, under the timeout
+            return await in_workers.forward(request, "/id/" + path)
         return await run_in_threadpool(fiche_page, request, path)  # the one page of a resource
     out, incoming, _ = await linked_data.describe_quads(backend, iri)
     if not out and not incoming:

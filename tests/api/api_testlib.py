@@ -200,3 +200,16 @@ def make_store(path: Path, *files: Path) -> Path:
     store.flush()
     del store
     return path
+
+
+def query_workers(server: Server) -> list[int]:
+    """The pids of the server's query worker processes."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(server.process.pid)], capture_output=True, text=True)
+    found = []
+    for pid in (int(x) for x in out.stdout.split()):
+        try:
+            if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                found.append(pid)
+        except OSError:
+            pass
+    return found
