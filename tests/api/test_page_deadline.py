@@ -8,6 +8,7 @@ rendered by the query workers, under the service's timeout. A page past it is a 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import shutil
 import signal
@@ -91,27 +92,16 @@ def test_a_page_past_the_deadline_is_a_french_503_and_others_are_served(short_se
     French 503 page with Retry-After; meanwhile the service process answers other clients at once. (The pages
     ran in the service process without a deadline: this page came back 200, after as long as it took.)"""
     url = short_server.url
-    _served_again(url)  # the workers are up and warm
-    stopped = query_workers(short_server)
-    assert len(stopped) == 2
-    for pid in stopped:
-        os.kill(pid, signal.SIGSTOP)
-    try:
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            start = time.monotonic()
-            slow = pool.submit(httpx.get, url + "/review?statut=", headers=HTML, timeout=60)
-            others = []
-            while not slow.done() and time.monotonic() - start < 30:
-                r = httpx.get(url + "/mentions-legales", headers=HTML, timeout=10)
-                others.append((r.status_code, r.elapsed.total_seconds()))
-                time.sleep(0.2)
-            page = slow.result()
-    finally:
-        for pid in stopped:
-            try:
-                os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass  # killed at the deadline
+    with _workers_stopped(short_server) as stopped, concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert len(stopped) == 2
+        start = time.monotonic()
+        slow = pool.submit(httpx.get, url + "/review?statut=", headers=HTML, timeout=60)
+        others = []
+        while not slow.done() and time.monotonic() - start < 30:
+            r = httpx.get(url + "/mentions-legales", headers=HTML, timeout=10)
+            others.append((r.status_code, r.elapsed.total_seconds()))
+            time.sleep(0.2)
+        page = slow.result()
     assert page.status_code == 503, page.text[:500]
     assert page.headers["retry-after"] == "5"
     assert "text/html" in page.headers["content-type"]
@@ -130,19 +120,26 @@ def _served_again(url: str) -> None:
     pytest.fail("pages were not served (workers not replaced, or not warm)")
 
 
-def _with_workers_stopped(server: Server, path: str) -> httpx.Response:
+@contextlib.contextmanager
+def _workers_stopped(server: Server) -> Iterator[list[int]]:
+    """The service's query workers, up and warm, then stopped (SIGSTOP) until the block ends."""
     _served_again(server.url)
     stopped = query_workers(server)
     for pid in stopped:
         os.kill(pid, signal.SIGSTOP)
     try:
-        return httpx.get(server.url + path, timeout=60)
+        yield stopped
     finally:
         for pid in stopped:
             try:
                 os.kill(pid, signal.SIGCONT)
             except ProcessLookupError:
                 pass  # killed at the deadline
+
+
+def _with_workers_stopped(server: Server, path: str) -> httpx.Response:
+    with _workers_stopped(server):
+        return httpx.get(server.url + path, timeout=60)
 
 
 def test_exports_and_internal_selects_have_the_deadline_too(short_server: Server) -> None:
