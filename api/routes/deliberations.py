@@ -1,9 +1,11 @@
-"""Deliberations through the API: ``POST /deliberations`` (JSON records, ingested and tagged like ``boussole
-ingest``) and the review routes (the queue, accept, correct, undo, the decision log). Writes need the write token
-and go through the embedded backend's read-write store, one writer at a time."""
+"""Deliberations through the API: ``POST /deliberations`` (JSON records, analysed in a process of their own like
+an import, :mod:`api.import_analysis`, then written like ``boussole ingest``) and the review routes (the queue,
+accept, correct, undo, the decision log). Writes need the write token and go through the embedded backend's
+read-write store, one writer at a time."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -105,10 +107,16 @@ async def post_deliberations(request: Request, backend: WritableBackend) -> Resp
         raise InvalidRequest("envoyez un objet JSON ou une liste non vide d'objets")
     if len(records) > MAX_RECORDS:
         raise PayloadTooLarge(f"au plus {MAX_RECORDS} enregistrements par requête")
-    from ingest.pipeline import IngestInterrupted, ingest_records
+    from api.import_analysis import analysis_for
+    from ingest.pipeline import IngestInterrupted, ingester_for, records_from_json
 
+    items = await asyncio.to_thread(lambda: list(records_from_json(records)))
+    # analysed in a process of the request's own (niced, import_memory_mb), like an import; then written in one
+    # turn of the single writer: an analysis that fails (memory) writes nothing
+    async with analysis_for(backend) as analysis:
+        analysed = await asyncio.to_thread(analysis.analyse, [it.record for it in items if it.ok])
     try:
-        summary = await backend.write(lambda store: ingest_records(store, records))
+        summary = await backend.write(lambda store: ingester_for(store).ingest(items, analysed=analysed))
     except IngestInterrupted as exc:   # a problem (RFC 9457) that says exactly what was written before the error
         return JSONResponse({"type": "about:blank", "title": "Ingestion interrompue", "status": 500,
                              "detail": str(exc), **exc.summary.as_dict()},
