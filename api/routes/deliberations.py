@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 from api.backends import EmbeddedBackend
 from api.deps import embedded_backend, get_settings, is_authenticated, require_writer
 from api.limits import client_key
+from api.pseudonyms import reviewers_of
+from ingest.reviewers import with_names
 from kg.errors import InvalidRequest, PayloadTooLarge
 
 MAX_RECORDS = 5000
@@ -138,16 +140,14 @@ async def to_review(request: Request, seuil: float | None = None) -> Response:
 
 @router.get("/deliberations/decisions", tags=["revue"], summary="Journal des décisions de revue")
 async def decisions(request: Request, deliberation: str | None = None, limite: int = 50) -> Response:
-    """The latest review decisions (who, when, action, before → after), newest first. Reviewers' names are given
-    to token holders only; others get a stable pseudonym."""
+    """The latest review decisions (who, when, action, before → after), newest first. ``auteur``: the reviewer's
+    name for token holders (from the directory beside the store), its stable pseudonym (the store's) otherwise;
+    ``relecteur``: the reviewer's IRI."""
     backend = embedded_backend(request)
     rows = await backend.call("ingest.review:decision_log", (deliberation, max(1, min(limite, 500))),
                               client_key(request))
-    if not is_authenticated(request):
-        from api.pseudonyms import pseudonym
-
-        for r in rows:
-            r["auteur"] = pseudonym(get_settings(request), r["auteur"])
+    if is_authenticated(request):
+        rows = await asyncio.to_thread(with_names, rows, reviewers_of(get_settings(request)))
     return JSONResponse(rows)
 
 
@@ -155,7 +155,9 @@ async def decisions(request: Request, deliberation: str | None = None, limite: i
 async def accept(ref: str, decision: Acceptance, backend: WritableBackend) -> Response:
     from ingest.review import accept as record_acceptance
 
-    current = await backend.write(lambda store: record_acceptance(store, ref, decision.author, decision.reason))
+    names = reviewers_of(backend.settings)
+    current = await backend.write(lambda store: record_acceptance(store, ref, decision.author, decision.reason,
+                                                                  reviewers=names))
     return JSONResponse(current.as_dict())
 
 
@@ -163,9 +165,10 @@ async def accept(ref: str, decision: Acceptance, backend: WritableBackend) -> Re
 async def correct(ref: str, decision: Correction, backend: WritableBackend) -> Response:
     from ingest.review import correct as record_correction
 
+    names = reviewers_of(backend.settings)
     current = await backend.write(lambda store: record_correction(
         store, ref, engagements=decision.engagements, champs=decision.champs, reason=decision.reason,
-        author=decision.author))
+        author=decision.author, reviewers=names))
     return JSONResponse(current.as_dict())
 
 
@@ -174,5 +177,6 @@ async def undo(ref: str, decision: Undo, backend: WritableBackend) -> Response:
     """Undo the latest human decision on the deliberation (logged; the earlier state is current again)."""
     from ingest.review import undo as record_undo
 
-    current = await backend.write(lambda store: record_undo(store, ref, decision.author))
+    names = reviewers_of(backend.settings)
+    current = await backend.write(lambda store: record_undo(store, ref, decision.author, reviewers=names))
     return JSONResponse(current.as_dict())

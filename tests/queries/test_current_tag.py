@@ -8,10 +8,13 @@ import pyoxigraph as ox
 import pytest
 
 from ingest import review
+from ingest.reviewers import Reviewers
 from kg.iris import base_iri, graph
 from queries import catalogue
 from tests.queries.conftest import load_fixture
 from web.deliberations import current_tags, review_items
+
+NAMES = Reviewers()   # the reviewers' names of these in-memory stores
 
 PREFIXES = """@prefix bsl: <https://boussole.agglo-porteduhainaut.fr/def#> . @prefix oa: <http://www.w3.org/ns/oa#> .
 @prefix prov: <http://www.w3.org/ns/prov#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -124,7 +127,7 @@ def test_an_undo_logs_the_tag_the_rule_gives_after_it(store: ox.Store) -> None:
     """undo writes its log entry (« avant → après ») in its own transaction: the « après » is the rule's answer."""
     scratch = ox.Store()
     scratch.extend(store)
-    after = review.undo(scratch, _iri("T7"), "Camille Martin")
+    after = review.undo(scratch, _iri("T7"), "Camille Martin", reviewers=NAMES)
     assert (after.source, {a.body for a in after.annotations}) == ("humain", {"engagement/2"})   # alice's again
     assert review.current(scratch, _iri("T7")) == after
     assert review.decision_log(scratch, _iri("T7"))[0]["avant_apres"] == (
