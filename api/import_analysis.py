@@ -1,8 +1,8 @@
 """The analysis of texts (spaCy, linking, tagging) in a process of its own, at a lower CPU priority.
 
 It used to run inside the service process, on the writer's thread: during a year's import the queries' p99 went
-5.8–31.8 × the idle one (docs/import.md). Now an import job, or one ``POST /deliberations``, starts one
-:class:`AnalysisProcess` (:func:`analysis_for`; ``nice`` +10,
+5.8–31.8 × the idle one (docs/import.md). Now an import job starts one :class:`AnalysisProcess`
+(:func:`analysis_for`), and ``POST /deliberations`` keeps one between requests (:class:`WarmAnalysis`) (``nice`` +10,
 its address space capped at ``import_memory_mb``) which reads the graph vocabulary from the current view of the
 store, loads the pipeline and the tagger model once, and returns, for each group of records it is sent, the
 mentions and the proposal of each record (or why it could not be analysed). The store's owner still does every
@@ -147,6 +147,43 @@ async def analysis_for(backend) -> AsyncIterator[AnalysisProcess]:
         yield analysis
     finally:
         await asyncio.to_thread(analysis.close)
+
+
+class WarmAnalysis:
+    """The analysis process of ``POST /deliberations``, kept between requests: starting one (spaCy and the tagger
+    model) took 13 s per one-record request on the loaded 2-core machine. Started again when the service's
+    ingester changes (a rebuilt référentiel, a retrained model: what the analyses depend on) or after a failure
+    (memory). One request analyses at a time."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._process: AnalysisProcess | None = None
+        self._for: tuple = ()
+
+    async def analyse(self, backend, records: list) -> Analysed:
+        """The analyses of ``records`` (the ``analysed`` argument of :meth:`Ingester.ingest`)."""
+        from ingest.pipeline import ingester_for
+
+        ingester = await asyncio.to_thread(ingester_for, backend.current_store())
+        settings = backend.settings
+        async with self._lock:
+            if self._process is not None and (self._for != (ingester, ingester.tagger)
+                                              or not self._process.process.is_alive()):
+                await self._stop()
+            if self._process is None:
+                self._process = await asyncio.to_thread(AnalysisProcess, backend.owner.view(), settings.base_iri,
+                                                        settings.import_memory_mb)
+                self._for = (ingester, ingester.tagger)
+            try:
+                return await asyncio.to_thread(self._process.analyse, records)
+            except BaseException:
+                await asyncio.shield(self._stop())   # a process that failed is not reused
+                raise
+
+    async def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            await asyncio.to_thread(process.close)
 
 
 def replay(done: dict[int, tuple[list, Any]], errors: dict[int, str]) -> Analysed:

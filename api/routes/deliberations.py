@@ -109,14 +109,15 @@ async def post_deliberations(request: Request, backend: WritableBackend) -> Resp
         raise InvalidRequest("envoyez un objet JSON ou une liste non vide d'objets")
     if len(records) > MAX_RECORDS:
         raise PayloadTooLarge(f"au plus {MAX_RECORDS} enregistrements par requête")
-    from api.import_analysis import analysis_for
+    from api.import_analysis import WarmAnalysis
     from ingest.pipeline import IngestInterrupted, ingester_for, records_from_json
 
     items = await asyncio.to_thread(lambda: list(records_from_json(records)))
-    # analysed in a process of the request's own (niced, import_memory_mb), like an import; then written in one
+    # analysed in the analysis process (niced, import_memory_mb) as an import's records are; then written in one
     # turn of the single writer: an analysis that fails (memory) writes nothing
-    async with analysis_for(backend) as analysis:
-        analysed = await asyncio.to_thread(analysis.analyse, [it.record for it in items if it.ok])
+    if not hasattr(request.app.state, "deliberations_analysis"):
+        request.app.state.deliberations_analysis = WarmAnalysis()
+    analysed = await request.app.state.deliberations_analysis.analyse(backend, [it.record for it in items if it.ok])
     try:
         summary = await backend.write(lambda store: ingester_for(store).ingest(items, analysed=analysed))
     except IngestInterrupted as exc:   # a problem (RFC 9457) that says exactly what was written before the error

@@ -106,6 +106,8 @@ def test_an_analysis_over_its_memory_cap_is_a_clear_422_writes_nothing_and_other
         assert r.status_code == 422, r.text
         assert "import_memory_mb" in r.json()["detail"] and "100 Mio" in r.json()["detail"]
         assert stored(srv) == before   # nothing written
+        again = httpx.post(srv.url + "/deliberations", json=[record(302)], headers=AUTH, timeout=300)
+        assert again.status_code == 422 and "import_memory_mb" in again.json()["detail"]   # a new process, not hung
         assert httpx.get(srv.url + "/health", timeout=30).json()["status"] == "ok"
     finally:
         stop_server(srv)
