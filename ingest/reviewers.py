@@ -84,11 +84,6 @@ class Reviewers:
             self._db.execute("INSERT OR REPLACE INTO relecteurs VALUES (?, ?)", (p, " ".join(name.split())))
         return PATH + p, LABEL + p
 
-    def names(self) -> dict[str, str]:
-        """Pseudonym → name."""
-        with self._lock:
-            return dict(self._db.execute("SELECT pseudonyme, nom FROM relecteurs"))
-
     def name_of(self, iri: str) -> str | None:
         """The name behind a reviewer's IRI (None for another IRI, or a pseudonym the directory does not know)."""
         prefix = base_iri() + PATH
