@@ -26,6 +26,8 @@ from queries.fragments import select as fragment_query
 NEAR_TIE = 0.15
 # the current annotations of every deliberation (of one when ?d is bound), by the one rule
 IN_FORCE = fragment_query("etiquette-en-vigueur", "?d ?a")
+# the links from an annotation to the nodes the rule and the evidence read too (its agent, its evidence nodes)
+_LINKED = (ox.NamedNode(PROV + "wasAttributedTo"), ox.NamedNode(BSL + "indice"))
 
 
 @dataclass
@@ -62,7 +64,8 @@ class Current:
         return any(a.body == "aucun" for a in self.annotations)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"deliberation": self.deliberation, "source": self.source, "engagements": self.engagements or (["none"] if self.aucun else []),
+        return {"deliberation": self.deliberation, "source": self.source,
+                "engagements": self.engagements or (["none"] if self.aucun else []),
                 "champs": self.champs, "annotations": [asdict(a) for a in self.annotations]}
 
 
@@ -73,36 +76,58 @@ def _rel(iri: str) -> str:
 def resolve(store: ox.Store, ref: str) -> str:
     """A deliberation IRI from its IRI, its path (deliberation/…), its local id (DELIB_ID) or a file stem."""
     ref = ref.strip()
+    g = graph("deliberations")
     cands = [ref] if ref.startswith("http") else [base_iri() + ref, base_iri() + "deliberation/" + ref]
     for c in cands:
-        if any(True for _ in store.quads_for_pattern(ox.NamedNode(c), None, None, graph("deliberations"))):
+        if any(True for _ in store.quads_for_pattern(ox.NamedNode(c), None, None, g)):
             return c
     lit = ox.Literal(ref)
-    hits = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(ELI + "id_local"), lit, graph("deliberations"))})
+    hits = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(ELI + "id_local"), lit, g)})
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
         raise BoussoleError(f"« {ref} » désigne {len(hits)} délibérations ({', '.join(hits[:3])}…) : donnez l'IRI")
     deliberation = ox.NamedNode(BSL + "Deliberation")
-    src = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(PROV + "wasDerivedFrom"), None, graph("deliberations"))
-                  if next(store.quads_for_pattern(q.subject, ox.NamedNode(RDF + "type"), deliberation, graph("deliberations")), None)  # not a version or finding
+    derived = store.quads_for_pattern(None, ox.NamedNode(PROV + "wasDerivedFrom"), None, g)
+    src = sorted({q.subject.value for q in derived
+                  # a deliberation (not a version or a finding) derived from a source of that name
+                  if next(store.quads_for_pattern(q.subject, ox.NamedNode(RDF + "type"), deliberation, g), None)
                   and any(t.object.value in (ref, f"{ref}.txt", f"{ref}.pdf", f"{ref}.docx")
-                         for t in store.quads_for_pattern(q.object, ox.NamedNode(DCTERMS + "title"), None, graph("deliberations")))})
+                          for t in store.quads_for_pattern(q.object, ox.NamedNode(DCTERMS + "title"), None, g))})
     if len(src) == 1:
         return src[0]
     raise BoussoleError(f"aucune délibération « {ref} » dans le graphe")
 
 
+def _own_annotations(store: ox.Store, delib: str) -> ox.Store:
+    """An in-memory store holding what the rule reads about ``delib`` (the fragment's header says so): every quad
+    about its annotations, about their agents and about their evidence nodes, in their graphs. The rule and the
+    readers below then run on it unbound: pyoxigraph plans a query before a variable is bound, so with ``?d`` only
+    substituted it starts from the most selective-looking pattern (``?agent a prov:Person``, ``?a a oa:Annotation``)
+    and walks every annotation of the store (docs/queries-performance.md)."""
+    copy = ox.Store()
+    for hit in store.quads_for_pattern(None, ox.NamedNode(OA + "hasTarget"), ox.NamedNode(delib), None):
+        about = list(store.quads_for_pattern(hit.subject, None, None, None))
+        copy.extend(about)
+        for q in about:
+            if q.predicate in _LINKED and isinstance(q.object, (ox.NamedNode, ox.BlankNode)):
+                copy.extend(store.quads_for_pattern(q.object, None, None, None))
+    return copy
+
+
 def in_force(store: ox.Store, delib: str | None = None) -> set[str]:
-    """The annotations that make the current tags (of ``delib`` only, bound as an RDF term, when given)."""
-    subs = {ox.Variable("d"): ox.NamedNode(delib)} if delib else None
-    return {r["a"].value for r in solutions(store, IN_FORCE, use_default_graph_as_union=True, substitutions=subs)
+    """The annotations that make the current tags (of ``delib`` only, read on its own annotations, when given)."""
+    source = _own_annotations(store, delib) if delib else store
+    return {r["a"].value for r in solutions(source, IN_FORCE, use_default_graph_as_union=True)
             if isinstance(r["a"], ox.NamedNode)}
 
 
 def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[Annotation]]:
     """The tags of every deliberation (of ``delib`` when given), oldest first, each marked ``current`` or not."""
-    subs = {ox.Variable("d"): ox.NamedNode(delib)} if delib else None
+    return _annotations(_own_annotations(store, delib) if delib else store)
+
+
+def _annotations(store: ox.Store) -> dict[str, list[Annotation]]:
     res = store.query(f"""
         SELECT ?a ?d ?body ?score ?statut ?agent ?kind ?time ?preuve ?just WHERE {{
           GRAPH <{graph('annotations').value}> {{
@@ -112,8 +137,8 @@ def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[
             OPTIONAL {{ ?a <{BSL}score> ?score }}
             OPTIONAL {{ ?a <{BSL}preuve> ?preuve }}
             OPTIONAL {{ ?a <{BSL}justification> ?just }}
-          }} }}""", substitutions=subs)
-    current = in_force(store, delib)
+          }} }}""")
+    current = in_force(store)
     out: dict[str, list[Annotation]] = {}
     for r in res:
         out.setdefault(r["d"].value, []).append(Annotation(
@@ -121,7 +146,7 @@ def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[
             statut=r["statut"].value, agent=r["agent"].value, human=r["kind"].value == PROV + "Person",
             time=r["time"].value, preuve=r["preuve"].value if r["preuve"] else "",
             justification=r["just"].value if r["just"] else "", current=r["a"].value in current))
-    cues = cues_by_annotation(run(store, CUES_QUERY, "ingest/evidence.py", subs))
+    cues = cues_by_annotation(run(store, CUES_QUERY, "ingest/evidence.py"))
     for v in out.values():
         for a in v:
             a.cues = cues.get(a.iri, [])
@@ -201,7 +226,8 @@ def _summary(cur: Current) -> str:
     """« engagements 1 ; champs 1-2 (modèle) », the one-line state shown in the decision log."""
     if cur.source == "aucune":
         return "aucune étiquette"
-    engs = "aucun engagement" if cur.aucun and not cur.engagements else "engagements " + (", ".join(cur.engagements) or "—")
+    engs = ("aucun engagement" if cur.aucun and not cur.engagements
+            else "engagements " + (", ".join(cur.engagements) or "—"))
     champs = f" ; champs {', '.join(cur.champs)}" if cur.champs else ""
     return f"{engs}{champs} ({'humain' if cur.source == 'humain' else 'modèle'})"
 
@@ -224,7 +250,8 @@ def _decision_quads(d: str, action: str, author: tuple[str, str], when: str, gen
          ox.Quad(person, ox.NamedNode(SKOS + "prefLabel"), ox.Literal(author[1]), g)]
     q += [ox.Quad(act, ox.NamedNode(PROV + "generated"), minted(a), g) for a in generated]
     q += [ox.Quad(act, ox.NamedNode(PROV + "invalidated"), minted(a), g) for a in invalidated]
-    q.append(ox.Quad(act, ox.NamedNode(RDFS + "comment"), ox.Literal(f"{_summary(before)} → {_summary(after)}", language="fr"), g))
+    change = ox.Literal(f"{_summary(before)} → {_summary(after)}", language="fr")
+    q.append(ox.Quad(act, ox.NamedNode(RDFS + "comment"), change, g))
     if undoes:
         q.append(ox.Quad(act, ox.NamedNode(PROV + "wasInformedBy"), ox.NamedNode(undoes), g))
     return q
@@ -305,15 +332,11 @@ def _data(quads: list[ox.Quad]) -> str:
 def _current_once(store: ox.Store, d: str, removed: list[ox.Quad], added: list[ox.Quad]) -> Current:
     """The current tag of ``d`` once ``removed`` / ``added`` are written, by the same rule, on an in-memory copy of
     its annotations: a decision writes its log entry (« avant → après ») in the same transaction as its change."""
-    g = graph("annotations")
-    copy = ox.Store()
-    for a in annotations_of(store, d).get(d, []):
-        copy.extend(store.quads_for_pattern(ox.NamedNode(a.iri), None, None, g))
-        copy.extend(store.quads_for_pattern(ox.NamedNode(a.agent), ox.NamedNode(RDF + "type"), None, g))
+    copy = _own_annotations(store, d)
     for q in removed:
         copy.remove(q)
     copy.extend(added)
-    return current_from(d, annotations_of(copy, d).get(d, []))
+    return current_from(d, _annotations(copy).get(d, []))
 
 
 def undo(store: ox.Store, ref: str, author: str, now: str | None = None, *, reviewers: Reviewers) -> Current:
