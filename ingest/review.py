@@ -233,7 +233,8 @@ def _summary(cur: Current) -> str:
 
 
 def _decision_quads(d: str, action: str, author: tuple[str, str], when: str, generated: list[str],
-                    invalidated: list[str], before: Current, after: Current, undoes: str | None = None) -> list[ox.Quad]:
+                    invalidated: list[str], before: Current, after: Current,
+                    undoes: str | None = None) -> list[ox.Quad]:
     """The log entry of one decision: a prov:Activity by a person (``author``: the path and label of its
     pseudonymous node), at a time, on a deliberation, with what stopped being current (prov:invalidated) and what
     it wrote (prov:generated), « avant → après » in words (rdfs:comment); the action (accepte, corrige, annule) is
@@ -355,8 +356,8 @@ def undo(store: ox.Store, ref: str, author: str, now: str | None = None, *, revi
     prop = ox.NamedNode(BSL + "statutRevue")
     old = [ox.Quad(ox.NamedNode(a.iri), prop, ox.Literal(a.statut), g) for a in before.annotations]
     after = _current_once(store, d, old, [ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone])
-    log = _decision_quads(d, "annule", reviewers.remember(author), now or _now(), [], [_rel(a) for a in undone], before, after,
-                          undoes=decisions[0] if decisions else None)
+    log = _decision_quads(d, "annule", reviewers.remember(author), now or _now(), [], [_rel(a) for a in undone],
+                          before, after, undoes=decisions[0] if decisions else None)
     new = [ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone] + log
     store.update(f"DELETE DATA {{ {_data(old)} }} ;\nINSERT DATA {{ {_data(new)} }}")   # one transaction
     return after
