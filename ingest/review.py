@@ -24,8 +24,8 @@ from kg.querying import run, solutions
 from queries.fragments import select as fragment_query
 
 NEAR_TIE = 0.15
-# the current annotations of every deliberation (of one when ?d is bound), by the one rule
-IN_FORCE = fragment_query("etiquette-en-vigueur", "?d ?a")
+# the current annotations of every deliberation, by the one rule
+IN_FORCE = fragment_query("etiquette-en-vigueur", "?a")
 # the links from an annotation to the nodes the rule and the evidence read too (its agent, its evidence nodes)
 _LINKED = (ox.NamedNode(PROV + "wasAttributedTo"), ox.NamedNode(BSL + "indice"))
 
@@ -122,35 +122,55 @@ def in_force(store: ox.Store, delib: str | None = None) -> set[str]:
             if isinstance(r["a"], ox.NamedNode)}
 
 
-def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[Annotation]]:
-    """The tags of every deliberation (of ``delib`` when given), oldest first, each marked ``current`` or not."""
-    return _annotations(_own_annotations(store, delib) if delib else store)
+def annotations_of(store: ox.Store, delib: str | None = None, *, evidence: bool = True) -> dict[str, list[Annotation]]:
+    """The tags of every deliberation (of ``delib`` when given), oldest first, each marked ``current`` or not;
+    ``evidence=False`` leaves their cues unread (callers that need the tags only: training, counts)."""
+    return _annotations(_own_annotations(store, delib) if delib else store, evidence)
 
 
-def _annotations(store: ox.Store) -> dict[str, list[Annotation]]:
-    res = store.query(f"""
-        SELECT ?a ?d ?body ?score ?statut ?agent ?kind ?time ?preuve ?just WHERE {{
+def _values(store: ox.Store, predicate: str) -> dict[str, str]:
+    """subject IRI → value of ``predicate`` in the annotations graph, read from the store's index: for the optional
+    properties of annotations this is cheaper than an OPTIONAL per row (docs/queries-performance.md)."""
+    g, p = graph("annotations"), ox.NamedNode(predicate)
+    return {q.subject.value: q.object.value for q in store.quads_for_pattern(None, p, None, g)}
+
+
+def _agents(store: ox.Store, kind: str) -> set[ox.Term]:
+    """The agents typed ``kind`` (prov:Person, prov:SoftwareAgent) in the annotations graph."""
+    g, a = graph("annotations"), ox.NamedNode(RDF + "type")
+    return {q.subject for q in store.quads_for_pattern(None, a, ox.NamedNode(kind), g)}
+
+
+def _annotations(store: ox.Store, evidence: bool = True) -> dict[str, list[Annotation]]:
+    res = solutions(store, f"""
+        SELECT ?a ?d ?body ?statut ?agent ?time WHERE {{
           GRAPH <{graph('annotations').value}> {{
             ?a a <{OA}Annotation> ; <{OA}hasTarget> ?d ; <{OA}hasBody> ?body ; <{BSL}statutRevue> ?statut ;
                <{PROV}wasAttributedTo> ?agent ; <{PROV}generatedAtTime> ?time .
-            ?agent a ?kind . FILTER(?kind IN (<{PROV}SoftwareAgent>, <{PROV}Person>))
-            OPTIONAL {{ ?a <{BSL}score> ?score }}
-            OPTIONAL {{ ?a <{BSL}preuve> ?preuve }}
-            OPTIONAL {{ ?a <{BSL}justification> ?just }}
           }} }}""")
+    people, software = _agents(store, PROV + "Person"), _agents(store, PROV + "SoftwareAgent")
+    scores, preuves, justifications = (_values(store, BSL + p) for p in ("score", "preuve", "justification"))
     current = in_force(store)
+    bodies: dict[ox.Term, str] = {}   # a few dozen engagements and champs: each made relative once
     out: dict[str, list[Annotation]] = {}
-    for r in res:
-        out.setdefault(r["d"].value, []).append(Annotation(
-            iri=r["a"].value, body=_rel(r["body"].value), score=float(r["score"].value) if r["score"] else None,
-            statut=r["statut"].value, agent=r["agent"].value, human=r["kind"].value == PROV + "Person",
-            time=r["time"].value, preuve=r["preuve"].value if r["preuve"] else "",
-            justification=r["just"].value if r["just"] else "", current=r["a"].value in current))
-    cues = cues_by_annotation(run(store, CUES_QUERY, "ingest/evidence.py"))
+    for a, d, body, statut, agent, when in res:
+        human = agent in people
+        if not human and agent not in software:
+            continue
+        iri, score = a.value, scores.get(a.value)
+        if body not in bodies:
+            bodies[body] = _rel(body.value)
+        out.setdefault(d.value, []).append(Annotation(
+            iri=iri, body=bodies[body], score=float(score) if score is not None else None, statut=statut.value,
+            agent=agent.value, human=human, time=when.value, preuve=preuves.get(iri, ""),
+            justification=justifications.get(iri, ""), current=iri in current))
+    # a store written before the evidence nodes has none to read
+    has_cues = evidence and next(store.quads_for_pattern(None, ox.NamedNode(BSL + "indice"), None, None), None)
+    cues = cues_by_annotation(run(store, CUES_QUERY, "ingest/evidence.py")) if has_cues else {}
     for v in out.values():
-        for a in v:
-            a.cues = cues.get(a.iri, [])
-        v.sort(key=lambda a: (a.time, a.iri))
+        for ann in v:
+            ann.cues = cues.get(ann.iri, [])
+        v.sort(key=lambda ann: (ann.time, ann.iri))
     return out
 
 

@@ -71,7 +71,7 @@ def staff_examples(store, weight: float = STAFF_WEIGHT) -> list[Example]:
         SELECT ?d ?t ?x WHERE {{ GRAPH <{graph('deliberations').value}> {{
           ?d a <{BSL}Deliberation> ; <{ELI}title> ?t . OPTIONAL {{ ?d <{BSL}texte> ?x }} }} }}""")}
     out = []
-    for d, anns in sorted(annotations_of(store).items()):
+    for d, anns in sorted(annotations_of(store, evidence=False).items()):
         cur = current_from(d, anns)
         if cur.source != "humain" or d not in texts:
             continue
