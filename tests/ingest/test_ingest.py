@@ -357,7 +357,7 @@ def test_dev_set_scores_beat_the_keyword_baseline(data_dir):
     assert r["method"]["macro"]["f1"] >= 0.8
 
 
-def test_on_the_built_store_and_a_rebuild_keeps_deliberations_and_reviews(tmp_path, data_dir):
+def test_on_the_built_store_and_a_rebuild_keeps_deliberations_and_reviews(tmp_path, data_dir, store_path):
     """`boussole build` then `ingest` then `review correct` then `build` again: nothing ingested or reviewed is lost."""
     from ingest import review
     from ingest.pipeline import Ingester
@@ -365,7 +365,7 @@ def test_on_the_built_store_and_a_rebuild_keeps_deliberations_and_reviews(tmp_pa
     from kg.store import open_store
 
     path = tmp_path / "store"
-    build(path)
+    shutil.copytree(store_path, path)  # what `boussole build` makes, built once for the session (tests/conftest.py)
     store = open_store(path)
     ing = Ingester(store)
     assert ing.gv.has_referentiel and ing.gv.serves          # rules and evidence come from the built graph

@@ -10,6 +10,7 @@ tags). ``web_store`` is the store of the server under test (a pyoxigraph store, 
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -39,11 +40,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def web_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from kg.build import build
-
+def web_store_path(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the store built once for the session (tests/conftest.py) plus the fixture's deliberations."""
     path = tmp_path_factory.mktemp("web-store") / "store"
-    build(path)
+    shutil.copytree(store_path, path)
     store = ox.Store(str(path))
     for q in ox.parse(path=str(HERE / "fixture_deliberations.ttl"), base_iri=base_iri()):
         tagging = any(f"/{k}/" in q.subject.value for k in ("annotation", "agent", "personne"))
