@@ -138,11 +138,12 @@ def _classifier(c: float):
 
 
 def fit(data: Featurised, version: str, c: float = C, calibrate: bool = True, trained_on: dict | None = None,
-        progress: Progress | None = None) -> TaggerModel:
+        progress: Progress | None = None, threads: int = 1) -> TaggerModel:
     """Vectorisers and classifier fitted on all the data; the temperature on out-of-fold logits.
 
-    The fold fits and the final fit are independent: they run side by side, one thread per core (the saga solver
-    releases the GIL), which halves a retraining's time on two cores and gives the same model as one after another.
+    The fold fits and the final fit are independent: with ``threads`` > 1 they run side by side (the saga solver
+    releases the GIL), the same fits as one after another. One thread by default: the service retrains beside its
+    clients and must not take every core from them; ``train`` (`boussole train`, `make model`) uses every core.
     """
     from sklearn.exceptions import ConvergenceWarning
 
@@ -162,7 +163,7 @@ def fit(data: Featurised, version: str, c: float = C, calibrate: bool = True, tr
         y_strat = np.where(counts[data.y] >= folds, data.y, -1)     # rare labels pooled for the split only
         splits = list(skf.split(x, y_strat))
     # the warning filter is process-wide: set once here, not in the threads (catch_warnings is not thread-safe)
-    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         warnings.simplefilter("ignore", ConvergenceWarning)
         final = pool.submit(model.clf.fit, x, data.y, sample_weight=data.w)
         # each fold's rows are sliced in its thread, when it starts: not every copy at once
@@ -199,7 +200,7 @@ def prepare(store=None, staff_weight: float = STAFF_WEIGHT, progress: Progress |
 
 
 def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_weight: float = STAFF_WEIGHT,
-           progress: Progress | None = None) -> TaggerModel:
+           progress: Progress | None = None, threads: int = 1) -> TaggerModel:
     """Fit on featurised data and write the model file atomically."""
     counts: dict[str, int] = {}
     for e in data.examples:
@@ -207,7 +208,7 @@ def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_
     trained_on = {"examples": len(data.examples), "staff_decisions": n_staff, "staff_weight": staff_weight,
                   "by_source": counts, "C": C, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     staff = [e for e in data.examples if e.source == "décisions"]
-    model = fit(data, staff_version(staff), trained_on=trained_on, progress=progress)
+    model = fit(data, staff_version(staff), trained_on=trained_on, progress=progress, threads=threads)
     save(model, Path(out) if out else model_path())
     _CACHE.clear()
     return model
@@ -215,9 +216,9 @@ def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_
 
 def train(store=None, out: Path | str | None = None, staff_weight: float = STAFF_WEIGHT,
           progress: Progress | None = None, ingester=None) -> TaggerModel:
-    """Train on the committed data (+ the store's human decisions) and write the model file."""
+    """Train on the committed data (+ the store's human decisions) and write the model file (every core fits)."""
     data, n_staff = prepare(store, staff_weight, progress, ingester)
-    return finish(data, n_staff, out, staff_weight, progress)
+    return finish(data, n_staff, out, staff_weight, progress, threads=os.cpu_count() or 1)
 
 
 _CACHE: dict[tuple[str, float], TaggerModel] = {}
