@@ -152,7 +152,8 @@ class EmbeddedBackend(Backend):
         self.owner = StoreOwner(self.path, writable=settings.writable, grace=settings.timeout + 5)
         self.pool = WorkerPool(self.owner.view, settings.workers, memory_mb=settings.query_memory_mb,
                                per_client=settings.per_client_workers, share_s=settings.share_answers_s,
-                               warm="api.worker_calls:warm", generations=self.owner, answers=Answers(
+                               warm="api.worker_calls:warm", generations=self.owner, refresh=self._fresh_view,
+                               answers=Answers(
                                    settings.answer_max_age_s, settings.answers_memory_mb * 2**20)
                                if settings.answer_max_age_s > 0 and settings.answers_memory_mb > 0 else None)
         self.write_lock = asyncio.Lock()
@@ -200,14 +201,12 @@ class EmbeddedBackend(Backend):
 
     async def call(self, target: str, args: tuple = (), client: str = "?"):
         """``target(view, *args)`` in a query worker, under the endpoint's timeout (pages that scan the graph)."""
-        await self._fresh_view()
         return await self.pool.call("api.worker_calls:under_base", (self.settings.base_iri, target, args),
                                     self.settings.timeout, client)
 
     async def reusable_call(self, target: str, args: tuple, client: str, key, max_age: float | None = None):
         """:meth:`call` for an anonymous caller, whose answer depends on ``key`` and the store only: the answer
         kept for ``key`` may be served again (:mod:`api.answers`). Returns the value and its age (None: fresh)."""
-        await self._fresh_view()
         return await self.pool.reusable_call("api.worker_calls:under_base", (self.settings.base_iri, target, args),
                                              self.settings.timeout, client, (target, key), max_age)
 
@@ -220,8 +219,7 @@ class EmbeddedBackend(Backend):
 
     async def query(self, req: QueryRequest, timeout: float, client: str = "?",
                     max_age: float | None = None) -> QueryResult:
-        await self._fresh_view()
-        return await self.pool.run(req, timeout, client, max_age)
+        return await self.pool.run(req, timeout, client, max_age)  # the pool makes a fresh view before evaluating
 
     async def _write(self, fn):
         """``fn(store)`` by the owner, one writer at a time; the workers read the new view from their next query."""

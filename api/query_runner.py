@@ -408,6 +408,8 @@ class WorkerPool:
 
     ``view`` is a callable giving the directory that workers read (the current snapshot of the store).
     ``generations`` (the store's owner) and ``answers`` turn on the reuse of recent answers (:mod:`api.answers`).
+    ``refresh`` is awaited before each evaluation waits for a worker (the owner makes a view of the latest writes):
+    an answer served again waits for nothing.
     """
 
     RECENT_S = 10.0  # a client is "active" for this long after its last request
@@ -415,8 +417,9 @@ class WorkerPool:
 
     def __init__(self, view: Callable[[], str], size: int = 2, *, memory_mb: int = 0, per_client: int = 0,
                  share_s: float = 0.0, warm: str | None = None, generations: Generations | None = None,
-                 answers: Answers | None = None):
+                 answers: Answers | None = None, refresh: Callable[[], Awaitable[None]] | None = None):
         self.view = view
+        self.refresh = refresh
         self.share_s = share_s
         self.generations = generations
         self.answers = answers
@@ -713,6 +716,8 @@ class WorkerPool:
         return await self._reply(full, lambda ev: self._call(target, args, timeout, full, ev), client, max_age)
 
     async def _call(self, target: str, args: tuple, timeout: float, key: Any, evaluation: _Evaluation) -> Any:
+        if self.refresh is not None:
+            await self.refresh()
         client = evaluation.client
         timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
@@ -759,6 +764,8 @@ class WorkerPool:
         return replace(result, headers={**result.headers, "Age": str(int(age))})
 
     async def _run(self, req: QueryRequest, timeout: float, key: Any, evaluation: _Evaluation) -> QueryResult:
+        if self.refresh is not None:
+            await self.refresh()
         client = evaluation.client
         timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
