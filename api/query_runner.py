@@ -617,7 +617,8 @@ class WorkerPool:
                      max_age: float | None) -> tuple[Any, float | None]:
         """An anonymous answer for ``key`` and its age (None when evaluated for this request): a kept answer while
         it is exact or, once the store changed, for ``answers.max_age`` seconds (then revalidated in the
-        background); else the evaluation of the same query started less than ``share_s`` ago, or a new one.
+        background); else the evaluation of the same query started less than ``share_s`` ago (or the max age of
+        kept answers, if longer), or a new one.
         ``max_age``: the caller's bound (0: its own evaluation)."""
         now = time.monotonic()
         if self.answers is not None and max_age != 0:
@@ -635,7 +636,12 @@ class WorkerPool:
                 if age > self.answers.max_age:
                     self.answers.drop(key)  # past its max age: of no use to anyone
         shared = self.evaluating.get(key)
-        if max_age != 0 and self.share_s > 0 and shared is not None and now - shared.since <= self.share_s:
+        # an evaluation started within the staleness a kept answer may have is as good: join it (under overload a
+        # revalidation slower than the max age is joined, not doubled by every caller)
+        window = self.share_s if self.answers is None else max(self.share_s, self.answers.max_age)
+        if max_age is not None:
+            window = min(window, max_age)
+        if window > 0 and shared is not None and now - shared.since <= window:
             self.shared += 1
             if shared.evaluation.low:  # a revalidation somebody now waits for: no longer behind everyone
                 shared.evaluation.low = False
