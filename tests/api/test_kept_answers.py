@@ -58,8 +58,8 @@ def count(result: QueryResult) -> int:
     return int(json.loads(result.body)["results"]["bindings"][0]["n"]["value"])
 
 
-def run(owner: StoreOwner, scenario, *, max_age: float = 30, memory: int = 1_000_000) -> object:
-    return in_pool(owner.view, scenario, share_s=5, generations=owner, answers=Answers(max_age, memory))
+def run(owner: StoreOwner, scenario, *, max_age: float = 30, memory: int = 1_000_000, share_s: float = 5) -> object:
+    return in_pool(owner.view, scenario, share_s=share_s, generations=owner, answers=Answers(max_age, memory))
 
 
 async def settled(pool: WorkerPool) -> None:
@@ -129,6 +129,24 @@ def test_a_revalidation_waits_behind_the_other_requests(owner: StoreOwner) -> No
         return order
 
     assert run(owner, scenario) == ["b", "revalidation"]
+
+
+def test_a_caller_past_the_max_age_joins_the_revalidation_and_hastens_it(owner: StoreOwner) -> None:
+    """The worker is busy; a stale answer (0.4 s old) starts a revalidation; 0.7 s later the answer is past its 1 s
+    max age, the revalidation (0.7 s old) is not but is older than the 0.3 s of sharing: D waits for it, no third
+    evaluation."""
+    async def scenario(pool: WorkerPool):
+        await pool.run(ask(), 5, client="b")
+        insert(owner, "<urn:b> <urn:p> 2")
+        busy = asyncio.ensure_future(pool.call("pool_targets:sleep", (2.0,), 5, client="a"))
+        await asyncio.sleep(0.4)
+        await pool.run(ask(), 5, client="c")
+        await asyncio.sleep(0.7)
+        fresh = await pool.run(ask(), 5, client="d")
+        await busy
+        return count(fresh), pool.shared, pool.evaluations
+
+    assert run(owner, scenario, max_age=1.0, share_s=0.3) == (2, 1, 3)
 
 
 def test_the_memory_budget_evicts_the_least_recently_used(owner: StoreOwner) -> None:
