@@ -543,14 +543,16 @@ class WorkerPool:
             left = now + timeout - time.monotonic()
             if cost is not None and cost > left:
                 self._done(worker, client)
-                self.shed += 1
+                if client != self.REVALIDATOR:  # a revalidation that cannot run is counted as a failed one
+                    self.shed += 1
                 raise Unavailable(f"le service est trop chargé pour finir cette requête dans le délai : elle a "
                                   f"duré {cost:.1f} s jusqu'ici, il restait {max(left, 0):.1f} s ; réessayez plus tard")
             return worker
         self._abandon(client, fut)
-        self.timeouts += 1
+        internal = client == self.REVALIDATOR  # counted as a failed revalidation, not as a client's error
+        self.timeouts += 0 if internal else 1
         if self.active[client] >= self._cap(time.monotonic()) and self.active[client] < self.size:
-            self.refused += 1
+            self.refused += 0 if internal else 1
             raise TooManyRequests(f"trop de vos requêtes tournent à la fois ({self.active[client]}) ; attendez leur "
                                   "fin, les autres clients ont d'abord leur part", 5)
         raise Unavailable(f"le service est occupé : aucun processus de requête ne s'est libéré en {timeout:g} s ; "
