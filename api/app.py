@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 import ingest
 import web
-from api import errors, in_workers, service_description
+from api import errors, in_workers, pseudonyms, service_description
 from api.backends import EmbeddedBackend, make_backend
 from api.limits import Attempts, BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
@@ -32,6 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await backend.start()
+        await pseudonyms.pseudonymise_at_start(backend, settings)  # a store written with reviewers' names, once
         try:
             yield
         finally:
@@ -48,8 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-            allow_headers=["Accept", "Content-Type"],
-            expose_headers=["Content-Type", "Location", "Content-Disposition", "Boussole-Indices"],
+            allow_headers=["Accept", "Content-Type", "Cache-Control"],  # Cache-Control: no-cache, a fresh answer
+            expose_headers=["Content-Type", "Location", "Content-Disposition", "Boussole-Indices", "Age"],
             max_age=3600,
         )
     app.add_middleware(BodyLimitMiddleware, settings=settings)
@@ -62,7 +63,8 @@ def create_app(settings: Settings) -> FastAPI:
     embedded = isinstance(backend, EmbeddedBackend)  # the pages read the embedded store, a remote one through the port
     web.mount(app, store_provider=backend.current_store if embedded else (lambda: BackendGraph(backend)),
               write_token=lambda: settings.write_token, writer=backend.write, query_page="/ui",
-              sources_dir=settings.sources_dir, generation=lambda: backend.generation)
+              sources_dir=settings.sources_dir, generation=lambda: backend.generation,
+              reviewers=lambda: pseudonyms.reviewers_of(settings))
     if embedded:
         in_workers.install(app)  # the pages whose work grows with the store: in the query workers, under the timeout
     for area in (sparql, graph_store, dumps, linked_data, service):
