@@ -246,9 +246,18 @@ class Ingester:
                 by.setdefault(q.predicate.value, []).append(q.object)
             else:
                 props.setdefault(q.subject, {})[q.predicate.value] = q.object
-        one = lambda p: (by.get(p) or [None])[0]  # noqa: E731
-        val = lambda p: one(p).value if one(p) is not None else None  # noqa: E731
-        num = lambda p: int(val(p)) if val(p) is not None else None  # noqa: E731
+
+        def one(p: str) -> ox.Term | None:
+            return (by.get(p) or [None])[0]
+
+        def val(p: str) -> str | None:
+            term = one(p)
+            return term.value if term is not None else None
+
+        def num(p: str) -> int | None:
+            text = val(p)
+            return int(text) if text is not None else None
+
         rel = d.value[len(base_iri()):].split("/")
         rec = Deliberation(objet=val(ELI_ + "title") or "", texte=val(BSL + "texte") or "",
                            delib_id=val(ELI_ + "id_local"), siren=rel[1] if len(rel) == 3 else None,
