@@ -148,6 +148,7 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
                    reason="en-tête SCDL sans les colonnes qui identifient une délibération : " + ", ".join(missing))
         return
     absent = [c for c in COLUMNS if c not in header]
+    separator = "(tabulation)" if reader.dialect.delimiter == "\t" else f"« {reader.dialect.delimiter} »"
     while True:
         line = reader.line_num + 1
         try:
@@ -163,7 +164,7 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
         if len(values) > len(header):
             if any(v.strip() for v in values[len(header):]):
                 yield Item(where=f"{path}:{line}",
-                           reason=f"{len(values)} valeurs pour {len(header)} colonnes : un « ; » ou une « , » "
+                           reason=f"{len(values)} valeurs pour {len(header)} colonnes : un séparateur {separator} "
                                   "non protégé décale les colonnes, la ligne ne peut pas être lue sûrement")
                 continue
             values = values[:len(header)]

@@ -129,6 +129,9 @@ def test_tab_separated_ragged_and_header_only_exports(tmp_path):
     assert [it.record.objet for it in got] == ["Objet, virgule", "Objet, deux, trois"]
     assert [it.where.rsplit(":", 1)[1] for it in got] == ["2", "3"]
     assert all("colonnes-manquantes" in {f.code for f in it.record.findings} for it in got)
+    shifted = write_csv(tmp_path / "shifted.csv", [ROW + "Voirie; éclairage;;;;;;;;;;https://example.org/d"])
+    [it] = list(read_scdl_csv(shifted))
+    assert not it.ok and "18 valeurs pour 17 colonnes : un séparateur « ; » non protégé" in it.reason
     lone = write_csv(tmp_path / "lone.csv", [])
     assert list(read_scdl_csv(lone)) == []
     long_objet = "Rapport d'activité, " * 4000  # the sample ends inside this row
