@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 import ingest
 import web
-from api import errors, in_workers, service_description
+from api import errors, in_workers, pseudonyms, service_description
 from api.backends import EmbeddedBackend, make_backend
 from api.limits import Attempts, BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
@@ -32,6 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await backend.start()
+        await pseudonyms.pseudonymise_at_start(backend, settings)  # a store written with reviewers' names, once
         try:
             yield
         finally:
@@ -63,7 +64,8 @@ def create_app(settings: Settings) -> FastAPI:
     embedded = backend if isinstance(backend, EmbeddedBackend) else None
     web.mount(app, store_provider=embedded.current_store if embedded else (lambda: BackendGraph(backend)),
               write_token=lambda: settings.write_token, writer=backend.write, query_page="/ui",
-              sources_dir=settings.sources_dir, generation=lambda: backend.generation)
+              sources_dir=settings.sources_dir, generation=lambda: backend.generation,
+              reviewers=lambda: pseudonyms.reviewers_of(settings))
     if embedded:
         in_workers.install(app)  # the pages whose work grows with the store: in the query workers, under the timeout
     for area in (sparql, graph_store, dumps, linked_data, service):

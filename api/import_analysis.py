@@ -1,7 +1,8 @@
-"""The analysis of an import (spaCy, linking, tagging) in a process of its own, at a lower CPU priority.
+"""The analysis of texts (spaCy, linking, tagging) in a process of its own, at a lower CPU priority.
 
 It used to run inside the service process, on the writer's thread: during a year's import the queries' p99 went
-5.8–31.8 × the idle one (docs/import.md). Now an import job starts one :class:`AnalysisProcess` (``nice`` +10,
+5.8–31.8 × the idle one (docs/import.md). Now an import job starts one :class:`AnalysisProcess`
+(:func:`analysis_for`), and ``POST /deliberations`` keeps one between requests (:class:`WarmAnalysis`) (``nice`` +10,
 its address space capped at ``import_memory_mb``) which reads the graph vocabulary from the current view of the
 store, loads the pipeline and the tagger model once, and returns, for each group of records it is sent, the
 mentions and the proposal of each record (or why it could not be analysed). The store's owner still does every
@@ -10,10 +11,12 @@ write: the job hands the analyses to :meth:`ingest.pipeline.Ingester.ingest` on 
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing as mp
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pyoxigraph as ox
@@ -23,6 +26,7 @@ from kg.errors import BoussoleError, ResourceLimit
 NICE = 10
 START_S = 300.0  # loading spaCy and the tagger model on a loaded machine
 GROUP_S = 900.0  # one group of records (64 one-page texts take seconds)
+GROUP = 64  # records sent to the process at once
 
 Analysed = Callable[..., Iterator[tuple[Any, list, Any]]]
 
@@ -109,9 +113,15 @@ class AnalysisProcess:
         return msg
 
     def analyse(self, records: list) -> Analysed:
-        """The analyses of ``records``, as the ``analysed`` argument of :meth:`Ingester.ingest` for these records."""
-        self.conn.send(records)
-        _, done, errors = self._receive(GROUP_S)
+        """The analyses of ``records`` (sent in groups of :data:`GROUP`, each with its own deadline), as the
+        ``analysed`` argument of :meth:`Ingester.ingest` for these records."""
+        done: dict[int, tuple[list, Any]] = {}
+        errors: dict[int, str] = {}
+        for start in range(0, len(records), GROUP):
+            self.conn.send(records[start:start + GROUP])
+            _, part, failed = self._receive(GROUP_S)
+            done.update((start + k, v) for k, v in part.items())
+            errors.update((start + k, v) for k, v in failed.items())
         return replay(done, errors)
 
     def close(self) -> None:
@@ -124,6 +134,56 @@ class AnalysisProcess:
             self.process.kill()
             self.process.join(5)
         self.conn.close()
+
+
+@asynccontextmanager
+async def analysis_for(backend) -> AsyncIterator[AnalysisProcess]:
+    """An analysis process reading the vocabulary of ``backend``'s current view, under its ``import_memory_mb``;
+    stopped on leaving. Its blocking calls are for a thread (``asyncio.to_thread(analysis.analyse, records)``)."""
+    settings = backend.settings
+    analysis = await asyncio.to_thread(AnalysisProcess, backend.owner.view(), settings.base_iri,
+                                       settings.import_memory_mb)
+    try:
+        yield analysis
+    finally:
+        await asyncio.to_thread(analysis.close)
+
+
+class WarmAnalysis:
+    """The analysis process of ``POST /deliberations``, kept between requests: starting one (spaCy and the tagger
+    model) took 13 s per one-record request on the loaded 2-core machine. Started again when the service's
+    ingester changes (a rebuilt référentiel, a retrained model: what the analyses depend on) or after a failure
+    (memory). One request analyses at a time."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._process: AnalysisProcess | None = None
+        self._for: tuple = ()
+
+    async def analyse(self, backend, records: list) -> Analysed:
+        """The analyses of ``records`` (the ``analysed`` argument of :meth:`Ingester.ingest`)."""
+        from ingest.pipeline import ingester_for
+
+        ingester = await asyncio.to_thread(ingester_for, backend.current_store())
+        settings = backend.settings
+        async with self._lock:
+            if self._process is not None and (self._for != (ingester, ingester.tagger)
+                                              or not self._process.process.is_alive()):
+                await self._stop()
+            if self._process is None:
+                self._process = await asyncio.to_thread(AnalysisProcess, backend.owner.view(), settings.base_iri,
+                                                        settings.import_memory_mb)
+                self._for = (ingester, ingester.tagger)
+            try:
+                return await asyncio.to_thread(self._process.analyse, records)
+            except BaseException:
+                await asyncio.shield(self._stop())   # a process that failed is not reused
+                raise
+
+    async def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            await asyncio.to_thread(process.close)
 
 
 def replay(done: dict[int, tuple[list, Any]], errors: dict[int, str]) -> Analysed:

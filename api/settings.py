@@ -19,6 +19,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     # max_query_depth, query_memory_mb, per_client_workers, share_answers_s, max_dumps, header_timeout,
     # keep_alive_timeout, login_attempts_per_minute, import_memory_mb
     review_threshold = 0.5        # bsl:score (a calibrated probability) under which a proposal is reviewed
+    reviewers_file = "/var/lib/boussole/relecteurs.sqlite"  # reviewers' names (default: beside the store)
 
     base_iri = "https://boussole.example.org/id/"  # base of every minted IRI (build, ingest, service)
     model_path = "var/model/boussole-tagger.joblib"  # the tagger model (ingest, tag, train, eval, the service)
@@ -83,6 +84,7 @@ class Settings:
     review_threshold: float = 0.5     # a model proposal whose probability (bsl:score) is below goes to review
     max_import_bytes: int = 512_000_000      # largest upload of the import page / POST /imports (413 beyond)
     import_memory_mb: int = 4096  # address space of an import's analysis process (spaCy, tagger); 0 = none
+    reviewers_file: Path | None = None  # reviewers' names (api/pseudonyms.py); default: <store>.relecteurs.sqlite
 
     @property
     def writable(self) -> bool:
@@ -129,7 +131,7 @@ class Settings:
         unknown = set(values) - known
         if unknown:
             raise BoussoleError(f"unknown serve setting(s): {', '.join(sorted(unknown))}")
-        for name in ("store_path", "queries_dir", "ontology_file", "sources_dir", "model_path"):
+        for name in ("store_path", "queries_dir", "ontology_file", "sources_dir", "model_path", "reviewers_file"):
             if values.get(name) is not None:
                 values[name] = Path(values[name])
         for name in ("cors_origins", "federation_allow_list"):

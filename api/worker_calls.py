@@ -54,7 +54,7 @@ def _app(settings: Settings) -> FastAPI:
     from fastapi import FastAPI
 
     import web
-    from api import errors
+    from api import errors, pseudonyms
     from kg import iris
     from web.pages import fiche_page
 
@@ -63,7 +63,8 @@ def _app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     web.mount(app, store_provider=lambda: _Worker.store, write_token=lambda: settings.write_token, writer=None,
-              query_page="/ui", sources_dir=settings.sources_dir, generation=lambda: _Worker.generation)
+              query_page="/ui", sources_dir=settings.sources_dir, generation=lambda: _Worker.generation,
+              reviewers=lambda: pseudonyms.reviewers_of(settings))
     app.state.boussole_web.reviewer = lambda request: request.scope.get("boussole.reviewer")
     app.add_api_route("/id/{path:path}", fiche_page, methods=["GET"], include_in_schema=False)
     return app

@@ -36,7 +36,7 @@ def _fail(exc: BoussoleError) -> None:
 
 
 def _server(store: Path, write: bool) -> ServerWriter | None:
-    """The server to go through, if one serves ``store``; reads need no token (names then come pseudonymised)."""
+    """The server to go through, if one serves ``store``; reads need no token (reviewers then come as pseudonyms)."""
     if write:
         try:
             return server_for(store)
@@ -77,14 +77,19 @@ def _show(cur: dict[str, Any]) -> None:
 
 
 def _decide(store: Path, server_path: str, payload: dict[str, Any], direct) -> None:
+    """POST ``payload`` to the server that serves ``store``, or run ``direct(store, directory of names)``."""
     server = _server(store, write=True)
     try:
         if server is not None:
             cur = server.json("POST", server_path, json=payload)
         else:
+            from ingest.review import pseudonymise
+            from ingest.reviewers import directory_of
             from kg.store import open_store
 
-            cur = direct(open_store(store)).as_dict()
+            opened, names = open_store(store), directory_of(store)
+            pseudonymise(opened, names)   # a store written with names: rewritten first (the service does it at start)
+            cur = direct(opened, names).as_dict()
     except BoussoleError as exc:
         _fail(exc)
     _show(cur)
@@ -122,7 +127,7 @@ def review_accept(deliberation: Annotated[str, typer.Argument(help="Deliberation
     from ingest.review import accept
 
     _decide(store, f"/deliberations/{quoted(deliberation)}/accepter", {"author": author, "reason": reason},
-            lambda s: accept(s, deliberation, author, reason))
+            lambda s, names: accept(s, deliberation, author, reason, reviewers=names))
 
 
 @app.command("correct")
@@ -143,7 +148,8 @@ def review_correct(deliberation: Annotated[str, typer.Argument(help="Deliberatio
     engs, champs = as_list(engagement), as_list(champ)
     _decide(store, f"/deliberations/{quoted(deliberation)}/corriger",
             {"author": author, "reason": reason, "engagements": engs, "champs": champs},
-            lambda s: correct(s, deliberation, engagements=engs, champs=champs, reason=reason, author=author))
+            lambda s, names: correct(s, deliberation, engagements=engs, champs=champs, reason=reason, author=author,
+                                     reviewers=names))
 
 
 @app.command("undo")
@@ -153,7 +159,7 @@ def review_undo(deliberation: Annotated[str, typer.Argument(help="Deliberation i
     from ingest.review import undo
 
     _decide(store, f"/deliberations/{quoted(deliberation)}/annuler", {"author": author},
-            lambda s: undo(s, deliberation, author))
+            lambda s, names: undo(s, deliberation, author, reviewers=names))
 
 
 @app.command("log")
@@ -161,11 +167,14 @@ def review_log(deliberation: Annotated[Optional[str], typer.Argument(help="Only 
                limit: Annotated[int, typer.Option("--limit", help="How many decisions, newest first.")] = 30,
                format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
                store: StoreOption = DEFAULT_STORE) -> None:
-    """The decision log: who decided what, when, before → after."""
+    """The decision log: who decided what, when, before → after (names from the directory beside the store, or
+    from the server for a token holder; pseudonyms otherwise)."""
     from ingest.review import decision_log
+    from ingest.reviewers import directory_of, with_names
 
     params: dict[str, Any] = {"limite": limit} | ({"deliberation": deliberation} if deliberation else {})
-    rows = _read(store, "/deliberations/decisions", params, lambda s: decision_log(s, deliberation, limit))
+    rows = _read(store, "/deliberations/decisions", params,
+                 lambda s: with_names(decision_log(s, deliberation, limit), directory_of(store)))
     t = _table(rows, format, f"{len(rows)} décision(s)", ("quand", "qui", "action", "délibération", "avant → après"))
     if t is None:
         return
@@ -173,3 +182,22 @@ def review_log(deliberation: Annotated[Optional[str], typer.Argument(help="Only 
         t.add_row(r["quand"][:19].replace("T", " "), r["auteur"], r["action"], r["deliberation"].rsplit("/", 2)[-1],
                   r["avant_apres"])
     out.print(t)
+
+
+@app.command("pseudonymise")
+def review_pseudonymise(store: StoreOption = DEFAULT_STORE) -> None:
+    """Rewrite the reviewers of a store written before pseudonyms: the store keeps « Relecteur <pseudonym> », the
+    names move to the directory beside it (a running service does this itself when it starts)."""
+    from ingest.review import pseudonymise
+    from ingest.reviewers import directory_of
+    from kg.store import open_store
+
+    if discovery.find(store):
+        _fail(BoussoleError("un service sert ce magasin : il le fait lui-même à son démarrage"))
+    try:
+        names = directory_of(store)
+        count = pseudonymise(open_store(store, create=False), names)
+    except BoussoleError as exc:
+        _fail(exc)
+    out.print(f"{count} relecteur(s) renommé(s) en pseudonymes ; noms dans {names.path}" if count
+              else "aucun nom de relecteur dans le magasin : rien à faire")

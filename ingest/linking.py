@@ -14,7 +14,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from ingest.records import slug
 from ingest.text import fold
 from kg.iris import base_iri, prefix_block
 
@@ -230,6 +229,3 @@ def collectivite_path(gv: GraphVocabulary, siren: str | None) -> str | None:
         return None
     return gv.collectivites.get(siren) or f"collectivite/{siren}"
 
-
-def person_path(name: str) -> str:
-    return f"personne/{slug(name) or 'anonyme'}"

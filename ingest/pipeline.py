@@ -641,18 +641,7 @@ def reload_model() -> None:
             ing.use_model(model_for(ing.model_path))
 
 
-def ingest_records(store: ox.Store, records: Iterable[dict[str, Any] | Deliberation],
-                   progress: Progress | None = None) -> Summary:
-    """For the API (`POST /deliberations`): JSON records (dicts) or Deliberation objects. Not thread-safe: serialise
-    calls (one writer at a time). Raises `IngestInterrupted` (with what was written) on an unexpected error."""
-    items: list[Item | Deliberation] = []
-    dicts = [r for r in records]
-    json_objs = [r for r in dicts if not isinstance(r, Deliberation)]
-    items.extend(r for r in dicts if isinstance(r, Deliberation))
-    items.extend(records_from_json(json_objs))
-    return ingester_for(store).ingest(items, progress)
-
-
 def ingest_paths(store: ox.Store, paths: Iterable[str | Path], progress: Progress | None = None) -> Summary:
-    """For `boussole ingest`: SCDL CSV files, documents, folders. Raises `IngestInterrupted` like `ingest_records`."""
+    """For `boussole ingest`: SCDL CSV files, documents, folders. Raises `IngestInterrupted` (with what was
+    written) on an unexpected error."""
     return Ingester(store).ingest(iter_inputs(paths), progress)

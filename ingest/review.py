@@ -1,5 +1,6 @@
 """Human review of tags: what to review, accept, correct. Human decisions are new annotations (statut « accepte » or
-« corrige », author = a prov:Person, time, reason); nothing human is ever modified or deleted. The current tag of a
+« corrige », author = a prov:Person under a pseudonym, :mod:`ingest.reviewers`, time, reason); nothing human is
+ever modified or deleted. The current tag of a
 deliberation is its latest human decision, else the model's proposals not superseded: the rule is the SPARQL
 fragment ``queries/fragments/etiquette-en-vigueur.rq``, which :func:`annotations_of` runs (no Python version of it)."""
 
@@ -14,7 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ingest.evidence import CUES_QUERY, Cue, cues_by_annotation, doubts, relative
-from ingest.linking import person_path
+from ingest.reviewers import Reviewers
 from ingest.tagger import Tag
 from ingest.to_rdf import annotation_quads
 from kg.errors import BoussoleError
@@ -25,6 +26,8 @@ from queries.fragments import select as fragment_query
 NEAR_TIE = 0.15
 # the current annotations of every deliberation (of one when ?d is bound), by the one rule
 IN_FORCE = fragment_query("etiquette-en-vigueur", "?d ?a")
+# the links from an annotation to the nodes the rule and the evidence read too (its agent, its evidence nodes)
+_LINKED = (ox.NamedNode(PROV + "wasAttributedTo"), ox.NamedNode(BSL + "indice"))
 
 
 @dataclass
@@ -61,7 +64,8 @@ class Current:
         return any(a.body == "aucun" for a in self.annotations)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"deliberation": self.deliberation, "source": self.source, "engagements": self.engagements or (["none"] if self.aucun else []),
+        return {"deliberation": self.deliberation, "source": self.source,
+                "engagements": self.engagements or (["none"] if self.aucun else []),
                 "champs": self.champs, "annotations": [asdict(a) for a in self.annotations]}
 
 
@@ -72,36 +76,58 @@ def _rel(iri: str) -> str:
 def resolve(store: ox.Store, ref: str) -> str:
     """A deliberation IRI from its IRI, its path (deliberation/…), its local id (DELIB_ID) or a file stem."""
     ref = ref.strip()
+    g = graph("deliberations")
     cands = [ref] if ref.startswith("http") else [base_iri() + ref, base_iri() + "deliberation/" + ref]
     for c in cands:
-        if any(True for _ in store.quads_for_pattern(ox.NamedNode(c), None, None, graph("deliberations"))):
+        if any(True for _ in store.quads_for_pattern(ox.NamedNode(c), None, None, g)):
             return c
     lit = ox.Literal(ref)
-    hits = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(ELI + "id_local"), lit, graph("deliberations"))})
+    hits = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(ELI + "id_local"), lit, g)})
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
         raise BoussoleError(f"« {ref} » désigne {len(hits)} délibérations ({', '.join(hits[:3])}…) : donnez l'IRI")
     deliberation = ox.NamedNode(BSL + "Deliberation")
-    src = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(PROV + "wasDerivedFrom"), None, graph("deliberations"))
-                  if next(store.quads_for_pattern(q.subject, ox.NamedNode(RDF + "type"), deliberation, graph("deliberations")), None)  # not a version or finding
+    derived = store.quads_for_pattern(None, ox.NamedNode(PROV + "wasDerivedFrom"), None, g)
+    src = sorted({q.subject.value for q in derived
+                  # a deliberation (not a version or a finding) derived from a source of that name
+                  if next(store.quads_for_pattern(q.subject, ox.NamedNode(RDF + "type"), deliberation, g), None)
                   and any(t.object.value in (ref, f"{ref}.txt", f"{ref}.pdf", f"{ref}.docx")
-                         for t in store.quads_for_pattern(q.object, ox.NamedNode(DCTERMS + "title"), None, graph("deliberations")))})
+                          for t in store.quads_for_pattern(q.object, ox.NamedNode(DCTERMS + "title"), None, g))})
     if len(src) == 1:
         return src[0]
     raise BoussoleError(f"aucune délibération « {ref} » dans le graphe")
 
 
+def _own_annotations(store: ox.Store, delib: str) -> ox.Store:
+    """An in-memory store holding what the rule reads about ``delib`` (the fragment's header says so): every quad
+    about its annotations, about their agents and about their evidence nodes, in their graphs. The rule and the
+    readers below then run on it unbound: pyoxigraph plans a query before a variable is bound, so with ``?d`` only
+    substituted it starts from the most selective-looking pattern (``?agent a prov:Person``, ``?a a oa:Annotation``)
+    and walks every annotation of the store (docs/queries-performance.md)."""
+    copy = ox.Store()
+    for hit in store.quads_for_pattern(None, ox.NamedNode(OA + "hasTarget"), ox.NamedNode(delib), None):
+        about = list(store.quads_for_pattern(hit.subject, None, None, None))
+        copy.extend(about)
+        for q in about:
+            if q.predicate in _LINKED and isinstance(q.object, (ox.NamedNode, ox.BlankNode)):
+                copy.extend(store.quads_for_pattern(q.object, None, None, None))
+    return copy
+
+
 def in_force(store: ox.Store, delib: str | None = None) -> set[str]:
-    """The annotations that make the current tags (of ``delib`` only, bound as an RDF term, when given)."""
-    subs = {ox.Variable("d"): ox.NamedNode(delib)} if delib else None
-    return {r["a"].value for r in solutions(store, IN_FORCE, use_default_graph_as_union=True, substitutions=subs)
+    """The annotations that make the current tags (of ``delib`` only, read on its own annotations, when given)."""
+    source = _own_annotations(store, delib) if delib else store
+    return {r["a"].value for r in solutions(source, IN_FORCE, use_default_graph_as_union=True)
             if isinstance(r["a"], ox.NamedNode)}
 
 
 def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[Annotation]]:
     """The tags of every deliberation (of ``delib`` when given), oldest first, each marked ``current`` or not."""
-    subs = {ox.Variable("d"): ox.NamedNode(delib)} if delib else None
+    return _annotations(_own_annotations(store, delib) if delib else store)
+
+
+def _annotations(store: ox.Store) -> dict[str, list[Annotation]]:
     res = store.query(f"""
         SELECT ?a ?d ?body ?score ?statut ?agent ?kind ?time ?preuve ?just WHERE {{
           GRAPH <{graph('annotations').value}> {{
@@ -111,8 +137,8 @@ def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[
             OPTIONAL {{ ?a <{BSL}score> ?score }}
             OPTIONAL {{ ?a <{BSL}preuve> ?preuve }}
             OPTIONAL {{ ?a <{BSL}justification> ?just }}
-          }} }}""", substitutions=subs)
-    current = in_force(store, delib)
+          }} }}""")
+    current = in_force(store)
     out: dict[str, list[Annotation]] = {}
     for r in res:
         out.setdefault(r["d"].value, []).append(Annotation(
@@ -120,7 +146,7 @@ def annotations_of(store: ox.Store, delib: str | None = None) -> dict[str, list[
             statut=r["statut"].value, agent=r["agent"].value, human=r["kind"].value == PROV + "Person",
             time=r["time"].value, preuve=r["preuve"].value if r["preuve"] else "",
             justification=r["just"].value if r["just"] else "", current=r["a"].value in current))
-    cues = cues_by_annotation(run(store, CUES_QUERY, "ingest/evidence.py", subs))
+    cues = cues_by_annotation(run(store, CUES_QUERY, "ingest/evidence.py"))
     for v in out.values():
         for a in v:
             a.cues = cues.get(a.iri, [])
@@ -200,55 +226,61 @@ def _summary(cur: Current) -> str:
     """« engagements 1 ; champs 1-2 (modèle) », the one-line state shown in the decision log."""
     if cur.source == "aucune":
         return "aucune étiquette"
-    engs = "aucun engagement" if cur.aucun and not cur.engagements else "engagements " + (", ".join(cur.engagements) or "—")
+    engs = ("aucun engagement" if cur.aucun and not cur.engagements
+            else "engagements " + (", ".join(cur.engagements) or "—"))
     champs = f" ; champs {', '.join(cur.champs)}" if cur.champs else ""
     return f"{engs}{champs} ({'humain' if cur.source == 'humain' else 'modèle'})"
 
 
-def _decision_quads(d: str, action: str, author: str, when: str, generated: list[str], invalidated: list[str],
-                    before: Current, after: Current, undoes: str | None = None) -> list[ox.Quad]:
-    """The log entry of one decision: a prov:Activity by a person, at a time, on a deliberation, with what stopped
-    being current (prov:invalidated) and what it wrote (prov:generated), « avant → après » in words (rdfs:comment);
-    the action (accepte, corrige, annule) is its dcterms:type."""
+def _decision_quads(d: str, action: str, author: tuple[str, str], when: str, generated: list[str],
+                    invalidated: list[str], before: Current, after: Current,
+                    undoes: str | None = None) -> list[ox.Quad]:
+    """The log entry of one decision: a prov:Activity by a person (``author``: the path and label of its
+    pseudonymous node), at a time, on a deliberation, with what stopped being current (prov:invalidated) and what
+    it wrote (prov:generated), « avant → après » in words (rdfs:comment); the action (accepte, corrige, annule) is
+    its dcterms:type."""
     g = graph("annotations")
     path = f"decision/{uuid.uuid4().hex[:20]}"
-    act, person = minted(path), minted(person_path(author))
+    act, person = minted(path), minted(author[0])
     q = [ox.Quad(act, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Activity"), g),
          ox.Quad(act, ox.NamedNode(DCTERMS + "type"), ox.Literal(action), g),
          ox.Quad(act, ox.NamedNode(PROV + "used"), ox.NamedNode(d), g),
          ox.Quad(act, ox.NamedNode(PROV + "wasAssociatedWith"), person, g),
          ox.Quad(act, ox.NamedNode(PROV + "endedAtTime"), ox.Literal(when, datatype=ox.NamedNode(XSD + "dateTime")), g),
          ox.Quad(person, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Person"), g),
-         ox.Quad(person, ox.NamedNode(SKOS + "prefLabel"), ox.Literal(author.strip()), g),
-         ox.Quad(person, ox.NamedNode(FOAF + "name"), ox.Literal(author.strip()), g)]
+         ox.Quad(person, ox.NamedNode(SKOS + "prefLabel"), ox.Literal(author[1]), g)]
     q += [ox.Quad(act, ox.NamedNode(PROV + "generated"), minted(a), g) for a in generated]
     q += [ox.Quad(act, ox.NamedNode(PROV + "invalidated"), minted(a), g) for a in invalidated]
-    q.append(ox.Quad(act, ox.NamedNode(RDFS + "comment"), ox.Literal(f"{_summary(before)} → {_summary(after)}", language="fr"), g))
+    change = ox.Literal(f"{_summary(before)} → {_summary(after)}", language="fr")
+    q.append(ox.Quad(act, ox.NamedNode(RDFS + "comment"), change, g))
     if undoes:
         q.append(ox.Quad(act, ox.NamedNode(PROV + "wasInformedBy"), ox.NamedNode(undoes), g))
     return q
 
 
 def _record(store: ox.Store, d: str, action: str, author: str, when: str, targets: list[Tag], derived: list[str],
-            before: Current) -> Current:
-    """Write one decision (its annotations and its log entry) in one transaction."""
+            before: Current, reviewers: Reviewers) -> Current:
+    """Write one decision (its annotations and its log entry) in one transaction; the author's name goes to the
+    directory first, the store gets its pseudonym."""
     if not author or not author.strip():
         raise BoussoleError("une décision doit donner son auteur (--author)")
+    person = reviewers.remember(author)
     decision = uuid.uuid4().hex
     quads, generated = [], []
     for tag in targets:
-        path, q = annotation_quads(_rel(d), tag, agent=person_path(author), agent_kind="personne",
-                                   agent_label=author.strip(), when=when, statut=action, source=None,
+        path, q = annotation_quads(_rel(d), tag, agent=person[0], agent_kind="personne",
+                                   agent_label=person[1], when=when, statut=action, source=None,
                                    extra=decision, derived_from=derived)
         generated.append(path)
         quads.extend(q)
     after = _current_once(store, d, [], quads)
-    log = _decision_quads(d, action, author, when, generated, [_rel(a.iri) for a in before.annotations], before, after)
+    log = _decision_quads(d, action, person, when, generated, [_rel(a.iri) for a in before.annotations], before, after)
     store.extend(quads + log)
     return current(store, d)
 
 
-def accept(store: ox.Store, ref: str, author: str, reason: str | None = None, now: str | None = None) -> Current:
+def accept(store: ox.Store, ref: str, author: str, reason: str | None = None, now: str | None = None, *,
+           reviewers: Reviewers) -> Current:
     """The person confirms the model's current proposal: copies with statut « accepte »."""
     d = resolve(store, ref)
     cur = current_from(d, annotations_of(store, d).get(d, []))
@@ -257,11 +289,12 @@ def accept(store: ox.Store, ref: str, author: str, reason: str | None = None, no
     tags = [Tag(a.body, a.score if a.score is not None else 1.0, a.cues, [],
                 justification=reason or a.justification or None)
             for a in cur.annotations]
-    return _record(store, d, "accepte", author, now or _now(), tags, [_rel(a.iri) for a in cur.annotations], cur)
+    return _record(store, d, "accepte", author, now or _now(), tags, [_rel(a.iri) for a in cur.annotations], cur,
+                   reviewers)
 
 
 def correct(store: ox.Store, ref: str, *, engagements: list[str], champs: list[str], reason: str, author: str,
-            now: str | None = None) -> Current:
+            now: str | None = None, reviewers: Reviewers) -> Current:
     """The person sets the tags: engagements (["1","3"] or ["none"]) and champs (["1-2"]), with a reason.
 
     « none » with an engagement or a champ is refused (never silently dropped); a champ brings its engagement."""
@@ -288,7 +321,8 @@ def correct(store: ox.Store, ref: str, *, engagements: list[str], champs: list[s
     before = current(store, d)
     targets = ["aucun"] if none else [f"engagement/{e}" for e in engs] + [f"champ/{c}" for c in champs]
     tags = [Tag(t, 1.0, "", [], justification=reason.strip()) for t in targets]
-    return _record(store, d, "corrige", author, now or _now(), tags, [_rel(a.iri) for a in before.annotations], before)
+    return _record(store, d, "corrige", author, now or _now(), tags, [_rel(a.iri) for a in before.annotations], before,
+                   reviewers)
 
 
 def _data(quads: list[ox.Quad]) -> str:
@@ -299,18 +333,14 @@ def _data(quads: list[ox.Quad]) -> str:
 def _current_once(store: ox.Store, d: str, removed: list[ox.Quad], added: list[ox.Quad]) -> Current:
     """The current tag of ``d`` once ``removed`` / ``added`` are written, by the same rule, on an in-memory copy of
     its annotations: a decision writes its log entry (« avant → après ») in the same transaction as its change."""
-    g = graph("annotations")
-    copy = ox.Store()
-    for a in annotations_of(store, d).get(d, []):
-        copy.extend(store.quads_for_pattern(ox.NamedNode(a.iri), None, None, g))
-        copy.extend(store.quads_for_pattern(ox.NamedNode(a.agent), ox.NamedNode(RDF + "type"), None, g))
+    copy = _own_annotations(store, d)
     for q in removed:
         copy.remove(q)
     copy.extend(added)
-    return current_from(d, annotations_of(copy, d).get(d, []))
+    return current_from(d, _annotations(copy).get(d, []))
 
 
-def undo(store: ox.Store, ref: str, author: str, now: str | None = None) -> Current:
+def undo(store: ox.Store, ref: str, author: str, now: str | None = None, *, reviewers: Reviewers) -> Current:
     """Undo the latest human decision on a deliberation: its annotations get the statut « remplace » (they stop
     being current; the earlier decision, or the model's proposal, is current again) and the undo is logged."""
     if not author or not author.strip():
@@ -326,18 +356,20 @@ def undo(store: ox.Store, ref: str, author: str, now: str | None = None) -> Curr
     prop = ox.NamedNode(BSL + "statutRevue")
     old = [ox.Quad(ox.NamedNode(a.iri), prop, ox.Literal(a.statut), g) for a in before.annotations]
     after = _current_once(store, d, old, [ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone])
-    log = _decision_quads(d, "annule", author, now or _now(), [], [_rel(a) for a in undone], before, after,
-                          undoes=decisions[0] if decisions else None)
+    log = _decision_quads(d, "annule", reviewers.remember(author), now or _now(), [], [_rel(a) for a in undone],
+                          before, after, undoes=decisions[0] if decisions else None)
     new = [ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone] + log
     store.update(f"DELETE DATA {{ {_data(old)} }} ;\nINSERT DATA {{ {_data(new)} }}")   # one transaction
     return after
 
 
 def decision_log(store: ox.Store, ref: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest decisions (who, when, action, before → after), newest first; of one deliberation if ``ref``."""
+    """The latest decisions (who, when, action, before → after), newest first; of one deliberation if ``ref``.
+    ``auteur`` is the reviewer's label as the store has it (a pseudonym; :func:`ingest.reviewers.with_names` puts
+    the names), ``relecteur`` its IRI."""
     d = resolve(store, ref) if ref else None
     res = store.query(f"""
-        SELECT ?act ?d ?action ?who ?when ?comment WHERE {{
+        SELECT ?act ?d ?action ?p ?who ?when ?comment WHERE {{
           GRAPH <{graph('annotations').value}> {{
             ?act a <{PROV}Activity> ; <{DCTERMS}type> ?action ; <{PROV}used> ?d ; <{PROV}wasAssociatedWith> ?p ;
                  <{PROV}endedAtTime> ?when .
@@ -345,5 +377,37 @@ def decision_log(store: ox.Store, ref: str | None = None, limit: int = 50) -> li
             OPTIONAL {{ ?act <{RDFS}comment> ?comment }} }} }}
         ORDER BY DESC(?when) LIMIT {int(limit)}""", substitutions={ox.Variable("d"): ox.NamedNode(d)} if d else None)
     return [{"decision": r["act"].value, "deliberation": r["d"].value, "action": r["action"].value,
-             "auteur": r["who"].value if r["who"] else "", "quand": r["when"].value,
+             "auteur": r["who"].value if r["who"] else "", "relecteur": r["p"].value, "quand": r["when"].value,
              "avant_apres": r["comment"].value if r["comment"] else ""} for r in res]
+
+
+def pseudonymise(store: Any, reviewers: Reviewers) -> int:
+    """Rewrite the reviewers of a store written before pseudonyms (``id:personne/<slug>`` typed ``prov:Person`` in
+    the annotations graph, named in ``skos:prefLabel`` / ``foaf:name``) as ``id:relecteur/<pseudonym>``, their
+    names moved to the directory, in one transaction. Returns how many reviewers were rewritten: 0 when there are
+    none, so a second run changes nothing. ``store``: a pyoxigraph store or :class:`api.remote_store.RemoteStore`."""
+    g = graph("annotations")
+    people = base_iri() + "personne/"
+    named = sorted({q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(RDF + "type"),
+                                                                     ox.NamedNode(PROV + "Person"), g)
+                    if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(people)})
+    removed: list[ox.Quad] = []
+    added: list[ox.Quad] = []
+    for iri in named:
+        person = ox.NamedNode(iri)
+        names = [q.object.value for p in (SKOS + "prefLabel", FOAF + "name")
+                 for q in store.quads_for_pattern(person, ox.NamedNode(p), None, g)]
+        path, label = reviewers.keep(iri[len(people):], names[0] if names else iri[len(people):])
+        node = minted(path)
+        for q in list(store.quads_for_pattern(person, None, None, g)):
+            removed.append(q)
+            if q.predicate.value == SKOS + "prefLabel":
+                added.append(ox.Quad(node, q.predicate, ox.Literal(label), g))
+            elif q.predicate.value != FOAF + "name":
+                added.append(ox.Quad(node, q.predicate, q.object, g))
+        for q in list(store.quads_for_pattern(None, None, person, g)):
+            removed.append(q)
+            added.append(ox.Quad(q.subject, q.predicate, node, g))
+    if removed:
+        store.update(f"DELETE DATA {{ {_data(removed)} }} ;\nINSERT DATA {{ {_data(list(dict.fromkeys(added)))} }}")
+    return len(named)

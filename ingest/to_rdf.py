@@ -21,7 +21,7 @@ from ingest.roles import (
     place_role,
 )
 from ingest.tagger import Tag, TagResult
-from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, PROV, RDF, RDFS, SKOS, XSD, graph, minted
+from kg.iris import BSL, DCTERMS, ELI, OA, PROV, RDF, RDFS, SKOS, XSD, graph, minted
 
 A = NamedNode(RDF + "type")
 T_DEC = NamedNode("http://publications.europa.eu/resource/authority/resource-type/DEC")
@@ -259,9 +259,7 @@ def annotation_quads(delib_path: str, tag: Tag, *, agent: str, agent_kind: str, 
     for p in derived_from or []:
         add(a, NamedNode(PROV + "wasDerivedFrom"), minted(p))
     add(ag, A, NamedNode(PROV + ("SoftwareAgent" if agent_kind == "logiciel" else "Person")))
-    add(ag, NamedNode(SKOS + "prefLabel"), Literal(agent_label))
-    if agent_kind != "logiciel":
-        add(ag, NamedNode(FOAF + "name"), Literal(agent_label))
+    add(ag, NamedNode(SKOS + "prefLabel"), Literal(agent_label))   # a person: its pseudonym (ingest/reviewers.py)
     return path, q
 
 

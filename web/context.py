@@ -8,7 +8,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from itsdangerous import URLSafeTimedSerializer
@@ -19,7 +19,24 @@ from web.graph import Graph
 from web.labels import Labels, labels
 from web.search_index import SearchIndex
 
+if TYPE_CHECKING:
+    from ingest.reviewers import Reviewers
+
 Writer = Callable[[Callable[[ox.Store], Any]], Awaitable[Any]]
+
+
+def _in_memory_directory() -> Callable[[], Reviewers]:
+    """A directory of reviewers' names in memory, made on first use (pages mounted on an in-memory store)."""
+    made: list[Reviewers] = []
+
+    def directory() -> Reviewers:
+        if not made:
+            from ingest.reviewers import Reviewers
+
+            made.append(Reviewers())
+        return made[0]
+
+    return directory
 
 
 @dataclass
@@ -31,6 +48,7 @@ class WebConfig:
     sources_dir: Path = DEFAULT_SOURCES_DIR
     generation: Callable[[], object] = lambda: 0
     reviewer: Callable[[Request], str | None] = lambda request: None
+    reviewers: Callable[[], Reviewers] = field(default_factory=lambda: _in_memory_directory())
     writes: int = 0
     sessions: dict[str, tuple[str, float]] = field(default_factory=dict)  # session id -> (reviewer, since)
     signer: URLSafeTimedSerializer = field(

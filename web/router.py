@@ -25,6 +25,7 @@ from itsdangerous import BadSignature
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import require_writer
+from ingest.reviewers import Reviewers, with_names
 from kg.errors import BoussoleError
 from web import errors, pages
 from web.barometre_routes import router as barometre_router
@@ -47,7 +48,8 @@ router = APIRouter()
 def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store | Graph],
           write_token: str | Callable[[], str | None] | None = None, writer: Writer | None = None,
           query_page: str = "/ui", sources_dir: Path | None = None,
-          generation: Callable[[], object] | None = None) -> None:
+          generation: Callable[[], object] | None = None,
+          reviewers: Callable[[], Reviewers] | None = None) -> None:
     """Add the pages to ``app``: the routers of :mod:`web.router` and :mod:`web.pages`, ``web/static`` at
     ``/assets``, and the French error pages.
 
@@ -56,7 +58,8 @@ def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store | Graph],
     ``writer``: runs a write job ``job(store)`` on the read-write store, one writer at a time, and lets readers see
     the change (the API passes its backend's single writer); by default the job runs in a thread on
     ``store_provider()``. ``generation``: a number that changes when the store changes (the backend's), so that
-    labels and the search index are recomputed.
+    labels and the search index are recomputed. ``reviewers``: the directory of the reviewers' names
+    (:mod:`ingest.reviewers`; by default one in memory, for an in-memory store).
     """
     token_fn: Callable[[], str | None]
     if callable(write_token):
@@ -67,6 +70,8 @@ def mount(app: FastAPI, *, store_provider: Callable[[], ox.Store | Graph],
     app.state.boussole_web = WebConfig(store_provider=store_provider, write_token=token_fn, writer=writer,
                                        query_page=query_page, sources_dir=sources_dir or DEFAULT_SOURCES_DIR,
                                        generation=generation or (lambda: 0), reviewer=reviewer)
+    if reviewers is not None:
+        app.state.boussole_web.reviewers = reviewers
     app.include_router(router)
     app.include_router(pages.router)
     app.include_router(barometre_router)
@@ -201,7 +206,8 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
         if brouillon else None
     decisions = []
     if _cfg(request).reviewer(request):  # the session is the service process's (pages may render in a worker)
-        decisions = as_graph(store).read(lambda st: _review_module().decision_log(st, limit=10))
+        decisions = with_names(as_graph(store).read(lambda st: _review_module().decision_log(st, limit=10)),
+                               _cfg(request).reviewers())
     return render(request, "review.html", title="Revue des délibérations — Boussole", items=shown, total=len(filtered),
                   ariane=[("Revue des délibérations", None)],
                   page=page, pages=max(1, -(-len(filtered) // per_page)), engagements=engs, communes=communes,
@@ -293,8 +299,9 @@ async def _one_step(request: Request, action: str, done: str, offer_undo: bool) 
         return checked
     who, _, back, d = checked
     path = (path_of(d.value) or "") if offer_undo else ""
-    decision = getattr(_review_module(), action)
-    return await _decide(request, back, lambda store: decision(store, d.value, who), done, path)
+    names = _cfg(request).reviewers()
+    return await _decide(request, back, lambda store: getattr(_review_module(), action)(
+        store, d.value, who, reviewers=names), done, path)
 
 
 @router.post("/review/accepter", include_in_schema=False)
@@ -334,8 +341,10 @@ async def review_correct(request: Request) -> Response:
     reason = " ".join(str(form.get("raison", "")).split())[:2000]
     if not reason:
         return _redirect(back, erreur="Indiquez la raison de la correction.", **draft)
+    names = _cfg(request).reviewers()
     return await _decide(request, back, lambda store: _review_module().correct(
-        store, d.value, engagements=engagements, champs=champs, reason=reason, author=who), "Correction enregistrée.",
+        store, d.value, engagements=engagements, champs=champs, reason=reason, author=who, reviewers=names),
+        "Correction enregistrée.",
         path, draft)
 
 

@@ -1,9 +1,11 @@
-"""Deliberations through the API: ``POST /deliberations`` (JSON records, ingested and tagged like ``boussole
-ingest``) and the review routes (the queue, accept, correct, undo, the decision log). Writes need the write token
-and go through the embedded backend's read-write store, one writer at a time."""
+"""Deliberations through the API: ``POST /deliberations`` (JSON records, analysed in a process of their own like
+an import, :mod:`api.import_analysis`, then written like ``boussole ingest``) and the review routes (the queue,
+accept, correct, undo, the decision log). Writes need the write token and go through the embedded backend's
+read-write store, one writer at a time."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +15,8 @@ from pydantic import BaseModel, Field
 from api.backends import EmbeddedBackend
 from api.deps import embedded_backend, get_settings, is_authenticated, require_writer
 from api.limits import client_key
+from api.pseudonyms import reviewers_of
+from ingest.reviewers import with_names
 from kg.errors import InvalidRequest, PayloadTooLarge
 
 MAX_RECORDS = 5000
@@ -105,10 +109,17 @@ async def post_deliberations(request: Request, backend: WritableBackend) -> Resp
         raise InvalidRequest("envoyez un objet JSON ou une liste non vide d'objets")
     if len(records) > MAX_RECORDS:
         raise PayloadTooLarge(f"au plus {MAX_RECORDS} enregistrements par requête")
-    from ingest.pipeline import IngestInterrupted, ingest_records
+    from api.import_analysis import WarmAnalysis
+    from ingest.pipeline import IngestInterrupted, ingester_for, records_from_json
 
+    items = await asyncio.to_thread(lambda: list(records_from_json(records)))
+    # analysed in the analysis process (niced, import_memory_mb) as an import's records are; then written in one
+    # turn of the single writer: an analysis that fails (memory) writes nothing
+    if not hasattr(request.app.state, "deliberations_analysis"):
+        request.app.state.deliberations_analysis = WarmAnalysis()
+    analysed = await request.app.state.deliberations_analysis.analyse(backend, [it.record for it in items if it.ok])
     try:
-        summary = await backend.write(lambda store: ingest_records(store, records))
+        summary = await backend.write(lambda store: ingester_for(store).ingest(items, analysed=analysed))
     except IngestInterrupted as exc:   # a problem (RFC 9457) that says exactly what was written before the error
         return JSONResponse({"type": "about:blank", "title": "Ingestion interrompue", "status": 500,
                              "detail": str(exc), **exc.summary.as_dict()},
@@ -130,16 +141,14 @@ async def to_review(request: Request, seuil: float | None = None) -> Response:
 
 @router.get("/deliberations/decisions", tags=["revue"], summary="Journal des décisions de revue")
 async def decisions(request: Request, deliberation: str | None = None, limite: int = 50) -> Response:
-    """The latest review decisions (who, when, action, before → after), newest first. Reviewers' names are given
-    to token holders only; others get a stable pseudonym."""
+    """The latest review decisions (who, when, action, before → after), newest first. ``auteur``: the reviewer's
+    name for token holders (from the directory beside the store), its stable pseudonym (the store's) otherwise;
+    ``relecteur``: the reviewer's IRI."""
     backend = embedded_backend(request)
     rows = await backend.call("ingest.review:decision_log", (deliberation, max(1, min(limite, 500))),
                               client_key(request))
-    if not is_authenticated(request):
-        from api.pseudonyms import pseudonym
-
-        for r in rows:
-            r["auteur"] = pseudonym(get_settings(request), r["auteur"])
+    if is_authenticated(request):
+        rows = await asyncio.to_thread(with_names, rows, reviewers_of(get_settings(request)))
     return JSONResponse(rows)
 
 
@@ -147,7 +156,9 @@ async def decisions(request: Request, deliberation: str | None = None, limite: i
 async def accept(ref: str, decision: Acceptance, backend: WritableBackend) -> Response:
     from ingest.review import accept as record_acceptance
 
-    current = await backend.write(lambda store: record_acceptance(store, ref, decision.author, decision.reason))
+    names = reviewers_of(backend.settings)
+    current = await backend.write(lambda store: record_acceptance(store, ref, decision.author, decision.reason,
+                                                                  reviewers=names))
     return JSONResponse(current.as_dict())
 
 
@@ -155,9 +166,10 @@ async def accept(ref: str, decision: Acceptance, backend: WritableBackend) -> Re
 async def correct(ref: str, decision: Correction, backend: WritableBackend) -> Response:
     from ingest.review import correct as record_correction
 
+    names = reviewers_of(backend.settings)
     current = await backend.write(lambda store: record_correction(
         store, ref, engagements=decision.engagements, champs=decision.champs, reason=decision.reason,
-        author=decision.author))
+        author=decision.author, reviewers=names))
     return JSONResponse(current.as_dict())
 
 
@@ -166,5 +178,6 @@ async def undo(ref: str, decision: Undo, backend: WritableBackend) -> Response:
     """Undo the latest human decision on the deliberation (logged; the earlier state is current again)."""
     from ingest.review import undo as record_undo
 
-    current = await backend.write(lambda store: record_undo(store, ref, decision.author))
+    names = reviewers_of(backend.settings)
+    current = await backend.write(lambda store: record_undo(store, ref, decision.author, reviewers=names))
     return JSONResponse(current.as_dict())

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from api import conneg, pseudonyms, service_description
-from api.deps import get_backend, get_settings, is_authenticated, public_root
+from api import conneg, service_description
+from api.deps import get_backend, get_settings, public_root
 from api.rendering import RDF_OFFERS, page, rdf_response
 from kg.errors import NotAcceptable, Unavailable
 from kg.iris import prefixes
@@ -26,13 +26,11 @@ async def dump_response(request: Request, media: str | None) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if request.method == "HEAD":
         return Response(b"", media_type=conneg.content_type(media), headers=headers)
-    backend, settings = get_backend(request), get_settings(request)
+    backend = get_backend(request)
     if not backend.dump_slots_free():
         raise Unavailable("trop d'exports sont en cours de téléchargement ; réessayez dans une minute")
-    # reviewers' names for token holders only; anonymous callers get stable pseudonyms
-    stream = backend.dump(fmt) if is_authenticated(request) else \
-        pseudonyms.public_dump(backend, fmt, settings, prefixes(settings.base_iri))
-    return StreamingResponse(stream, media_type=conneg.content_type(media), headers=headers)
+    # the store holds reviewers under pseudonyms only (api/pseudonyms.py): the dump is the same for everyone
+    return StreamingResponse(backend.dump(fmt), media_type=conneg.content_type(media), headers=headers)
 
 
 @router.get("/dump.nq")

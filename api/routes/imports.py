@@ -39,7 +39,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.backends import EmbeddedBackend
 from api.deps import embedded_backend, get_settings, is_authenticated
-from api.import_analysis import AnalysisProcess
+from api.import_analysis import analysis_for
 from kg.errors import (
     BoussoleError,
     Forbidden,
@@ -214,30 +214,28 @@ async def run_job(job: Job, backend, uploads: list[tuple[str, Path]], workdir: P
     folder.mkdir()
     prefix = str(folder) + "/"
     job.etat = "en cours"
-    analysis = None
     try:
         job.rejets.extend(await asyncio.to_thread(unpack, uploads, folder, max_bytes))
         job.total = await asyncio.to_thread(count_inputs, [folder])
         items = iter_inputs([folder])
-        settings = backend.settings
-        analysis = await asyncio.to_thread(AnalysisProcess, backend.owner.view(), settings.base_iri,
-                                           settings.import_memory_mb)
-        while True:
-            group = await asyncio.to_thread(lambda: list(itertools.islice(items, CHUNK)))
-            if not group:
-                break
-            for it in group:
-                it.where = it.where.replace(prefix, "")
-                if it.record is not None:
-                    it.record.source = it.record.source.replace(prefix, "")
-            # analysed in the job's own process (niced), written by the single writer
-            analysed = await asyncio.to_thread(analysis.analyse, [it.record for it in group if it.ok])
-            summary = await backend.write(lambda store, g=group, a=analysed: ingester_for(store).ingest(g, analysed=a))
-            part = summary.as_dict()
-            job.rejets.extend((w.replace(prefix, ""), r) for w, r in summary.skipped)
-            _merge(job.resume, part)
-            job.traites += len(group)
-            job.courant = group[-1].where
+        async with analysis_for(backend) as analysis:
+            while True:
+                group = await asyncio.to_thread(lambda: list(itertools.islice(items, CHUNK)))
+                if not group:
+                    break
+                for it in group:
+                    it.where = it.where.replace(prefix, "")
+                    if it.record is not None:
+                        it.record.source = it.record.source.replace(prefix, "")
+                # analysed in the job's own process (niced), written by the single writer
+                analysed = await asyncio.to_thread(analysis.analyse, [it.record for it in group if it.ok])
+                summary = await backend.write(
+                    lambda store, g=group, a=analysed: ingester_for(store).ingest(g, analysed=a))
+                part = summary.as_dict()
+                job.rejets.extend((w.replace(prefix, ""), r) for w, r in summary.skipped)
+                _merge(job.resume, part)
+                job.traites += len(group)
+                job.courant = group[-1].where
         job.etat = "terminé"
     except TooLarge as exc:
         job.etat, job.erreur = "échoué", str(exc)
@@ -246,15 +244,14 @@ async def run_job(job: Job, backend, uploads: list[tuple[str, Path]], workdir: P
     finally:
         job.fin = time.time()
         job.resume["rejets"] = len(job.rejets)  # before any await: the job reads « terminé » from here on
-        if analysis is not None:
-            await asyncio.to_thread(analysis.close)
         await asyncio.to_thread(shutil.rmtree, workdir, True)
 
 
 # ------------------------------------------------------------------------------------------------ routes
 
 
-async def read_uploads(request: Request, workdir: Path, max_bytes: int) -> tuple[list[tuple[str, Path]], dict[str, str]]:
+async def read_uploads(request: Request, workdir: Path,
+                       max_bytes: int) -> tuple[list[tuple[str, Path]], dict[str, str]]:
     """The files of a multipart upload, saved in ``workdir``; 413 as soon as the body passes ``max_bytes``."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
@@ -275,10 +272,12 @@ async def read_uploads(request: Request, workdir: Path, max_bytes: int) -> tuple
     try:
         form = await MultiPartParser(request.headers, limited(), max_files=10_000, max_fields=20).parse()
     except TooLarge:
-        raise PayloadTooLarge(f"envoi trop volumineux : plus de {max_bytes} octets (réglage max_import_bytes)") from None
+        raise PayloadTooLarge(f"envoi trop volumineux : plus de {max_bytes} octets (réglage max_import_bytes)"
+                              ) from None
     except MultiPartException as exc:
         raise InvalidRequest(f"envoi multipart invalide : {exc.message}") from exc
-    uploads, fields = [], {}
+    uploads: list[tuple[str, Path]] = []
+    fields: dict[str, str] = {}
     try:
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
@@ -354,12 +353,14 @@ async def service(request: Request) -> Response:
     """What a command checks before writing through this server: that the process answering is the one that
     announced itself beside the store (its pid), and whether it takes writes. Never the token or a path."""
     settings = get_settings(request)
-    return JSONResponse({"writable": settings.writable, "pid": os.getpid(), "max_import_bytes": settings.max_import_bytes})
+    return JSONResponse({"writable": settings.writable, "pid": os.getpid(),
+                         "max_import_bytes": settings.max_import_bytes})
 
 
 @router.post("/imports", status_code=202, response_model=ImportSummary, tags=["écritures"],
              summary="Importer des fichiers (CSV SCDL, PDF, DOCX, TXT, ZIP)",
-             responses={401: {"description": "jeton absent ou incorrect"}, 403: {"description": "service en lecture seule"},
+             responses={401: {"description": "jeton absent ou incorrect"},
+                        403: {"description": "service en lecture seule"},
                         413: {"description": "envoi plus grand que max_import_bytes"}},
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["fichiers"], "properties": {"fichiers": {

@@ -74,6 +74,7 @@ def oxigraph_server(tmp_path_factory) -> Iterator[str]:
 def remote_server(tmp_path_factory, oxigraph_server) -> Iterator[Server]:
     """Boussole over the remote Oxigraph server, writable with the token."""
     tmp = tmp_path_factory.mktemp("remote")
-    server = start_server(tmp, remote=oxigraph_server, token=TOKEN, timeout=10)
+    server = start_server(tmp, remote=oxigraph_server, token=TOKEN, timeout=10,
+                          config={"reviewers_file": str(tmp / "relecteurs.sqlite")})
     yield server
     stop_server(server)

@@ -1,9 +1,12 @@
 """Writes of ``POST /deliberations`` on a real server: a batch holding a text longer than spaCy's max_length is
-ingested whole (issue #15, defects 2 and 8), and a request writes exactly what its summary says, nothing later."""
+ingested whole (issue #15, defects 2 and 8), a request writes exactly what its summary says, nothing later, and
+its analysis runs in a process of its own (never spaCy in the service process; a memory cap that fails it cleanly)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -71,3 +74,40 @@ def test_a_messy_record_is_kept_with_its_findings_and_a_changed_one_is_a_new_ver
     history = httpx.get(server.url + "/coherence/historique-versions", params={"format": "json"}).json()["rows"]
     previous_titles = [r["titre_precedent"] for r in history if r["deliberation"] == iri]
     assert previous_titles == ["=Subvention au club de judo de Denain"]
+
+
+def mapped_files(pid: int) -> set[str]:
+    with open(f"/proc/{pid}/maps", encoding="utf-8") as fh:
+        return {line.split()[-1] for line in fh if "/" in line}
+
+
+def test_the_service_process_never_loads_the_spacy_pipeline_to_answer_post_deliberations(server: Server) -> None:
+    # issue #15: the analysis ran in the service process, on the writer's thread (spaCy loaded there for good).
+    # Loading the French pipeline maps spaCy's multitask extension, which importing the ingester does not.
+    answered = httpx.post(server.url + "/deliberations", json=[record(200), record(201)], headers=AUTH, timeout=300)
+    assert answered.status_code == 201 and answered.json()["stored"] == 2 and answered.json()["tagged"] == 2
+    spacy_pipeline = [f for f in mapped_files(server.process.pid) if "spacy/pipeline/multitask" in f]
+    assert spacy_pipeline == []
+
+
+def test_an_analysis_over_its_memory_cap_is_a_clear_422_writes_nothing_and_others_are_served(
+        tmp_path: Path) -> None:
+    srv = start_server(tmp_path, store=tmp_path / "store", token=TOKEN, timeout=60,
+                       config={"import_memory_mb": 100})
+    try:
+        before = stored(srv)
+        with ThreadPoolExecutor(1) as pool:
+            refused = pool.submit(httpx.post, srv.url + "/deliberations", json=[record(300), record(301)],
+                                  headers=AUTH, timeout=300)
+            while not refused.done():   # other clients are served while the analysis runs and dies
+                assert httpx.get(srv.url + "/sparql", params={"query": "ASK {}"}, timeout=10).status_code == 200
+                time.sleep(0.2)
+        r = refused.result()
+        assert r.status_code == 422, r.text
+        assert "import_memory_mb" in r.json()["detail"] and "100 Mio" in r.json()["detail"]
+        assert stored(srv) == before   # nothing written
+        again = httpx.post(srv.url + "/deliberations", json=[record(302)], headers=AUTH, timeout=300)
+        assert again.status_code == 422 and "import_memory_mb" in again.json()["detail"]   # a new process, not hung
+        assert httpx.get(srv.url + "/health", timeout=30).json()["status"] == "ok"
+    finally:
+        stop_server(srv)

@@ -176,3 +176,35 @@ def test_a_remote_write_that_fails_says_why_and_changes_nothing(oxigraph_server)
     asked = httpx.get(oxigraph_server + "/query", headers={"Accept": "application/sparql-results+json"},
                       params={"query": "ASK { GRAPH ?g { <http://example.org/lost> ?p ?o } }"})
     assert asked.json()["boolean"] is False
+
+
+def test_a_remote_store_written_with_reviewers_names_is_pseudonymised_once(oxigraph_server, tmp_path):
+    """Over --remote, the one rewrite of a store written with reviewers' names runs on the remote store (one
+    update): the remote's own endpoint then holds the pseudonym only, and the directory the name."""
+    from api.remote_store import RemoteStore
+    from ingest.review import pseudonymise
+    from ingest.reviewers import Reviewers
+    from kg.iris import FOAF, PROV, RDF, SKOS, graph
+
+    g = graph("annotations")
+    person, annotation = ox.NamedNode(BASE + "personne/marie-dupont"), ox.NamedNode(BASE + "annotation/distante")
+    named = [ox.Quad(person, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Person"), g),
+             ox.Quad(person, ox.NamedNode(SKOS + "prefLabel"), ox.Literal("Marie Dupont"), g),
+             ox.Quad(person, ox.NamedNode(FOAF + "name"), ox.Literal("Marie Dupont"), g),
+             ox.Quad(annotation, ox.NamedNode(PROV + "wasAttributedTo"), person, g)]
+    names = Reviewers(tmp_path / "relecteurs.sqlite")
+    with httpx.Client(timeout=30) as client:
+        remote = RemoteStore(client, oxigraph_server + "/query", oxigraph_server + "/update")
+        remote.extend(named)
+        assert pseudonymise(remote, names) == 1
+        assert pseudonymise(remote, names) == 0   # nothing left to rewrite: no duplicate
+        [agent] = [q.object for q in remote.quads_for_pattern(annotation, None, None, g)]
+        held = [q for s in (annotation, agent) for q in remote.quads_for_pattern(s, None, None, g)]
+        try:
+            dataset = httpx.get(oxigraph_server + "/store", headers={"Accept": "application/n-quads"}).text
+            assert "Dupont" not in dataset and "personne/marie-dupont" not in dataset
+            assert names.name_of(agent.value) == "Marie Dupont"
+            assert {q.object.value for q in held if q.subject == agent and q.predicate.value == SKOS + "prefLabel"} \
+                == {"Relecteur " + agent.value.rsplit("/", 1)[1]}
+        finally:
+            remote.update(f"DELETE DATA {{ {' '.join(f'GRAPH {q.graph_name} {{ {q.triple} }}' for q in held)} }}")

@@ -14,9 +14,12 @@ from ingest.readers import iter_inputs
 from ingest.readers.documents import read_document
 from ingest.readers.scdl_csv import read_scdl_csv
 from ingest.review import current
+from ingest.reviewers import Reviewers
 from kg.errors import BoussoleError
 from kg.iris import base_iri, graph, prefix_block
 from queries.review_queue import pending
+
+NAMES = Reviewers()   # the reviewers' names of these in-memory stores
 
 B = base_iri()
 
@@ -293,11 +296,11 @@ def test_review_flow_and_reingest_keeps_human_decisions(ingester, data_dir, monk
     assert before.source == "modele"
     cur = review.correct(ingester.store, ref, engagements=["1"], champs=["1-4"],
                          reason="Maison de santé : cohésion sociale (CLS)", author="Camille Martin",
-                         now="2025-01-10T09:00:00Z")
+                         now="2025-01-10T09:00:00Z", reviewers=NAMES)
     assert cur.source == "humain" and cur.engagements == ["1"] and cur.champs == ["1-4"]
     human_q = rows(ingester.store, f"""SELECT ?a WHERE {{ GRAPH <{graph('annotations').value}> {{ ?a bsl:statutRevue
         "corrige" ;
-        prov:wasAttributedTo <{B}personne/camille-martin> ; bsl:justification ?j ; prov:generatedAtTime
+        prov:wasAttributedTo <{B}{NAMES.remember("Camille Martin")[0]}> ; bsl:justification ?j ; prov:generatedAtTime
         "2025-01-10T09:00:00Z"^^xsd:dateTime }} }}""")
     assert len(human_q) == 2
     n = count(ingester.store)
@@ -313,12 +316,13 @@ def test_review_flow_and_reingest_keeps_human_decisions(ingester, data_dir, monk
     assert current(ingester.store, ref).source == "humain"
     assert len(rows(ingester.store, """SELECT ?a WHERE { ?a bsl:statutRevue "corrige" }""")) == 2
     assert ask(ingester.store, f"""ASK {{ ?a bsl:statutRevue "remplace" ; prov:wasAttributedTo <{B}{first_agent}> }}""")
-    accepted = review.accept(ingester.store, "2024-078", "Camille Martin", now="2025-01-10T09:05:00Z")
+    accepted = review.accept(ingester.store, "2024-078", "Camille Martin", now="2025-01-10T09:05:00Z", reviewers=NAMES)
     assert accepted.source == "humain" and accepted.engagements == ["2"]
     with pytest.raises(BoussoleError):
-        review.correct(ingester.store, ref, engagements=["4"], champs=[], reason="x", author="y")
+        review.correct(ingester.store, ref, engagements=["4"], champs=[], reason="x", author="y", reviewers=NAMES)
     with pytest.raises(BoussoleError):
-        review.correct(ingester.store, "inconnue", engagements=["1"], champs=[], reason="x", author="y")
+        review.correct(ingester.store, "inconnue", engagements=["1"], champs=[], reason="x", author="y",
+                       reviewers=NAMES)
 
 
 # --- CLI functions and evaluation ------------------------------------------------------------------------------
@@ -377,7 +381,7 @@ def test_on_the_built_store_and_a_rebuild_keeps_deliberations_and_reviews(tmp_pa
     summary = ing.ingest(iter_inputs([data_dir / "textes" / "t15.txt", data_dir / "textes" / "t19.txt"]))
     assert summary.stored == 2
     review.correct(store, "2024-206", engagements=["2"], champs=["2-7"], reason="PAT", author="Léa Roux",
-                   now="2025-02-01T10:00:00Z")
+                   now="2025-02-01T10:00:00Z", reviewers=NAMES)
     n_deliberations, n_annotations = count(store, "deliberations"), count(store, "annotations")
     del ing, store
     build(path)

@@ -7,9 +7,12 @@ import pytest
 
 from ingest import review
 from ingest.readers import iter_inputs
+from ingest.reviewers import Reviewers, with_names
 from kg.errors import BoussoleError
 from kg.iris import graph
 from queries.review_queue import default_threshold, pending, pending_rows
+
+NAMES = Reviewers()   # the reviewers' names of these in-memory stores
 
 
 @pytest.fixture()
@@ -52,37 +55,40 @@ def test_decide_leaves_the_queue_and_undo_brings_it_back(sample):
     ref = "2024-012"
     d = review.resolve(sample, ref)
     assert d in {i["deliberation"] for i in pending(sample, 1.0)}
-    review.accept(sample, ref, "Camille Martin")
+    review.accept(sample, ref, "Camille Martin", reviewers=NAMES)
     assert d not in {i["deliberation"] for i in pending(sample, 1.0)}
-    after = review.undo(sample, ref, "Camille Martin")
+    after = review.undo(sample, ref, "Camille Martin", reviewers=NAMES)
     assert after.source == "modele"
     assert d in {i["deliberation"] for i in pending(sample, 1.0)}
     with pytest.raises(BoussoleError, match="aucune décision humaine"):
-        review.undo(sample, ref, "Camille Martin")
+        review.undo(sample, ref, "Camille Martin", reviewers=NAMES)
 
 
 def test_two_decisions_in_the_same_second_stay_two(sample):
     ref = "2024-015"
     n = _annotations(sample)
     first = review.correct(sample, ref, engagements=["1"], champs=[], reason="premier avis", author="Léa",
-                           now="2025-01-10T09:00:00Z")
+                           now="2025-01-10T09:00:00Z", reviewers=NAMES)
     second = review.correct(sample, ref, engagements=["1"], champs=[], reason="même avis, autre décision",
-                            author="Léa", now="2025-01-10T09:00:00.5Z")
+                            author="Léa", now="2025-01-10T09:00:00.5Z", reviewers=NAMES)
     assert _annotations(sample) == n + 2            # two annotations, not one with two statuses
     assert [a.iri for a in first.annotations] != [a.iri for a in second.annotations]
     assert [a.justification for a in review.current(sample, ref).annotations] == ["même avis, autre décision"]
     # undo the second: the first is current again
-    assert [a.justification for a in review.undo(sample, ref, "Léa").annotations] == ["premier avis"]
+    assert [a.justification for a in review.undo(sample, ref, "Léa", reviewers=NAMES).annotations] == ["premier avis"]
 
 
 def test_every_decision_is_logged_with_who_when_before_and_after(sample):
     ref = "2024-078"
-    review.accept(sample, ref, "Camille Martin")
-    review.correct(sample, ref, engagements=["3"], champs=["3-1"], reason="plan de sauvegarde", author="Léa Dupont")
-    review.undo(sample, ref, "Léa Dupont")
+    review.accept(sample, ref, "Camille Martin", reviewers=NAMES)
+    review.correct(sample, ref, engagements=["3"], champs=["3-1"], reason="plan de sauvegarde", author="Léa Dupont",
+                   reviewers=NAMES)
+    review.undo(sample, ref, "Léa Dupont", reviewers=NAMES)
     log = review.decision_log(sample, ref)
     assert [e["action"] for e in log] == ["annule", "corrige", "accepte"]
-    assert [e["auteur"] for e in log] == ["Léa Dupont", "Léa Dupont", "Camille Martin"]
+    assert [e["auteur"] for e in with_names(log, NAMES)] == ["Léa Dupont", "Léa Dupont", "Camille Martin"]
+    assert log[0]["auteur"] == log[1]["auteur"] != log[2]["auteur"]   # the store: one stable pseudonym per person
+    assert all(e["auteur"].startswith("Relecteur ") for e in log)
     assert log[0]["quand"] > log[1]["quand"] > log[2]["quand"]
     assert "(modèle) →" in log[2]["avant_apres"] and log[2]["avant_apres"].endswith("(humain)")
     assert "engagements 3 ; champs 3-1 (humain)" in log[1]["avant_apres"].split("→")[1]
@@ -91,9 +97,11 @@ def test_every_decision_is_logged_with_who_when_before_and_after(sample):
 
 def test_a_correction_refuses_none_with_an_engagement(sample):
     with pytest.raises(BoussoleError, match="exclut"):
-        review.correct(sample, "2024-012", engagements=["none", "2"], champs=[], reason="x", author="Léa")
+        review.correct(sample, "2024-012", engagements=["none", "2"], champs=[], reason="x", author="Léa",
+                       reviewers=NAMES)
     with pytest.raises(BoussoleError, match="exclut"):
-        review.correct(sample, "2024-012", engagements=["none"], champs=["2-4"], reason="x", author="Léa")
+        review.correct(sample, "2024-012", engagements=["none"], champs=["2-4"], reason="x", author="Léa",
+                       reviewers=NAMES)
     assert review.current(sample, "2024-012").source == "modele"     # nothing written
 
 

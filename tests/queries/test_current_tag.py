@@ -8,10 +8,13 @@ import pyoxigraph as ox
 import pytest
 
 from ingest import review
+from ingest.reviewers import Reviewers
 from kg.iris import base_iri, graph
 from queries import catalogue
 from tests.queries.conftest import load_fixture
 from web.deliberations import current_tags, review_items
+
+NAMES = Reviewers()   # the reviewers' names of these in-memory stores
 
 PREFIXES = """@prefix bsl: <https://boussole.agglo-porteduhainaut.fr/def#> . @prefix oa: <http://www.w3.org/ns/oa#> .
 @prefix prov: <http://www.w3.org/ns/prov#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -89,6 +92,26 @@ def test_ingest_review_reads_the_rule(store: ox.Store, case: str) -> None:
     assert bulk == cur
 
 
+def test_one_deliberation_is_read_from_its_own_annotations_with_their_evidence(store: ox.Store) -> None:
+    """ingest.review reads one deliberation on a copy of its annotations (the rule's data): their evidence nodes
+    (blank nodes) and a reviewer's justification come along, and nothing of another deliberation does."""
+    scratch = ox.Store()
+    scratch.extend(store)
+    ann, cue, g = ox.NamedNode(f"{base_iri()}annotation/T7-2"), ox.BlankNode(), graph("annotations")
+    bsl = "https://boussole.agglo-porteduhainaut.fr/def#"
+    scratch.extend([ox.Quad(ann, ox.NamedNode(bsl + "indice"), cue, g),
+                    ox.Quad(cue, ox.NamedNode(bsl + "natureIndice"), ox.NamedNode(bsl + "indiceThematique"), g),
+                    ox.Quad(cue, ox.NamedNode(bsl + "rang"), ox.Literal("0", datatype=ox.NamedNode(
+                        "http://www.w3.org/2001/XMLSchema#integer")), g),
+                    ox.Quad(cue, ox.NamedNode(bsl + "mots"), ox.Literal("voirie"), g),
+                    ox.Quad(ann, ox.NamedNode(bsl + "justification"), ox.Literal("vu en commission"), g)])
+    one = review.annotations_of(scratch, _iri("T7"))
+    assert list(one) == [_iri("T7")]
+    assert one[_iri("T7")] == review.annotations_of(scratch)[_iri("T7")]
+    mine = next(a for a in one[_iri("T7")] if a.iri == ann.value)
+    assert ([c.mots for c in mine.cues], mine.justification, mine.current) == (["voirie"], "vu en commission", True)
+
+
 def test_the_pages_read_the_same_rule(store: ox.Store) -> None:
     rows = [r for r in current_tags(store) if r["d"].rsplit("/", 1)[-1] in CASES]
     found: dict[str, tuple[str, set[str]]] = {}
@@ -124,7 +147,7 @@ def test_an_undo_logs_the_tag_the_rule_gives_after_it(store: ox.Store) -> None:
     """undo writes its log entry (« avant → après ») in its own transaction: the « après » is the rule's answer."""
     scratch = ox.Store()
     scratch.extend(store)
-    after = review.undo(scratch, _iri("T7"), "Camille Martin")
+    after = review.undo(scratch, _iri("T7"), "Camille Martin", reviewers=NAMES)
     assert (after.source, {a.body for a in after.annotations}) == ("humain", {"engagement/2"})   # alice's again
     assert review.current(scratch, _iri("T7")) == after
     assert review.decision_log(scratch, _iri("T7"))[0]["avant_apres"] == (

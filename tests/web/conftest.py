@@ -131,7 +131,8 @@ def remote_server(web_store_path: Path, tmp_path_factory: pytest.TempPathFactory
                             headers={"Content-Type": "application/n-quads"}, timeout=120)
         assert loaded.status_code in (200, 201, 204), loaded.text
         app = create_app(Settings(remote_query=remote + "/query", remote_update=remote + "/update",
-                                  remote_store=remote + "/store", write_token=TOKEN, timeout=30))
+                                  remote_store=remote + "/store", write_token=TOKEN, timeout=30,
+                                  reviewers_file=tmp_path_factory.mktemp("relecteurs") / "relecteurs.sqlite"))
         with uvicorn_thread(app, lifespan="on") as url, httpx.Client(timeout=60) as client:
             yield {"url": url, "written": lambda: app.state.backend.generation, "token": TOKEN,
                    "store": RemoteStore(client, remote + "/query", remote + "/update"), "backend": "remote"}
