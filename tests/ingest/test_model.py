@@ -115,13 +115,15 @@ def test_eval_reads_the_corpus_shape_and_breaks_down_by_source(tmp_path, session
 def test_staff_decisions_are_training_data_and_retraining_learns_them(ingester, tmp_path):
     """Corrections of objets the vocabulary cannot know (an invented project name) teach the model."""
     from ingest.review import correct
+    from ingest.reviewers import Reviewers
     from ingest.training import model_for, staff_examples, train
 
     objets = [f"Projet Zorglub – tranche {n}" for n in range(1, 7)]
     summary = ingester.ingest(records_from_json([{"objet": o} for o in objets]))
     before = tag(ingester, "Projet Zorglub – tranche 9")
     for iri in summary.iris:
-        correct(ingester.store, iri, engagements=["2"], champs=["2-7"], reason="Projet alimentaire", author="Camille")
+        correct(ingester.store, iri, engagements=["2"], champs=["2-7"], reason="Projet alimentaire", author="Camille",
+                reviewers=Reviewers())
     staff = staff_examples(ingester.store)
     assert len(staff) == 6 and all(e.primary == "2-7" and e.weight > 1 for e in staff)
     path = tmp_path / "model.joblib"
