@@ -49,8 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-            allow_headers=["Accept", "Content-Type"],
-            expose_headers=["Content-Type", "Location", "Content-Disposition", "Boussole-Indices"],
+            allow_headers=["Accept", "Content-Type", "Cache-Control"],  # Cache-Control: no-cache, a fresh answer
+            expose_headers=["Content-Type", "Location", "Content-Disposition", "Boussole-Indices", "Age"],
             max_age=3600,
         )
     app.add_middleware(BodyLimitMiddleware, settings=settings)

@@ -22,6 +22,7 @@ import httpx
 import pyoxigraph as ox
 
 from api import conneg, sparql_scan
+from api.answers import Answers
 from api.query_runner import QueryRequest, QueryResult, WorkerPool
 from api.settings import Settings
 from api.store_owner import StoreOwner
@@ -64,7 +65,10 @@ class Backend:
 
     async def close(self) -> None: ...
 
-    async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+    async def query(self, req: QueryRequest, timeout: float, client: str = "?",
+                    max_age: float | None = None) -> QueryResult:
+        """``max_age``: the age of a kept answer an anonymous caller accepts (:func:`api.answers.requested_max_age`;
+        the embedded store only: a remote store evaluates every query)."""
         raise NotImplementedError
 
     async def update(self, text: str, using: list[str], using_named: list[str], base_iri: str | None) -> None:
@@ -154,7 +158,10 @@ class EmbeddedBackend(Backend):
         self.owner = StoreOwner(self.path, writable=settings.writable, grace=settings.timeout + 5)
         self.pool = WorkerPool(self.owner.view, settings.workers, memory_mb=settings.query_memory_mb,
                                per_client=settings.per_client_workers, share_s=settings.share_answers_s,
-                               warm="api.worker_calls:warm")
+                               warm="api.worker_calls:warm", generations=self.owner, refresh=self._fresh_view,
+                               answers=Answers(
+                                   settings.answer_max_age_s, settings.answers_memory_mb * 2**20)
+                               if settings.answer_max_age_s > 0 and settings.answers_memory_mb > 0 else None)
         self.write_lock = asyncio.Lock()
         self.dumps = asyncio.Semaphore(settings.max_dumps)
         # the main process's own reads (pages, Graph Store GET, dumps) get threads of their own: a slow reader
@@ -200,9 +207,14 @@ class EmbeddedBackend(Backend):
 
     async def call(self, target: str, args: tuple = (), client: str = "?"):
         """``target(view, *args)`` in a query worker, under the endpoint's timeout (pages that scan the graph)."""
-        await self._fresh_view()
         return await self.pool.call("api.worker_calls:under_base", (self.settings.base_iri, target, args),
                                     self.settings.timeout, client)
+
+    async def reusable_call(self, target: str, args: tuple, client: str, key, max_age: float | None = None):
+        """:meth:`call` for an anonymous caller, whose answer depends on ``key`` and the store only: the answer
+        kept for ``key`` may be served again (:mod:`api.answers`). Returns the value and its age (None: fresh)."""
+        return await self.pool.reusable_call("api.worker_calls:under_base", (self.settings.base_iri, target, args),
+                                             self.settings.timeout, client, (target, key), max_age)
 
     async def _in_thread(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.readers, fn, *args)
@@ -211,9 +223,9 @@ class EmbeddedBackend(Backend):
         if self.owner.stale:  # written since the last view: make one first, so that a client reads its writes
             await asyncio.get_running_loop().run_in_executor(self.writer_thread, self.owner.refresh)
 
-    async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
-        await self._fresh_view()
-        return await self.pool.run(req, timeout, client)
+    async def query(self, req: QueryRequest, timeout: float, client: str = "?",
+                    max_age: float | None = None) -> QueryResult:
+        return await self.pool.run(req, timeout, client, max_age)  # the pool makes a fresh view before evaluating
 
     async def _write(self, fn):
         """``fn(store)`` by the owner, one writer at a time; the workers read the new view from their next query."""
@@ -410,7 +422,15 @@ class EmbeddedBackend(Backend):
             "queries_over_memory": self.pool.memory_kills,
             "queries_shed_under_load": self.pool.shed,
             "answers_shared": self.pool.shared,
+            "evaluations": self.pool.evaluations,
         }
+        answers = self.pool.answers
+        if answers is not None:
+            info.update({"answers_reused": answers.reused, "answers_reused_stale": answers.reused_stale,
+                         "answer_revalidations": answers.revalidations,
+                         "answer_revalidations_failed": answers.revalidations_failed,
+                         "answers_kept": len(answers), "answers_kept_bytes": answers.bytes,
+                         "answers_evicted": answers.evicted})
         if self.owner.warning:
             info["warning"] = self.owner.warning
         return info
@@ -510,7 +530,8 @@ class RemoteBackend(Backend):
         base = f"BASE {ox.NamedNode(base_iri)}\n" if base_iri else ""
         return base + self.prologue + text
 
-    async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+    async def query(self, req: QueryRequest, timeout: float, client: str = "?",
+                    max_age: float | None = None) -> QueryResult:
         form = sparql_scan.query_form(req.query)
         table = conneg.GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else conneg.RESULTS_FORMATS
         media = conneg.negotiate(req.accept, list(table))
