@@ -256,7 +256,7 @@ class EmbeddedBackend(Backend):
                 raise InvalidQuery(f"mise à jour mal formée : {exc}") from exc
             except OSError:
                 raise  # the disk: reported as 507 by _write, and the owner reopens the store before the next write
-            except Exception as exc:  # noqa: BLE001 - evaluation errors (e.g. CREATE of an existing graph)
+            except Exception as exc:  # evaluation errors (e.g. CREATE of an existing graph)
                 raise InvalidQuery(f"la mise à jour a échoué, rien n'a été modifié : {exc}") from exc
 
         await self._write(run)

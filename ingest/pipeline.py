@@ -160,7 +160,7 @@ class Ingester:
                 continue
             try:
                 results = self.tagger.tag_analysed([(a, rules) for _, _, a, rules in batch])
-            except Exception as exc:  # noqa: BLE001 - one bad record: the batch is tagged one by one to keep the others
+            except Exception as exc:  # one bad record: the batch is tagged one by one to keep the others
                 if on_error is None:
                     raise
                 results = []
@@ -191,7 +191,7 @@ class Ingester:
         try:
             # one list of mentions per text, in order
             analysed = list(zip(recs, annotate([r.full_text for r in recs], self.gv, batch_size=BATCH), strict=True))
-        except Exception as exc:  # noqa: BLE001 - one bad record: analyse them one by one to keep the others
+        except Exception as exc:  # one bad record: analyse them one by one to keep the others
             if on_error is None:
                 raise
             if len(recs) > 1:
@@ -203,7 +203,7 @@ class Ingester:
             try:
                 a = self.rules.analyse(rec.objet, rec.texte, rec.matiere_code, ments)
                 out.append((rec, ments, a, self.rules.decide(a)))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 if on_error is None:
                     raise
                 on_error(rec, f"étiquetage impossible ({type(exc).__name__}: {str(exc)[:160]})")
@@ -394,7 +394,7 @@ class Ingester:
         try:
             self.store.extend([q for _, _, qs in pending for q in qs])
             return []
-        except Exception:
+        except Exception:  # noqa: BLE001 - any store error: retry each deliberation alone to find the bad one
             failed = []
             for _, where, qs in pending:
                 try:
@@ -535,7 +535,7 @@ class Ingester:
             for rec, ments, result in (analysed or self.analyse)(records(), on_error=not_analysed):
                 try:
                     status = self.write(rec, ments, result, when=when)
-                except Exception as exc:   # a store error on one record must not lose the others
+                except Exception as exc:  # noqa: BLE001 - a store error on one record must not lose the others
                     skip(rec.source or rec.display_id(), f"écriture impossible : {exc}")
                     continue
                 setattr(summary, status, getattr(summary, status) + 1)

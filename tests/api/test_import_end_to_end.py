@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_testlib import TOKEN, start_server, stop_server
-from test_import_writes import built, cli, queue_counts  # noqa: F401, F811 - built: the store fixture
+from test_import_writes import built, cli, queue_counts  # noqa: F401 - built: the store fixture
 
 HEADER = ("COLL_NOM;COLL_SIRET;DELIB_ID;DELIB_DATE;DELIB_MATIERE_CODE;DELIB_MATIERE_NOM;DELIB_OBJET;BUDGET_ANNEE;"
           "BUDGET_NOM;PREF_ID;PREF_DATE;VOTE_EFFECTIF;VOTE_REEL;VOTE_POUR;VOTE_CONTRE;VOTE_ABSTENTION;DELIB_URL")
