@@ -8,9 +8,11 @@ read-write store (embedded) or the remote's update / Graph Store endpoints.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import queue
 import threading
+import typing
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -53,7 +55,11 @@ class Backend:
     """Interface; ``graph`` arguments are IRIs, ``None`` meaning the default graph."""
 
     kind = "?"
-    generation = 0
+
+    @property
+    def generation(self) -> int:
+        """A number that changes with every write, so that the pages know when what they computed is stale."""
+        return 0
 
     async def start(self) -> None: ...
 
@@ -224,7 +230,8 @@ class EmbeddedBackend(Backend):
     async def _write(self, fn):
         """``fn(store)`` by the owner, one writer at a time; the workers read the new view from their next query."""
         if not self.writable:
-            raise Forbidden("ce service est en lecture seule" + (f" : {self.owner.warning}" if self.owner.warning else ""))
+            why = f" : {self.owner.warning}" if self.owner.warning else ""
+            raise Forbidden(f"ce service est en lecture seule{why}")
         async with self.write_lock:
             try:
                 return await asyncio.get_running_loop().run_in_executor(self.writer_thread, self.owner.write, fn)
@@ -249,7 +256,7 @@ class EmbeddedBackend(Backend):
                 raise InvalidQuery(f"mise à jour mal formée : {exc}") from exc
             except OSError:
                 raise  # the disk: reported as 507 by _write, and the owner reopens the store before the next write
-            except Exception as exc:  # noqa: BLE001 - evaluation errors (e.g. CREATE of an existing graph)
+            except Exception as exc:  # evaluation errors (e.g. CREATE of an existing graph)
                 raise InvalidQuery(f"la mise à jour a échoué, rien n'a été modifié : {exc}") from exc
 
         await self._write(run)
@@ -324,7 +331,12 @@ class EmbeddedBackend(Backend):
             store = self.current_store()
             stall = self.settings.timeout
 
-            class Writer:
+            class Writer(io.BufferedIOBase, typing.BinaryIO):
+                """A write-only binary stream (what ``Store.dump`` takes): each chunk goes to the response's queue."""
+
+                def writable(self) -> bool:
+                    return True
+
                 def write(self, data):
                     chunk = bytes(data)
                     while not stop.is_set():
@@ -473,12 +485,16 @@ class RemoteBackend(Backend):
         self.update_url = settings.remote_update
         self._store_url = settings.remote_store
         self._client: httpx.AsyncClient | None = None
-        self.generation = 0
+        self._writes = 0  # writes sent through this backend: its generation
         self.write_lock = asyncio.Lock()
         self._sync_client: httpx.Client | None = None
         self.prologue = "".join(
             f"PREFIX {k}: {ox.NamedNode(v)}\n" for k, v in query_prefixes(settings.base_iri).items()
         )
+
+    @property
+    def generation(self) -> int:
+        return self._writes
 
     @property
     def store_url(self) -> str:
@@ -595,7 +611,7 @@ class RemoteBackend(Backend):
             content=self._with_prologue(text, base_iri).encode("utf-8"),
             headers={"Content-Type": "application/sparql-update"},
         )
-        self.generation += 1
+        self._writes += 1
         if resp.status_code >= 400:
             raise _remote_error(resp.status_code, resp.text)
 
@@ -610,7 +626,7 @@ class RemoteBackend(Backend):
             try:
                 return await asyncio.to_thread(job, RemoteStore(self.sync_client, self.query_url, self.update_url))
             finally:
-                self.generation += 1
+                self._writes += 1
 
     async def read(self, job):
         from api.remote_store import RemoteStore
@@ -653,7 +669,7 @@ class RemoteBackend(Backend):
             content=body,
             headers={"Content-Type": "application/n-triples"},
         )
-        self.generation += 1
+        self._writes += 1
         if resp.status_code >= 400:
             raise _remote_error(resp.status_code, resp.text, InvalidRequest)
         return resp.status_code == 201
@@ -662,7 +678,7 @@ class RemoteBackend(Backend):
         if not await self.graph_exists(graph):
             return False
         resp = await self._post(self.store_url, method="DELETE", params=self._graph_params(graph))
-        self.generation += 1
+        self._writes += 1
         if resp.status_code == 404:
             return False
         if resp.status_code >= 400:

@@ -280,7 +280,7 @@ def _warm(target: str) -> None:
     module, _, name = target.partition(":")
     try:
         getattr(importlib.import_module(module), name)()
-    except Exception:  # noqa: BLE001 - the first call will say what is wrong
+    except Exception:  # the first call will say what is wrong
         log.exception("warming the worker failed")
 
 
@@ -323,7 +323,7 @@ def worker_main(conn, memory_mb: int = 0, warm: str | None = None) -> None:
                 _run_query(store, payload, conn)
         except MemoryError:
             conn.send(("error", ResourceLimit("la requête demandait plus de mémoire que permis ; restreignez-la")))
-        except Exception as exc:  # noqa: BLE001 - a bug: logged here, a generic message for the client
+        except Exception as exc:  # a bug: logged here, a generic message for the client
             log.exception("query failed", exc_info=exc)
             conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
 

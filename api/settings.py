@@ -81,7 +81,7 @@ class Settings:
     answers_memory_mb: int = 64  # memory of the answers kept for reuse (least recently used dropped first)
     max_dumps: int = 2  # dumps streamed at once (503 beyond)
     header_timeout: float = 10.0  # seconds to receive a request's headers (slow clients are disconnected)
-    keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept
+    keep_alive_timeout: int = 5  # whole seconds an idle keep-alive connection is kept (uvicorn takes an int)
     login_attempts_per_minute: int = 10  # wrong tokens per client and minute before 429
     contact_email: str | None = None  # the contact point of the DCAT description (/dataset), if the CAPH gives one
     review_threshold: float = 0.5     # a model proposal whose probability (bsl:score) is below goes to review

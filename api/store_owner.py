@@ -2,9 +2,9 @@
 
 After a write, before the next query is dispatched, the owner makes a checkpoint of the store (``Store.backup``:
 a memtable flush and hard links, tens of milliseconds) in ``.<name>.views/<n>``; a burst of writes without reads
-between them costs one checkpoint. Workers open the newest view read-only: nobody writes a view, so no process ever reads
-files another process is writing (pyoxigraph documents that as undefined behaviour). A view is deleted once it is
-older than the newest by more than ``grace`` seconds (the longest a query can still be reading it).
+between them costs one checkpoint. Workers open the newest view read-only: nobody writes a view, so no process ever
+reads files another process is writing (pyoxigraph documents that as undefined behaviour). A view is deleted once it
+is older than the newest by more than ``grace`` seconds (the longest a query can still be reading it).
 
 Faults: a write that fails on the disk (disk full…) leaves RocksDB refusing writes until it is reopened; the
 owner reopens the store before the next write (retried with tenacity), so the service recovers by itself when

@@ -165,7 +165,8 @@ def own_server(web_store_path: Path, tmp_path_factory: pytest.TempPathFactory):
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is absent: install Debian's chromium (make browser) to run the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright==1.65.2)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install playwright==1.65.2)")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -181,7 +182,7 @@ def _open_page(browser, url: str):
     pg = context.new_page()
     # everything must work offline: any request that leaves the test server fails the test
     outside: list[str] = []
-    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) and not r.url.startswith("data:") else None)
+    pg.on("request", lambda r: None if r.url.startswith((url, "data:")) else outside.append(r.url))
     yield pg
     context.close()
     assert not outside, f"the page fetched resources outside the server: {outside}"
