@@ -49,8 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-            allow_headers=["Accept", "Content-Type"],
-            expose_headers=["Content-Type", "Location", "Content-Disposition", "Boussole-Indices"],
+            allow_headers=["Accept", "Content-Type", "Cache-Control"],  # Cache-Control: no-cache, a fresh answer
+            expose_headers=["Content-Type", "Location", "Content-Disposition", "Boussole-Indices", "Age"],
             max_age=3600,
         )
     app.add_middleware(BodyLimitMiddleware, settings=settings)
@@ -60,8 +60,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(deliberations.router)
     app.include_router(imports.router)
     app.include_router(tagging.router)
-    embedded = isinstance(backend, EmbeddedBackend)  # the pages read the embedded store, a remote one through the port
-    web.mount(app, store_provider=backend.current_store if embedded else (lambda: BackendGraph(backend)),
+    # the pages read the embedded store, a remote one through the port
+    embedded = backend if isinstance(backend, EmbeddedBackend) else None
+    web.mount(app, store_provider=embedded.current_store if embedded else (lambda: BackendGraph(backend)),
               write_token=lambda: settings.write_token, writer=backend.write, query_page="/ui",
               sources_dir=settings.sources_dir, generation=lambda: backend.generation,
               reviewers=lambda: pseudonyms.reviewers_of(settings))

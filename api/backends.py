@@ -8,9 +8,11 @@ read-write store (embedded) or the remote's update / Graph Store endpoints.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import queue
 import threading
+import typing
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +22,7 @@ import httpx
 import pyoxigraph as ox
 
 from api import conneg, sparql_scan
+from api.answers import Answers
 from api.query_runner import QueryRequest, QueryResult, WorkerPool
 from api.settings import Settings
 from api.store_owner import StoreOwner
@@ -52,13 +55,20 @@ class Backend:
     """Interface; ``graph`` arguments are IRIs, ``None`` meaning the default graph."""
 
     kind = "?"
-    generation = 0
+
+    @property
+    def generation(self) -> int:
+        """A number that changes with every write, so that the pages know when what they computed is stale."""
+        return 0
 
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
 
-    async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+    async def query(self, req: QueryRequest, timeout: float, client: str = "?",
+                    max_age: float | None = None) -> QueryResult:
+        """``max_age``: the age of a kept answer an anonymous caller accepts (:func:`api.answers.requested_max_age`;
+        the embedded store only: a remote store evaluates every query)."""
         raise NotImplementedError
 
     async def update(self, text: str, using: list[str], using_named: list[str], base_iri: str | None) -> None:
@@ -148,7 +158,10 @@ class EmbeddedBackend(Backend):
         self.owner = StoreOwner(self.path, writable=settings.writable, grace=settings.timeout + 5)
         self.pool = WorkerPool(self.owner.view, settings.workers, memory_mb=settings.query_memory_mb,
                                per_client=settings.per_client_workers, share_s=settings.share_answers_s,
-                               warm="api.worker_calls:warm")
+                               warm="api.worker_calls:warm", generations=self.owner, refresh=self._fresh_view,
+                               answers=Answers(
+                                   settings.answer_max_age_s, settings.answers_memory_mb * 2**20)
+                               if settings.answer_max_age_s > 0 and settings.answers_memory_mb > 0 else None)
         self.write_lock = asyncio.Lock()
         self.dumps = asyncio.Semaphore(settings.max_dumps)
         # the main process's own reads (pages, Graph Store GET, dumps) get threads of their own: a slow reader
@@ -194,9 +207,14 @@ class EmbeddedBackend(Backend):
 
     async def call(self, target: str, args: tuple = (), client: str = "?"):
         """``target(view, *args)`` in a query worker, under the endpoint's timeout (pages that scan the graph)."""
-        await self._fresh_view()
         return await self.pool.call("api.worker_calls:under_base", (self.settings.base_iri, target, args),
                                     self.settings.timeout, client)
+
+    async def reusable_call(self, target: str, args: tuple, client: str, key, max_age: float | None = None):
+        """:meth:`call` for an anonymous caller, whose answer depends on ``key`` and the store only: the answer
+        kept for ``key`` may be served again (:mod:`api.answers`). Returns the value and its age (None: fresh)."""
+        return await self.pool.reusable_call("api.worker_calls:under_base", (self.settings.base_iri, target, args),
+                                             self.settings.timeout, client, (target, key), max_age)
 
     async def _in_thread(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.readers, fn, *args)
@@ -205,14 +223,15 @@ class EmbeddedBackend(Backend):
         if self.owner.stale:  # written since the last view: make one first, so that a client reads its writes
             await asyncio.get_running_loop().run_in_executor(self.writer_thread, self.owner.refresh)
 
-    async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
-        await self._fresh_view()
-        return await self.pool.run(req, timeout, client)
+    async def query(self, req: QueryRequest, timeout: float, client: str = "?",
+                    max_age: float | None = None) -> QueryResult:
+        return await self.pool.run(req, timeout, client, max_age)  # the pool makes a fresh view before evaluating
 
     async def _write(self, fn):
         """``fn(store)`` by the owner, one writer at a time; the workers read the new view from their next query."""
         if not self.writable:
-            raise Forbidden("ce service est en lecture seule" + (f" : {self.owner.warning}" if self.owner.warning else ""))
+            why = f" : {self.owner.warning}" if self.owner.warning else ""
+            raise Forbidden(f"ce service est en lecture seule{why}")
         async with self.write_lock:
             try:
                 return await asyncio.get_running_loop().run_in_executor(self.writer_thread, self.owner.write, fn)
@@ -237,7 +256,7 @@ class EmbeddedBackend(Backend):
                 raise InvalidQuery(f"mise à jour mal formée : {exc}") from exc
             except OSError:
                 raise  # the disk: reported as 507 by _write, and the owner reopens the store before the next write
-            except Exception as exc:  # noqa: BLE001 - evaluation errors (e.g. CREATE of an existing graph)
+            except Exception as exc:  # evaluation errors (e.g. CREATE of an existing graph)
                 raise InvalidQuery(f"la mise à jour a échoué, rien n'a été modifié : {exc}") from exc
 
         await self._write(run)
@@ -312,7 +331,12 @@ class EmbeddedBackend(Backend):
             store = self.current_store()
             stall = self.settings.timeout
 
-            class Writer:
+            class Writer(io.BufferedIOBase, typing.BinaryIO):
+                """A write-only binary stream (what ``Store.dump`` takes): each chunk goes to the response's queue."""
+
+                def writable(self) -> bool:
+                    return True
+
                 def write(self, data):
                     chunk = bytes(data)
                     while not stop.is_set():
@@ -398,7 +422,15 @@ class EmbeddedBackend(Backend):
             "queries_over_memory": self.pool.memory_kills,
             "queries_shed_under_load": self.pool.shed,
             "answers_shared": self.pool.shared,
+            "evaluations": self.pool.evaluations,
         }
+        answers = self.pool.answers
+        if answers is not None:
+            info.update({"answers_reused": answers.reused, "answers_reused_stale": answers.reused_stale,
+                         "answer_revalidations": answers.revalidations,
+                         "answer_revalidations_failed": answers.revalidations_failed,
+                         "answers_kept": len(answers), "answers_kept_bytes": answers.bytes,
+                         "answers_evicted": answers.evicted})
         if self.owner.warning:
             info["warning"] = self.owner.warning
         return info
@@ -453,12 +485,16 @@ class RemoteBackend(Backend):
         self.update_url = settings.remote_update
         self._store_url = settings.remote_store
         self._client: httpx.AsyncClient | None = None
-        self.generation = 0
+        self._writes = 0  # writes sent through this backend: its generation
         self.write_lock = asyncio.Lock()
         self._sync_client: httpx.Client | None = None
         self.prologue = "".join(
             f"PREFIX {k}: {ox.NamedNode(v)}\n" for k, v in query_prefixes(settings.base_iri).items()
         )
+
+    @property
+    def generation(self) -> int:
+        return self._writes
 
     @property
     def store_url(self) -> str:
@@ -494,7 +530,8 @@ class RemoteBackend(Backend):
         base = f"BASE {ox.NamedNode(base_iri)}\n" if base_iri else ""
         return base + self.prologue + text
 
-    async def query(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+    async def query(self, req: QueryRequest, timeout: float, client: str = "?",
+                    max_age: float | None = None) -> QueryResult:
         form = sparql_scan.query_form(req.query)
         table = conneg.GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else conneg.RESULTS_FORMATS
         media = conneg.negotiate(req.accept, list(table))
@@ -574,7 +611,7 @@ class RemoteBackend(Backend):
             content=self._with_prologue(text, base_iri).encode("utf-8"),
             headers={"Content-Type": "application/sparql-update"},
         )
-        self.generation += 1
+        self._writes += 1
         if resp.status_code >= 400:
             raise _remote_error(resp.status_code, resp.text)
 
@@ -589,7 +626,7 @@ class RemoteBackend(Backend):
             try:
                 return await asyncio.to_thread(job, RemoteStore(self.sync_client, self.query_url, self.update_url))
             finally:
-                self.generation += 1
+                self._writes += 1
 
     async def read(self, job):
         from api.remote_store import RemoteStore
@@ -632,7 +669,7 @@ class RemoteBackend(Backend):
             content=body,
             headers={"Content-Type": "application/n-triples"},
         )
-        self.generation += 1
+        self._writes += 1
         if resp.status_code >= 400:
             raise _remote_error(resp.status_code, resp.text, InvalidRequest)
         return resp.status_code == 201
@@ -641,7 +678,7 @@ class RemoteBackend(Backend):
         if not await self.graph_exists(graph):
             return False
         resp = await self._post(self.store_url, method="DELETE", params=self._graph_params(graph))
-        self.generation += 1
+        self._writes += 1
         if resp.status_code == 404:
             return False
         if resp.status_code >= 400:

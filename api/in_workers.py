@@ -11,6 +11,10 @@ cannot be stopped, and a page over 10 000 deliberations held the main process fo
 - :func:`api.worker_calls.select_rows`: the service's internal SELECTs (VoID statistics, coherence questions).
 
 The reviewer's session stays in the service process: :func:`forward` passes the reviewer's name.
+
+The baromètre pages (:data:`REUSED_PAGES`) depend on their address and the store only: for an anonymous caller
+(no reviewer, no token) the page rendered before is served again while the store has not changed, or with its
+``Age`` for a while after (:mod:`api.answers`), instead of being recomputed over the whole store each time.
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
+from api.answers import requested_max_age
+from api.deps import is_authenticated
 from api.limits import client_key
 from kg.errors import BoussoleError, Timeout
 
 # pages that read no more than a bounded part of the graph, or none: they stay in the service process
 BOUNDED_PAGES = {"home", "login_form", "old_fiche", "chart_query", "legal", "accessibility"}
+REUSED_PAGES = ("/barometre",)  # path prefixes of the pages an anonymous caller may get as rendered before
 SCOPE_KEYS = ("type", "http_version", "method", "scheme", "path", "raw_path", "root_path", "query_string",
               "headers", "client", "server")
 
@@ -79,13 +86,26 @@ async def forward(request: Request, path: str | None = None) -> Response:
         scope["path"], scope["raw_path"] = path, path.encode()
     scope["boussole.reviewer"] = reviewer(request)
     backend = request.app.state.backend
+    args, client, age = (request.app.state.settings, scope), client_key(request), None
     try:
-        status, headers, body = await backend.call("api.worker_calls:page", (request.app.state.settings, scope),
-                                                   client_key(request))
+        if _reusable(request, scope):
+            (status, headers, body), age = await backend.reusable_call(
+                "api.worker_calls:page", args, client, (scope["path"], scope["query_string"]),
+                requested_max_age(request.headers))
+        else:
+            status, headers, body = await backend.call("api.worker_calls:page", args, client)
     except Timeout:
         raise Timeout(f"le calcul de cette page a dépassé le délai de {backend.settings.timeout:g} s de ce service "
                       "et a été arrêté ; réessayez dans un moment, ou restreignez-la (filtres par année, commune, "
                       "engagement)") from None
     response = Response(body, status_code=status)
-    response.raw_headers = headers
+    response.raw_headers = headers if age is None else [*headers, (b"age", str(int(age)).encode())]
     return response
+
+
+def _reusable(request: Request, scope: dict) -> bool:
+    """A page the caller may get as rendered before: a baromètre page, asked by neither a reviewer nor a token
+    holder (they read their own writes)."""
+    path = scope["path"]
+    return (scope["boussole.reviewer"] is None and not is_authenticated(request)
+            and any(path == p or path.startswith(p + "/") for p in REUSED_PAGES))

@@ -22,6 +22,10 @@ query and serialises the results with pyoxigraph's own serialisers; the bytes tr
   request started less than ``share_answers_s`` ago is still evaluating waits for that evaluation and gets its
   answer, instead of taking a second worker (dashboards and many readers ask the same questions). Its answer may
   thus miss writes of the last ``share_answers_s`` + the query's time; token holders always get their own run.
+- Kept answers (:mod:`api.answers`): an anonymous answer is served again, with no evaluation, while the store is
+  at the data generation it was computed on; once the store changed, for ``answer_max_age_s`` after its
+  evaluation started, with ``Age``, while one revalidation per query runs behind every other waiting request.
+  Pages reused the same way (``reusable_call``) name the key their answer depends on.
 - Overload: a request that gets a worker with less time left than the same query needed before is answered 503
   at once instead of being started and killed at its deadline (which wastes the worker and its restart).
 - Calls: ``call("module:function", args)`` runs ``function(view, *args)`` in a worker under the same deadline
@@ -38,19 +42,21 @@ import asyncio
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
 from tenacity import AsyncRetrying, stop_after_attempt, wait_incrementing
 
 from api import conneg
+from api.answers import Answer, Answers
 from kg.errors import (
     Forbidden,
     InvalidQuery,
@@ -274,7 +280,7 @@ def _warm(target: str) -> None:
     module, _, name = target.partition(":")
     try:
         getattr(importlib.import_module(module), name)()
-    except Exception:  # noqa: BLE001 - the first call will say what is wrong
+    except Exception:  # the first call will say what is wrong
         log.exception("warming the worker failed")
 
 
@@ -317,7 +323,7 @@ def worker_main(conn, memory_mb: int = 0, warm: str | None = None) -> None:
                 _run_query(store, payload, conn)
         except MemoryError:
             conn.send(("error", ResourceLimit("la requête demandait plus de mémoire que permis ; restreignez-la")))
-        except Exception as exc:  # noqa: BLE001 - a bug: logged here, a generic message for the client
+        except Exception as exc:  # a bug: logged here, a generic message for the client
             log.exception("query failed", exc_info=exc)
             conn.send(("error", StoreError("la requête a échoué dans le magasin de triplets ; rien n'a été modifié")))
 
@@ -329,6 +335,7 @@ class _Worker:
     def __init__(self, ctx, memory_mb: int, warm: str | None = None):
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
+        self.received = 0  # bytes of the last message received (the size of a call's answer)
         self.process = ctx.Process(target=worker_main, args=(child, memory_mb, warm), daemon=True)
         self.process.start()
         child.close()
@@ -363,39 +370,72 @@ class _Worker:
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+class Generations(Protocol):
+    """What the pool needs of the store's owner to tell whether a kept answer is still exact."""
+
+    def data_generation(self) -> int: ...
+
+    def generation_of(self, view: str) -> int: ...
+
+
+@dataclass
+class _Evaluation:
+    """One evaluation in a worker, as the queue and the kept answers see it."""
+
+    client: str
+    low: bool = False  # a background revalidation: given a worker after every other waiting request
+    generation: int = 0  # the data generation of the view it read
+    started: float = 0.0  # when it was sent to a worker
+    size: int | None = None  # bytes of its answer, when the answer may be kept
+
+
 @dataclass
 class _Shared:
     """An anonymous evaluation other requests for the same query may wait for."""
 
     task: asyncio.Future
     since: float
+    evaluation: _Evaluation
     waiting: int = 0
+    background: bool = False  # a revalidation: it runs on when nobody waits for it
+
+
+Evaluate = Callable[[_Evaluation], Awaitable[Any]]
 
 
 class WorkerPool:
     """A fixed number of query workers, shared fairly between clients, each request within its deadline.
 
     ``view`` is a callable giving the directory that workers read (the current snapshot of the store).
+    ``generations`` (the store's owner) and ``answers`` turn on the reuse of recent answers (:mod:`api.answers`).
+    ``refresh`` is awaited before each evaluation waits for a worker (the owner makes a view of the latest writes):
+    an answer served again waits for nothing.
     """
 
     RECENT_S = 10.0  # a client is "active" for this long after its last request
+    REVALIDATOR = "/revalidate"  # the client of background revalidations (internal: not counted as active)
 
-    def __init__(self, view, size: int = 2, *, memory_mb: int = 0, per_client: int = 0, share_s: float = 0.0,
-                 warm: str | None = None):
+    def __init__(self, view: Callable[[], str], size: int = 2, *, memory_mb: int = 0, per_client: int = 0,
+                 share_s: float = 0.0, warm: str | None = None, generations: Generations | None = None,
+                 answers: Answers | None = None, refresh: Callable[[], Awaitable[None]] | None = None):
         self.view = view
+        self.refresh = refresh
         self.share_s = share_s
+        self.generations = generations
+        self.answers = answers
         self.evaluating: dict[Any, _Shared] = {}  # query key -> the anonymous evaluation others may join
         self.shared = 0
+        self.evaluations = 0  # sent to a worker
         self.size = size
         self.memory_mb = memory_mb
         self.per_client = per_client or max(1, size - 1)
         self.warm = warm
         self.ctx = mp.get_context("spawn")
         self.threads = ThreadPoolExecutor(max_workers=size * 2 + 2, thread_name_prefix="boussole-query")
-        self.loop: asyncio.AbstractEventLoop | None = None
         self.free: list[_Worker] = []
         self.waiters: deque[tuple[str, asyncio.Future]] = deque()
-        self.waiting: dict[asyncio.Future, tuple[float, float, float]] = {}  # -> (cost, since, deadline)
+        # -> (cost, since, deadline, evaluation)
+        self.waiting: dict[asyncio.Future, tuple[float, float, float, _Evaluation | None]] = {}
         self.costs: dict[Any, float] = {}  # query key -> its last durations (moving average), when it finished
         self.active: Counter[str] = Counter()
         self.seen: dict[str, float] = {}
@@ -409,8 +449,8 @@ class WorkerPool:
         self._lock = threading.Lock()
 
     async def start(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        workers = await asyncio.gather(*[self.loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size)])
+        loop = asyncio.get_running_loop()
+        workers = await asyncio.gather(*[loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size)])
         self.free.extend(workers)
 
     def _spawn(self) -> _Worker:
@@ -427,12 +467,13 @@ class WorkerPool:
     async def _replace(self, w: _Worker) -> None:
         """Kill ``w`` and put a fresh worker in the pool (in the background)."""
         self.restarts += 1
-        await self.loop.run_in_executor(self.threads, self._discard, w)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.threads, self._discard, w)
         try:
             async for attempt in AsyncRetrying(stop=stop_after_attempt(5), wait=wait_incrementing(0.5, 0.5),
                                                reraise=True):
                 with attempt:
-                    fresh = await self.loop.run_in_executor(self.threads, self._spawn)
+                    fresh = await loop.run_in_executor(self.threads, self._spawn)
         except Exception:  # noqa: BLE001 - /health reports the missing worker
             return
         self.free.append(fresh)
@@ -445,7 +486,8 @@ class WorkerPool:
         return self.per_client if recent > 1 else self.size
 
     def _dispatch(self) -> None:
-        """Give free workers to waiting requests: the client holding the fewest workers first, within its cap."""
+        """Give free workers to waiting requests: the client holding the fewest workers first, within its cap;
+        background revalidations after every other request."""
         now = time.monotonic()
         cap = self._cap(now)
         while self.free and self.waiters:
@@ -456,7 +498,7 @@ class WorkerPool:
                     continue
                 if self.heavy.get(client, 0) > now and heavy_busy >= self.size - 1 and self.size > 1:
                     continue  # clients whose queries ran into the timeout share all workers but one
-                rank = (self.active[client], *self._urgency(fut, now))
+                rank = (self._low(fut), self.active[client], *self._urgency(fut, now))
                 if best_rank is None or rank < best_rank:
                     best, best_rank = k, rank
             if best is None:
@@ -467,13 +509,18 @@ class WorkerPool:
             self.active[client] += 1
             fut.set_result(self.free.pop())
 
+    def _low(self, fut: asyncio.Future) -> bool:
+        evaluation = self.waiting.get(fut, (0.0, 0.0, 0.0, None))[3]
+        return evaluation is not None and evaluation.low
+
     def _urgency(self, fut: asyncio.Future, now: float) -> tuple[int, float]:
         """Among clients holding as many workers: first the requests that waited half their deadline, then the
         shortest expected (a point lookup does not wait behind an aggregation that will take seconds)."""
-        cost, since, deadline = self.waiting.get(fut, (UNKNOWN_COST_S, now, now))
+        cost, since, deadline, _ = self.waiting.get(fut, (UNKNOWN_COST_S, now, now, None))
         return (0 if now - since >= (deadline - since) / 2 else 1), cost
 
-    async def _acquire(self, client: str, timeout: float, key: Any = None) -> _Worker:
+    async def _acquire(self, client: str, timeout: float, key: Any = None,
+                       evaluation: _Evaluation | None = None) -> _Worker:
         """A worker for ``client`` within ``timeout``; 503 at once when less time is left than the query ``key``
         needed before (it would be killed at its deadline after holding a worker for nothing)."""
         now = time.monotonic()
@@ -481,10 +528,10 @@ class WorkerPool:
             self.seen[client] = now
         if len(self.seen) > 10_000:
             self.seen = {c: t for c, t in self.seen.items() if now - t < self.RECENT_S}
-        fut = self.loop.create_future()
+        fut = asyncio.get_running_loop().create_future()
         cost = self.costs.get(key) if key is not None else None
         self.waiters.append((client, fut))
-        self.waiting[fut] = (UNKNOWN_COST_S if cost is None else cost, now, now + timeout)
+        self.waiting[fut] = (UNKNOWN_COST_S if cost is None else cost, now, now + timeout, evaluation)
         self._dispatch()
         try:
             await asyncio.wait({fut}, timeout=timeout)
@@ -496,16 +543,18 @@ class WorkerPool:
             left = now + timeout - time.monotonic()
             if cost is not None and cost > left:
                 self._done(worker, client)
-                self.shed += 1
+                if client != self.REVALIDATOR:  # a revalidation that cannot run is counted as a failed one
+                    self.shed += 1
                 raise Unavailable(f"le service est trop chargé pour finir cette requête dans le délai : elle a "
                                   f"duré {cost:.1f} s jusqu'ici, il restait {max(left, 0):.1f} s ; réessayez plus tard")
             return worker
         self._abandon(client, fut)
-        self.timeouts += 1
+        internal = client == self.REVALIDATOR  # counted as a failed revalidation, not as a client's error
+        self.timeouts += 0 if internal else 1
         if self.active[client] >= self._cap(time.monotonic()) and self.active[client] < self.size:
-            self.refused += 1
-            raise TooManyRequests(f"trop de vos requêtes tournent à la fois ({self.active[client]}) ; attendez leur fin, "
-                                  "les autres clients ont d'abord leur part", 5)
+            self.refused += 0 if internal else 1
+            raise TooManyRequests(f"trop de vos requêtes tournent à la fois ({self.active[client]}) ; attendez leur "
+                                  "fin, les autres clients ont d'abord leur part", 5)
         raise Unavailable(f"le service est occupé : aucun processus de requête ne s'est libéré en {timeout:g} s ; "
                           "réessayez plus tard")
 
@@ -564,24 +613,129 @@ class WorkerPool:
         self._done(worker, "/health")
         return msg == ("pong",)
 
+    # ------------------------------------------------------------------ kept answers
+
+    async def _reply(self, key: Any, evaluate: Evaluate, client: str,
+                     max_age: float | None) -> tuple[Any, float | None]:
+        """An anonymous answer for ``key`` and its age (None when evaluated for this request): a kept answer while
+        it is exact or, once the store changed, for ``answers.max_age`` seconds (then revalidated in the
+        background); else the evaluation of the same query started less than ``share_s`` ago (or the max age of
+        kept answers, if longer), or a new one.
+        ``max_age``: the caller's bound (0: its own evaluation)."""
+        now = time.monotonic()
+        if self.answers is not None and max_age != 0:
+            kept = self.answers.get(key)
+            if kept is not None:
+                age = now - kept.started
+                if kept.generation == self._generation() and (max_age is None or age <= max_age):
+                    self.answers.reused += 1
+                    return kept.value, age
+                if age <= min(self.answers.max_age, max_age if max_age is not None else self.answers.max_age):
+                    self.answers.reused += 1
+                    self.answers.reused_stale += 1
+                    self._revalidate(key, evaluate)
+                    return kept.value, age
+                if age > self.answers.max_age:
+                    self.answers.drop(key)  # past its max age: of no use to anyone
+        shared = self.evaluating.get(key)
+        # an evaluation started within the staleness a kept answer may have is as good: join it (under overload a
+        # revalidation slower than the max age is joined, not doubled by every caller)
+        window = self.share_s if self.answers is None else max(self.share_s, self.answers.max_age)
+        if max_age is not None:
+            window = min(window, max_age)
+        if window > 0 and shared is not None and now - shared.since <= window:
+            self.shared += 1
+            if shared.evaluation.low:  # a revalidation somebody now waits for: no longer behind everyone
+                shared.evaluation.low = False
+                self._dispatch()
+        else:
+            shared = self._start(key, evaluate, _Evaluation(client))
+        shared.waiting += 1
+        try:
+            return await asyncio.shield(shared.task), None
+        except asyncio.CancelledError:
+            shared.waiting -= 1
+            if not shared.waiting and not shared.background:  # every client went away: stop it (worker replaced)
+                shared.task.cancel()
+            raise
+
+    def _generation(self) -> int:
+        return self.generations.data_generation() if self.generations is not None else 0
+
+    def _start(self, key: Any, evaluate: Evaluate, evaluation: _Evaluation, background: bool = False) -> _Shared:
+        shared = _Shared(asyncio.ensure_future(self._keep(key, evaluate, evaluation)), time.monotonic(), evaluation,
+                         background=background)
+        self.evaluating[key] = shared
+        shared.task.add_done_callback(lambda _: self._forget(key, shared))
+        return shared
+
+    async def _keep(self, key: Any, evaluate: Evaluate, evaluation: _Evaluation) -> Any:
+        value = await evaluate(evaluation)
+        kept = self.answers.get(key) if self.answers is not None else None
+        if kept is not None and kept.started > evaluation.started:
+            return value  # an evaluation started later (a caller's no-cache) already left a newer answer
+        if self.answers is not None and evaluation.size is not None:
+            self.answers.put(key, Answer(value, evaluation.generation, evaluation.started,
+                                         evaluation.size + sum(len(p) for p in key if isinstance(p, str))))
+        return value
+
+    def _revalidate(self, key: Any, evaluate: Evaluate) -> None:
+        """One background evaluation of ``key`` at a time, behind every other waiting request; while none is done,
+        callers get the answer kept before."""
+        if key in self.evaluating:  # an evaluation is running: its answer will be kept
+            return
+        assert self.answers is not None
+        self.answers.revalidations += 1
+        self._start(key, evaluate, _Evaluation(self.REVALIDATOR, low=True), background=True)
+
+    def _forget(self, key: Any, shared: _Shared) -> None:
+        if self.evaluating.get(key) is shared:
+            del self.evaluating[key]
+        if shared.task.cancelled():
+            return
+        error = shared.task.exception()  # retrieved: an error nobody waited for is not logged as « never retrieved »
+        if error is not None and shared.background and self.answers is not None:
+            self.answers.revalidations_failed += 1
+            log.warning("revalidation of a kept answer failed (the old one is served until its max age): %s", error)
+
     # ------------------------------------------------------------------ running
 
-    async def call(self, target: str, args: tuple, timeout: float, client: str = "?"):
+    def _send(self, worker: _Worker, op: str, payload: Any, evaluation: _Evaluation) -> None:
+        """Hand ``payload`` to ``worker`` with the current view, noting which data generation it will read."""
+        view = self.view()
+        evaluation.generation = self.generations.generation_of(view) if self.generations is not None else 0
+        evaluation.started = time.monotonic()
+        try:
+            worker.conn.send((op, view, payload))
+        except OSError:
+            self._done(worker, evaluation.client, kill=True)
+            raise Unavailable("un processus de requête s'est arrêté ; réessayez") from None
+        self.evaluations += 1
+
+    async def call(self, target: str, args: tuple, timeout: float, client: str = "?") -> Any:
         """``target(view, *args)`` in a worker (``"module:function"``); 503 past the deadline."""
+        return await self._call(target, args, timeout, ("call", target, repr(args)), _Evaluation(client))
+
+    async def reusable_call(self, target: str, args: tuple, timeout: float, client: str, key: Hashable,
+                            max_age: float | None = None) -> tuple[Any, float | None]:
+        """:meth:`call` for an anonymous caller whose answer depends on ``key`` and the store only: a kept answer
+        may be served again (:meth:`_reply`); returns the value and its age (None when computed for this call)."""
+        full = ("call", target, key)
+        return await self._reply(full, lambda ev: self._call(target, args, timeout, full, ev), client, max_age)
+
+    async def _call(self, target: str, args: tuple, timeout: float, key: Any, evaluation: _Evaluation) -> Any:
+        if self.refresh is not None:
+            await self.refresh()
+        client = evaluation.client
         timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
-        key = ("call", target, repr(args))
-        worker = await self._acquire(client, timeout, key)
-        started = time.monotonic()
-        try:
-            worker.conn.send(("call", self.view(), (target, args)))
-        except OSError:
-            self._done(worker, client, kill=True)
-            raise Unavailable("un processus de requête s'est arrêté ; réessayez")
-        msg = await self._recv(worker, deadline, timeout, client, started=started)
+        worker = await self._acquire(client, timeout, key, evaluation)
+        self._send(worker, "call", (target, args), evaluation)
+        msg = await self._recv(worker, deadline, timeout, client, started=evaluation.started)
         self._done(worker, client)
         if msg[0] == "value":
-            self._learn(key, time.monotonic() - started)
+            self._learn(key, time.monotonic() - evaluation.started)
+            evaluation.size = worker.received
             return msg[1]
         if msg[0] == "error":
             raise msg[1]
@@ -602,50 +756,37 @@ class WorkerPool:
         before = self.costs.get(key)
         self.costs[key] = seconds if before is None else 0.7 * before + 0.3 * seconds
 
-    async def run(self, req: QueryRequest, timeout: float, client: str = "?") -> QueryResult:
+    async def run(self, req: QueryRequest, timeout: float, client: str = "?", max_age: float | None = None
+                  ) -> QueryResult:
+        """``req`` evaluated in a worker; an anonymous request (``req.cap_bytes``) may get a kept or shared answer
+        (:meth:`_reply`, ``max_age`` its caller's bound), with an ``Age`` header when it was kept."""
         key = ("query", req.query, req.accept, tuple(req.default_graph or ()), tuple(req.named_graphs or ()),
-               req.union_default_graph, req.base_iri, tuple(sorted(req.prefixes.items())))
-        if req.cap_bytes is None or self.share_s <= 0:  # token holders' answers are their own (and streamed)
-            return await self._run(req, timeout, client, key)
-        now = time.monotonic()
-        shared = self.evaluating.get(key)
-        if shared is not None and now - shared.since <= self.share_s:
-            self.shared += 1
-        else:
-            shared = _Shared(asyncio.ensure_future(self._run(req, timeout, client, key)), now)
-            self.evaluating[key] = shared
-            shared.task.add_done_callback(lambda _: self._forget(key, shared))
-        shared.waiting += 1
-        try:
-            return await asyncio.shield(shared.task)
-        except asyncio.CancelledError:
-            shared.waiting -= 1
-            if not shared.waiting:  # every client asking for it went away: stop it (its worker is replaced)
-                shared.task.cancel()
-            raise
+               req.union_default_graph, req.base_iri, tuple(sorted(req.prefixes.items())), req.cap_bytes)
+        if req.cap_bytes is None:  # token holders' answers are their own (and streamed)
+            return await self._run(req, timeout, key, _Evaluation(client))
+        if self.share_s <= 0 and self.answers is None:
+            return await self._run(req, timeout, key, _Evaluation(client))
+        result, age = await self._reply(key, lambda ev: self._run(req, timeout, key, ev), client, max_age)
+        if age is None:
+            return result
+        return replace(result, headers={**result.headers, "Age": str(int(age))})
 
-    def _forget(self, key: Any, shared: _Shared) -> None:
-        if self.evaluating.get(key) is shared:
-            del self.evaluating[key]
-        if not shared.task.cancelled():
-            shared.task.exception()  # retrieved: an error nobody waited for is not logged as « never retrieved »
-
-    async def _run(self, req: QueryRequest, timeout: float, client: str, key: Any) -> QueryResult:
+    async def _run(self, req: QueryRequest, timeout: float, key: Any, evaluation: _Evaluation) -> QueryResult:
+        if self.refresh is not None:
+            await self.refresh()
+        client = evaluation.client
         timeout = self._deadline(client, timeout)
         deadline = time.monotonic() + timeout
-        worker = await self._acquire(client, timeout, key)
-        started = time.monotonic()
-        try:
-            worker.conn.send(("query", self.view(), req))
-        except OSError:
-            self._done(worker, client, kill=True)
-            raise Unavailable("un processus de requête s'est arrêté ; réessayez")
+        worker = await self._acquire(client, timeout, key, evaluation)
+        self._send(worker, "query", req, evaluation)
+        started = evaluation.started
         msg = await self._recv(worker, deadline, timeout, client, started=started)
         tag = msg[0]
         if tag == "done":
             self._done(worker, client)
             self._learn(key, time.monotonic() - started)
             _, media, kind, data = msg
+            evaluation.size = len(data)
             return QueryResult(200, media, body=data, kind=kind)
         if tag == "error":
             self._done(worker, client)
@@ -656,28 +797,33 @@ class WorkerPool:
         raise StoreError(f"réponse inattendue d'un processus de requête ({tag!r})")
 
     async def _recv(self, worker: _Worker, deadline: float, timeout: float, client: str, raw: bool = False,
-                    started: float | None = None):
+                    started: float | None = None) -> Any:
         """The worker's next message; on death or timeout the worker is replaced and the error raised. A client is
         marked heavy only when its query ran (``started`` on the worker) for half the timeout or more."""
 
-        def wait():
+        def wait() -> Any:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not worker.conn.poll(remaining):
                 return None
-            return worker.conn.recv_bytes() if raw else worker.conn.recv()
+            data = worker.conn.recv_bytes()
+            if raw:
+                return data
+            worker.received = len(data)
+            return pickle.loads(data)  # what Connection.recv does, with the message's size known
 
         try:
-            msg = await self.loop.run_in_executor(self.threads, wait)
+            msg = await asyncio.get_running_loop().run_in_executor(self.threads, wait)
         except (EOFError, OSError):
             worker.process.join(1)
             code = worker.process.exitcode
             self._done(worker, client, kill=True)
             if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV) and self.memory_mb:
                 self.memory_kills += 1
-                raise ResourceLimit(f"requête arrêtée : elle demandait plus que les {self.memory_mb} Mio de mémoire "
-                                    "permis à une requête sur ce service (restreignez-la ou ajoutez une clause LIMIT)")
+                raise ResourceLimit(f"requête arrêtée : elle demandait plus que les {self.memory_mb} Mio de "
+                                    "mémoire permis à une requête sur ce service (restreignez-la ou ajoutez une "
+                                    "clause LIMIT)") from None
             log.error("query worker stopped with exit code %s", code)
-            raise StoreError("le processus de requête s'est arrêté brutalement ; réessayez")
+            raise StoreError("le processus de requête s'est arrêté brutalement ; réessayez") from None
         except asyncio.CancelledError:
             self._done(worker, client, kill=True)
             raise
@@ -690,9 +836,9 @@ class WorkerPool:
                     self.heavy = {c: t for c, t in self.heavy.items() if t > time.monotonic()}
             self._done(worker, client, kill=True)
             raise Timeout(
-                f"requête arrêtée : elle a duré plus que le délai de {timeout:g} s de ce service (ajoutez une clause LIMIT "
-                "ou restreignez-la) ; tant que le service est sollicité, les requêtes suivantes d'un client dont une "
-                f"requête a dépassé le délai en ont le quart pendant {HEAVY_S:g} s"
+                f"requête arrêtée : elle a duré plus que le délai de {timeout:g} s de ce service (ajoutez une clause "
+                "LIMIT ou restreignez-la) ; tant que le service est sollicité, les requêtes suivantes d'un client "
+                f"dont une requête a dépassé le délai en ont le quart pendant {HEAVY_S:g} s"
             )
         return msg
 

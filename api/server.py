@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from api import discovery
 from api.settings import Settings
@@ -31,13 +32,13 @@ def serve(settings: Settings, log_level: str = "info") -> None:
     app = create_app(settings)
     GuardedH11Protocol.header_timeout = settings.header_timeout
     if settings.store_path is not None and not settings.is_remote:
-        announced(app, settings)
+        announced(app, settings.store_path, settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
                 timeout_graceful_shutdown=5, http=GuardedH11Protocol, timeout_keep_alive=settings.keep_alive_timeout,
                 h11_max_incomplete_event_size=H11_MAX_HEADERS)
 
 
-def announced(app, settings: Settings) -> None:
+def announced(app, store_path: Path, settings: Settings) -> None:
     """Announce the server beside its store while it runs (``boussole ingest|review|build`` then write through it).
 
     In the app's lifespan: uvicorn re-raises SIGTERM after its shutdown, so code after ``uvicorn.run`` never runs."""
@@ -47,7 +48,7 @@ def announced(app, settings: Settings) -> None:
     async def lifespan(app_):
         async with serving(app_) as state:
             try:
-                discovery.announce(settings.store_path, discovery.local_url(settings.host, settings.port),
+                discovery.announce(store_path, discovery.local_url(settings.host, settings.port),
                                    settings.writable)
             except OSError as exc:  # a read-only store folder: served read-only, the CLI writes directly or not at all
                 logging.getLogger("boussole").warning("cannot announce the server beside its store: %s", exc)
@@ -55,7 +56,7 @@ def announced(app, settings: Settings) -> None:
                 yield state
             finally:
                 try:
-                    discovery.withdraw(settings.store_path)
+                    discovery.withdraw(store_path)
                 except OSError:
                     pass
 

@@ -2,9 +2,9 @@
 
 After a write, before the next query is dispatched, the owner makes a checkpoint of the store (``Store.backup``:
 a memtable flush and hard links, tens of milliseconds) in ``.<name>.views/<n>``; a burst of writes without reads
-between them costs one checkpoint. Workers open the newest view read-only: nobody writes a view, so no process ever reads
-files another process is writing (pyoxigraph documents that as undefined behaviour). A view is deleted once it is
-older than the newest by more than ``grace`` seconds (the longest a query can still be reading it).
+between them costs one checkpoint. Workers open the newest view read-only: nobody writes a view, so no process ever
+reads files another process is writing (pyoxigraph documents that as undefined behaviour). A view is deleted once it
+is older than the newest by more than ``grace`` seconds (the longest a query can still be reading it).
 
 Faults: a write that fails on the disk (disk full…) leaves RocksDB refusing writes until it is reopened; the
 owner reopens the store before the next write (retried with tenacity), so the service recovers by itself when
@@ -35,7 +35,9 @@ class StoreOwner:
         self.grace = grace
         self.store: ox.Store | None = None
         self.view_path: Path = self.path
-        self.generation = 0
+        self.generation = 0  # views published
+        self.writes = 0  # writes committed since the start: the data generation kept answers are labelled with
+        self._view_writes: dict[str, int] = {}  # view -> the writes it holds
         self.warning: str | None = None  # why the service is read-only although it has a token
         self.write_error: str | None = None  # the last write that failed, until a write succeeds
         self.publish_error: str | None = None
@@ -70,6 +72,7 @@ class StoreOwner:
                                     "magasin ; relancez le service quand il aura fini")
             self.warning = f"another process owns the store; serving its view {view.name}"
             self.view_path = view
+        self._view_writes[str(self.view_path)] = 0
         self.store = read_only_view(self.view_path)
 
     def _open_owner(self) -> None:
@@ -106,6 +109,7 @@ class StoreOwner:
             if self.view_path != self.path:
                 self._superseded[self.view_path] = time.monotonic()
             self.view_path = target
+            self._view_writes[str(target)] = self.writes
             self.generation += 1
         self._collect()
 
@@ -115,9 +119,18 @@ class StoreOwner:
             if now - since > self.grace:
                 shutil.rmtree(view, ignore_errors=True)
                 del self._superseded[view]
+                self._view_writes.pop(str(view), None)
 
     def view(self) -> str:
         return str(self.view_path)
+
+    def generation_of(self, view: str) -> int:
+        """The data generation ``view`` holds (-1 for a view this owner did not make: never current)."""
+        return self._view_writes.get(view, -1)
+
+    def data_generation(self) -> int:
+        """The store's data generation now, counting writes that no view shows yet."""
+        return self.writes
 
     def current(self) -> ox.Store:
         with self._lock:
@@ -153,6 +166,7 @@ class StoreOwner:
                 self.write_error = str(exc)
                 raise
             self.write_error = None
+            self.writes += 1
             self.stale = True
             self.settled = False
             self.last_write = time.monotonic()

@@ -1,5 +1,5 @@
-"""Reading the CSV files staff export (spreadsheets: UTF-8 with or without BOM, or Windows-1252; comma or
-semicolon), with errors that name the file, and French decimal numbers."""
+"""Reading the CSV files staff export (spreadsheets: UTF-8 with or without BOM, or Windows-1252; semicolon, comma,
+tab or '|'), with errors that name the file, and French decimal numbers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kg.errors import BoussoleError
+from kg.spreadsheet import guess_delimiter
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
@@ -32,9 +33,7 @@ def _decode(path: Path) -> str:
 def read_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for each non-empty row; the header must hold ``columns`` (any order, any case)."""
     text = _decode(path)
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=guess_delimiter(text))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in columns if c not in header]
     if missing:

@@ -113,9 +113,11 @@ def servers(store: Path, ntriples: Path, with_rdflib: bool) -> list[Server]:
     oxi_copy = store.parent / f"{store.name}-oxigraph"
     if not oxi_copy.exists():
         shutil.copytree(store, oxi_copy)
+    config = store.parent / "bench-serve.toml"  # evaluation speed: no answers kept and served again
+    config.write_text("[serve]\nanswer_max_age_s = 0\n", encoding="utf-8")
     found = [
-        Server("boussole", [str(BIN / "boussole"), "serve", "--store", str(store), "--port", str(p1)],
-               f"http://127.0.0.1:{p1}/sparql"),
+        Server("boussole", [str(BIN / "boussole"), "serve", "--store", str(store), "--port", str(p1),
+                            "--config", str(config)], f"http://127.0.0.1:{p1}/sparql"),
         Server("oxigraph server", [str(BIN / "oxigraph"), "serve-read-only", "--location", str(oxi_copy),
                                    "--bind", f"127.0.0.1:{p2}", "--union-default-graph"],
                f"http://127.0.0.1:{p2}/query"),

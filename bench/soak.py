@@ -158,6 +158,10 @@ def main() -> None:
             time.sleep(2)
         fifth = max(1, len(memory) // 5)
         memory_start, memory_end = statistics.median(memory[:fifth]), statistics.median(memory[-fifth:])
+        try:  # what the service counted (shed, timeouts, kept answers…), for reading the errors
+            counts = httpx.get(url + "/health", timeout=30).json()
+        except (httpx.HTTPError, ValueError):
+            counts = {}
         killing.set()
         os.kill(server.pid, signal.SIGKILL)  # mid-load, writes in flight
         stop.set()
@@ -188,6 +192,8 @@ def main() -> None:
         print(f"| memory (main + workers, median of the first → last fifth, MB) "
               f"| {memory_start:.0f} → {memory_end:.0f} ({(memory_end - memory_start) / memory_start:+.0%}) |")
         print(f"| acknowledged writes found after kill -9 | {found} / {len(acked)} |")
+        numbers = {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool)}
+        print("\nservice counters at the end of the load: " + ", ".join(f"{k} {v}" for k, v in numbers.items()))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

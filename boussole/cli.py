@@ -219,10 +219,21 @@ def serve(
 
 @app.command()
 @friendly
-def ingest(inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, .txt/.pdf/.docx files or folders.")],
-           store: StoreOption = DEFAULT_STORE,
-           quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
-           rejects: Annotated[Optional[Path], typer.Option("--rejects", help="CSV of the rejected inputs (fichier, ligne, raison); default: rejets/ingest-<UTC time>.csv next to the store.")] = None) -> None:
+def ingest(
+    inputs: Annotated[
+        list[str], typer.Argument(metavar="INPUT…", help="SCDL CSV files, .txt/.pdf/.docx files or folders.")
+    ],
+    store: StoreOption = DEFAULT_STORE,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    rejects: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--rejects",
+            help="CSV of the rejected inputs (fichier, ligne, raison); "
+            "default: rejets/ingest-<UTC time>.csv next to the store.",
+        ),
+    ] = None,
+) -> None:
     """Ingest deliberations: read, extract entities, link them to the graph, tag them; re-running changes nothing.
 
     While `boussole serve` serves the store, the files go through the server's single writer (BOUSSOLE_WRITE_TOKEN)."""
@@ -231,7 +242,9 @@ def ingest(inputs: Annotated[list[str], typer.Argument(metavar="INPUT…", help=
     from ingest.cli import ingest_command
 
     server = server_for(store)
-    raise typer.Exit(through(server, inputs, quiet) if server else ingest_command(inputs, store, quiet=quiet, rejects=rejects))
+    if server:
+        raise typer.Exit(through(server, inputs, quiet))
+    raise typer.Exit(ingest_command(inputs, store, quiet=quiet, rejects=rejects))
 
 
 @app.command()
@@ -255,11 +268,24 @@ def tag(
 
 
 @app.command("eval-tagging")
-def eval_tagging(labelled: Annotated[Path, typer.Argument(metavar="LABELLED.csv", help="CSV with id,objet,engagements,champs (or a corpus labels.csv beside its items.csv).")],
-                 format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-                 split: Annotated[Optional[str], typer.Option("--split", help="Only the rows of this split (corpus: dev or blind).")] = None,
-                 rules_only: Annotated[bool, typer.Option("--rules-only", help="Evaluate the rules without the learned model.")] = False) -> None:
-    """Strict and lenient accuracy of the primary engagement and champ, precision of none, by source; P/R/F1 per engagement, confusion matrix; with the keyword baseline."""
+def eval_tagging(
+    labelled: Annotated[
+        Path,
+        typer.Argument(
+            metavar="LABELLED.csv",
+            help="CSV with id,objet,engagements,champs (or a corpus labels.csv beside its items.csv).",
+        ),
+    ],
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    split: Annotated[
+        Optional[str], typer.Option("--split", help="Only the rows of this split (corpus: dev or blind).")
+    ] = None,
+    rules_only: Annotated[
+        bool, typer.Option("--rules-only", help="Evaluate the rules without the learned model.")
+    ] = False,
+) -> None:
+    """Strict and lenient accuracy of the primary engagement and champ, precision of none, by source; P/R/F1 per
+    engagement, confusion matrix; with the keyword baseline."""
     from ingest.cli import eval_command
 
     raise typer.Exit(eval_command(labelled, format, split=split, rules_only=rules_only))

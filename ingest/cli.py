@@ -143,8 +143,11 @@ def tag_command(inputs: list[str] | str, fmt: str = "csv", store_path: str | Pat
             else:
                 skipped.append((it.where, it.reason))
 
+    def failed(rec, reason: str) -> None:
+        skipped.append((rec.source or rec.display_id(), reason))
+
     rows = []
-    for rec, _, result in ing.analyse(recs(), on_error=lambda rec, reason: skipped.append((rec.source or rec.display_id(), reason))):
+    for rec, _, result in ing.analyse(recs(), on_error=failed):
         rows.append({"id": rec.display_id(), "engagements": ";".join(result.engagement_numbers) or "none",
                      "champs": ";".join(result.champ_keys), "score": f"{result.score:.3f}",
                      "evidence": tag_evidence(result, ing.rules.label)})

@@ -135,7 +135,8 @@ class TaggerModel:
         if names is None:       # built once per loaded model (building it per call cost 30 ms a deliberation)
             names = self.__dict__["_names"] = self.words.get_feature_names_out()
         contrib = [(x.data[k] * row[j], names[j]) for k, j in enumerate(x.indices)]
-        return [Cue(LEARNED, mots=w, poids=round(float(c), 3)) for c, w in sorted(contrib, reverse=True)[:n] if c > 0.05]
+        strongest = sorted(contrib, reverse=True)[:n]
+        return [Cue(LEARNED, mots=w, poids=round(float(c), 3)) for c, w in strongest if c > 0.05]
 
 
 class LearnedTagger:
@@ -158,7 +159,7 @@ class LearnedTagger:
             return []
         texts = [model_text(a.objet, a.body) for a, _ in items]
         probs = self.model.proba(texts, [dense_features(a, r) for a, r in items])
-        return [self._result(a, r, p, t) for (a, r), p, t in zip(items, probs, texts)]
+        return [self._result(a, r, p, t) for (a, r), p, t in zip(items, probs, texts, strict=True)]  # a row a text
 
     def _result(self, a: Analysis, rules: TagResult, p: np.ndarray, text: str) -> TagResult:
         eng = {e: float(sum(p[i] for i, k in enumerate(CHAMPS) if k.startswith(e + "-"))) for e in "123"}
@@ -181,7 +182,8 @@ class LearnedTagger:
             eng[e] >= SECOND_MIN or (e in rule_engs and eng[e] >= SECOND_WITH_RULES))][:1]
         champs = [LABELS[top]]
         for e in engs:
-            best = max((k for k in CHAMPS if k.startswith(e + "-") and k not in champs), key=lambda k: p[LABELS.index(k)])
+            best = max((k for k in CHAMPS if k.startswith(e + "-") and k not in champs),
+                       key=lambda k: p[LABELS.index(k)])
             if e != primary_e or p[LABELS.index(best)] >= CHAMP_MIN:
                 champs.append(best)
         champs = list(dict.fromkeys(champs))[:MAX_CHAMPS]
@@ -216,8 +218,8 @@ def save(model: TaggerModel, path: Path) -> Path:
 
 
 def load(path: Path | None = None) -> TaggerModel | None:
-    """The model at `path` (default: the configured ``ingest.model_path()``), or None when there is none or it is from another
-    version of the code."""
+    """The model at `path` (default: the configured ``ingest.model_path()``), or None when there is none or it is
+    from another version of the code."""
     import joblib
 
     path = Path(path) if path else model_path()

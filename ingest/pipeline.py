@@ -81,14 +81,21 @@ class IngestInterrupted(Exception):
     that was queued and not yet written is written later)."""
 
     def __init__(self, summary: Summary, cause: BaseException):
+        written = summary.stored + summary.updated + summary.versioned
         super().__init__(f"ingestion interrompue ({type(cause).__name__}: {str(cause)[:200]}) ; "
-                         f"{summary.stored + summary.updated + summary.versioned} délibération(s) écrites avant l'erreur")
+                         f"{written} délibération(s) écrites avant l'erreur")
         self.summary = summary
         self.cause = cause
 
 
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _graph_blocks(quads: Iterable[ox.Quad]) -> str:
+    """``GRAPH g { s p o }`` for each quad: the body of a ``DELETE DATA`` or ``INSERT DATA`` (terms serialised by
+    pyoxigraph)."""
+    return " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
 
 
 def reference_store() -> ox.Store:
@@ -142,7 +149,8 @@ class Ingester:
 
     # --- analysis (no write) ----------------------------------------------------------------------------------
     def analyse(self, records: Iterable[Deliberation], rules_only: bool = False,
-                on_error: Callable[[Deliberation, str], None] | None = None) -> Iterator[tuple[Deliberation, list, Any]]:
+                on_error: Callable[[Deliberation, str], None] | None = None
+                ) -> Iterator[tuple[Deliberation, list, Any]]:
         """(record, mentions, TagResult) per record: the learned model's proposal, or the rules' (rules_only). A record
         the NLP, the rules or the model cannot process is passed to `on_error` with the reason (or raises, without
         `on_error`) and the others go on."""
@@ -152,7 +160,7 @@ class Ingester:
                 continue
             try:
                 results = self.tagger.tag_analysed([(a, rules) for _, _, a, rules in batch])
-            except Exception as exc:  # noqa: BLE001 - one bad record: the batch is tagged one by one to keep the others
+            except Exception as exc:  # one bad record: the batch is tagged one by one to keep the others
                 if on_error is None:
                     raise
                 results = []
@@ -163,7 +171,8 @@ class Ingester:
                         on_error(rec, f"étiquetage impossible ({type(one).__name__}: {str(one)[:160]})")
                         results.append(None)
                 del exc
-            yield from ((rec, ments, r) for (rec, ments, _, _), r in zip(batch, results) if r is not None)
+            tagged = zip(batch, results, strict=True)  # one result (None: reported to on_error) per record
+            yield from ((rec, ments, r) for (rec, ments, _, _), r in tagged if r is not None)
 
     def evidence(self, records: Iterable[Deliberation], on_error: Callable[[Deliberation, str], None] | None = None
                  ) -> Iterator[list[tuple[Deliberation, list, Analysis, TagResult]]]:
@@ -180,8 +189,9 @@ class Ingester:
     def _evidence_batch(self, recs: list[Deliberation], on_error: Callable[[Deliberation, str], None] | None = None
                         ) -> list[tuple[Deliberation, list, Analysis, TagResult]]:
         try:
-            analysed = list(zip(recs, annotate([r.full_text for r in recs], self.gv, batch_size=BATCH)))
-        except Exception as exc:  # noqa: BLE001 - one bad record: analyse them one by one to keep the others
+            # one list of mentions per text, in order
+            analysed = list(zip(recs, annotate([r.full_text for r in recs], self.gv, batch_size=BATCH), strict=True))
+        except Exception as exc:  # one bad record: analyse them one by one to keep the others
             if on_error is None:
                 raise
             if len(recs) > 1:
@@ -193,7 +203,7 @@ class Ingester:
             try:
                 a = self.rules.analyse(rec.objet, rec.texte, rec.matiere_code, ments)
                 out.append((rec, ments, a, self.rules.decide(a)))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 if on_error is None:
                     raise
                 on_error(rec, f"étiquetage impossible ({type(exc).__name__}: {str(exc)[:160]})")
@@ -236,9 +246,18 @@ class Ingester:
                 by.setdefault(q.predicate.value, []).append(q.object)
             else:
                 props.setdefault(q.subject, {})[q.predicate.value] = q.object
-        one = lambda p: (by.get(p) or [None])[0]  # noqa: E731
-        val = lambda p: one(p).value if one(p) is not None else None  # noqa: E731
-        num = lambda p: int(val(p)) if val(p) is not None else None  # noqa: E731
+
+        def one(p: str) -> ox.Term | None:
+            return (by.get(p) or [None])[0]
+
+        def val(p: str) -> str | None:
+            term = one(p)
+            return term.value if term is not None else None
+
+        def num(p: str) -> int | None:
+            text = val(p)
+            return int(text) if text is not None else None
+
         rel = d.value[len(base_iri()):].split("/")
         rec = Deliberation(objet=val(ELI_ + "title") or "", texte=val(BSL + "texte") or "",
                            delib_id=val(ELI_ + "id_local"), siren=rel[1] if len(rel) == 3 else None,
@@ -261,7 +280,8 @@ class Ingester:
                 break
         inputs = []
         for src in by.get(PROV + "wasDerivedFrom", []):
-            title = next((q.object.value for q in old if q.subject == src and q.predicate.value == DCTERMS_ + "title"), "")
+            title = next((q.object.value for q in old
+                          if q.subject == src and q.predicate.value == DCTERMS_ + "title"), "")
             if not title:
                 title = next((q.object.value for q in self.store.quads_for_pattern(
                     src, ox.NamedNode(DCTERMS_ + "title"), None, graph("deliberations"))), "")
@@ -284,7 +304,8 @@ class Ingester:
         row or JSON record against another, a document against another): a new version. A row completing a
         document, or a document a row, is not a difference."""
         mine = input_entity(new).value
-        same_kind = [iri for iri, title in old.extra.get("inputs", []) if iri != mine and source_kind(title) == new.kind]
+        same_kind = [iri for iri, title in old.extra.get("inputs", [])
+                     if iri != mine and source_kind(title) == new.kind]
         if not same_kind:
             return []
         out = []
@@ -336,7 +357,8 @@ class Ingester:
         quads += [ox.Quad(v, RDF_TYPE, ox.NamedNode(BSL + "VersionDeliberation"), g),
                   ox.Quad(v, RDF_TYPE, ox.NamedNode(PROV + "Entity"), g),
                   ox.Quad(v, ox.NamedNode(DCTERMS_ + "isVersionOf"), d, g),
-                  ox.Quad(v, ox.NamedNode(PROV + "invalidatedAtTime"), ox.Literal(when, datatype=ox.NamedNode(XSD + "dateTime")), g)]
+                  ox.Quad(v, ox.NamedNode(PROV + "invalidatedAtTime"),
+                          ox.Literal(when, datatype=ox.NamedNode(XSD + "dateTime")), g)]
         return v.value, quads
 
     def _version_inputs(self, versions: list[str]) -> set[str]:
@@ -356,7 +378,8 @@ class Ingester:
         for n in numbers:
             found.update(self._pending_numbers.get(n, ()))
             for p in (ELI_ + "id_local", BSL + "prefId"):
-                found.update(q.subject.value for q in self.store.quads_for_pattern(None, ox.NamedNode(p), ox.Literal(n), g))
+                found.update(q.subject.value
+                             for q in self.store.quads_for_pattern(None, ox.NamedNode(p), ox.Literal(n), g))
         if rec.siren:
             found = {iri for iri in found if iri.startswith(minted(f"deliberation/{rec.siren}/").value)}
         return found.pop() if len(found) == 1 else None
@@ -371,7 +394,7 @@ class Ingester:
         try:
             self.store.extend([q for _, _, qs in pending for q in qs])
             return []
-        except Exception:
+        except Exception:  # noqa: BLE001 - any store error: retry each deliberation alone to find the bad one
             failed = []
             for _, where, qs in pending:
                 try:
@@ -453,11 +476,12 @@ class Ingester:
                     self.store.flush()
                     self._since_sync = 0
             return status
-        # replace in one SPARQL update: old deliberation quads, this model version's old proposals, supersede older versions
+        # replace in one SPARQL update: old deliberation quads, this model version's old proposals, supersede older
+        # versions
         parts = []
         dels = [q for q in old if q not in new] if status in ("updated", "versioned") or provenance_only else []
         if dels:
-            parts.append("DELETE DATA { " + " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in dels) + " }")
+            parts.append(f"DELETE DATA {{ {_graph_blocks(dels)} }}")
         if write_tags:
             for agent_iri, anns in existing_tags.items():
                 for a in anns:
@@ -469,7 +493,7 @@ class Ingester:
                                      f"INSERT DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"remplace\" }} }}")
         ins = [q for q in new if q not in old] + context + tag_quads
         if ins:
-            parts.append("INSERT DATA { " + " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in ins) + " }")
+            parts.append(f"INSERT DATA {{ {_graph_blocks(ins)} }}")
         if parts:
             self.store.update(" ;\n".join(parts))
         return status
@@ -511,7 +535,7 @@ class Ingester:
             for rec, ments, result in (analysed or self.analyse)(records(), on_error=not_analysed):
                 try:
                     status = self.write(rec, ments, result, when=when)
-                except Exception as exc:   # a store error on one record must not lose the others
+                except Exception as exc:  # noqa: BLE001 - a store error on one record must not lose the others
                     skip(rec.source or rec.display_id(), f"écriture impossible : {exc}")
                     continue
                 setattr(summary, status, getattr(summary, status) + 1)
@@ -544,7 +568,8 @@ class Ingester:
 
 
 def records_from_json(objs: Iterable[dict[str, Any]], source: str = "api") -> Iterator[Item]:
-    """JSON records (SCDL keys or snake_case) → Items; read like an SCDL row (leniently) when a SIRET or DELIB_ID is given."""
+    """JSON records (SCDL keys or snake_case) → Items; read like an SCDL row (leniently) when a SIRET or DELIB_ID
+    is given."""
     for i, obj in enumerate(objs, start=1):
         where = f"{source}[{i}]"
         if not isinstance(obj, dict):
@@ -560,7 +585,8 @@ def records_from_json(objs: Iterable[dict[str, Any]], source: str = "api") -> It
                 "COLL_NOM": mapped.get("coll_nom", ""), "COLL_SIRET": mapped.get("siret", ""),
                 "COLL_SIREN": mapped.get("siren", ""),
                 "DELIB_ID": mapped.get("delib_id", ""), "DELIB_DATE": mapped.get("date", ""),
-                "DELIB_MATIERE_CODE": mapped.get("matiere_code", ""), "DELIB_MATIERE_NOM": mapped.get("matiere_nom", ""),
+                "DELIB_MATIERE_CODE": mapped.get("matiere_code", ""),
+                "DELIB_MATIERE_NOM": mapped.get("matiere_nom", ""),
                 "DELIB_OBJET": mapped.get("objet", ""), "texte": mapped.get("texte", ""),
             }
             for k in ("BUDGET_ANNEE", "BUDGET_NOM", "PREF_ID", "PREF_DATE", "VOTE_EFFECTIF", "VOTE_REEL", "VOTE_POUR",
@@ -616,5 +642,6 @@ def reload_model() -> None:
 
 
 def ingest_paths(store: ox.Store, paths: Iterable[str | Path], progress: Progress | None = None) -> Summary:
-    """For `boussole ingest`: SCDL CSV files, documents, folders. Raises `IngestInterrupted` (with what was written) on an unexpected error."""
+    """For `boussole ingest`: SCDL CSV files, documents, folders. Raises `IngestInterrupted` (with what was
+    written) on an unexpected error."""
     return Ingester(store).ingest(iter_inputs(paths), progress)

@@ -339,7 +339,8 @@ class Tagger:
         act = ctx.act
         atype = act.type if act and act.first_clause else None
         if atype is None or atype.decision == "objet":
-            if ctx.objet_stems and R.internal_context(ctx.objet_stems) and not R.policy_marker(ctx.all_stems, R.interne_act):
+            internal = ctx.objet_stems and R.internal_context(ctx.objet_stems)
+            if internal and not R.policy_marker(ctx.all_stems, R.interne_act):
                 return R.interne_act.raison, "Action interne à l'administration (personnel, services)", ""
             return None
         head = " ".join(ctx.objet_stems[act.start:act.end])
@@ -417,12 +418,14 @@ class Tagger:
         inst_total = sum(inst_raw.values())
 
         def inst_reason(key=None):
-            reason_key = key or max((k for k in inst_raw if k != "matiere"), key=lambda k: (inst_raw[k], k), default=None)
+            reason_key = key or max((k for k in inst_raw if k != "matiere"), key=lambda k: (inst_raw[k], k),
+                                    default=None)
             reason = self.inst_reasons.get(reason_key, "Fonctionnement institutionnel (matière ACTES)")
             words = inst_hits.get(reason_key, [])[:4] if reason_key else []
             return reason, words or [Cue(MATIERE, poids=round(inst_raw.get("matiere", 0.0), 3))]
 
-        competing = [Cue(THEME_COMPETES, ressource=f"champ/{best}", poids=round(best_raw, 3))] if best_raw >= 1.5 else []
+        competes = Cue(THEME_COMPETES, ressource=f"champ/{best}", poids=round(best_raw, 3))
+        competing = [competes] if best_raw >= 1.5 else []
 
         decision = self._act_decision(ctx, hits)
         if decision:
@@ -486,7 +489,8 @@ class Tagger:
             extra = eng_extra.get(e, 0.0)
             score = _squash(raw[src.target.split("/")[1]] + extra)
             res = [src.target] + [p for p in res_evidence.get("e" + e, [])]
-            result.engagements.append(Tag(f"engagement/{e}", score, [Cue(VIA_CHAMP, ressource=src.target)] + src.cues, res))
+            cues = [Cue(VIA_CHAMP, ressource=src.target)] + src.cues
+            result.engagements.append(Tag(f"engagement/{e}", score, cues, res))
         return result
 
 
@@ -496,7 +500,8 @@ class Analysis:
     objet: str
     body: str
     raw: dict[str, float]                 # champ → raw score
-    hits: dict[str, list[tuple]]          # champ → cue hits (weight counted, start, end, where, surface, strength, phrase)
+    # champ → cue hits (weight counted, start, end, where, surface, strength, phrase)
+    hits: dict[str, list[tuple]]
     inst_raw: dict[str, float]            # institutional reason → raw score
     inst_hits: dict[str, list[Cue]]       # institutional reason → its cue words (first occurrence each)
     vec: dict[str, float]                 # TF-IDF vector of the deliberation (référentiel vocabulary)

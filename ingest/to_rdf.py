@@ -102,7 +102,8 @@ def deliberation_quads(rec: Deliberation, mentions: list[Mention], gv: GraphVoca
             top = minted(matiere_path(parts[0]))
             add(m, NamedNode(SKOS + "broader"), top)
             add(top, A, bsl("MatiereActes"))
-            add(top, NamedNode(SKOS + "prefLabel"), fr((actes.get(parts[0]) or {}).get("label") or f"Matière {parts[0]}"))
+            top_label = (actes.get(parts[0]) or {}).get("label") or f"Matière {parts[0]}"
+            add(top, NamedNode(SKOS + "prefLabel"), fr(top_label))
             add(top, NamedNode(SKOS + "notation"), Literal(parts[0]))
     if rec.texte:
         add(d, bsl("texte"), fr(rec.texte))
@@ -131,7 +132,8 @@ def deliberation_quads(rec: Deliberation, mentions: list[Mention], gv: GraphVoca
         add(src, NamedNode(DCTERMS + "title"), Literal(title))
 
     for iri, f in finding_inputs(rec):
-        node = NamedNode(d.value + "/anomalie/" + hashlib.sha256(f"{f.code}\n{f.field}\n{f.raw}".encode()).hexdigest()[:12])
+        digest = hashlib.sha256(f"{f.code}\n{f.field}\n{f.raw}".encode()).hexdigest()[:12]
+        node = NamedNode(d.value + "/anomalie/" + digest)
         add(d, bsl("anomalie"), node)
         add(node, A, bsl("AnomalieDonnee"))
         add(node, bsl("codeAnomalie"), Literal(f.code))
@@ -211,7 +213,8 @@ def body_node(target: str) -> NamedNode:
 
 
 def annotation_quads(delib_path: str, tag: Tag, *, agent: str, agent_kind: str, agent_label: str, when: str,
-                     statut: str, source: NamedNode | None, extra: str = "", derived_from: list[str] | None = None) -> tuple[str, list[Quad]]:
+                     statut: str, source: NamedNode | None, extra: str = "", derived_from: list[str] | None = None
+                     ) -> tuple[str, list[Quad]]:
     """One Web Annotation: target the deliberation, body the engagement/champ (or bsl:aucunEngagement)."""
     g = graph("annotations")
     path = annotation_path(delib_path, tag.target, agent, extra)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import random
 import sys
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -136,8 +138,13 @@ def _classifier(c: float):
 
 
 def fit(data: Featurised, version: str, c: float = C, calibrate: bool = True, trained_on: dict | None = None,
-        progress: Progress | None = None) -> TaggerModel:
-    """Vectorisers and classifier fitted on all the data; the temperature on out-of-fold logits."""
+        progress: Progress | None = None, threads: int = 1) -> TaggerModel:
+    """Vectorisers and classifier fitted on all the data; the temperature on out-of-fold logits.
+
+    The fold fits and the final fit are independent: with ``threads`` > 1 they run side by side (the saga solver
+    releases the GIL), the same fits as one after another. One thread by default: the service retrains beside its
+    clients and must not take every core from them; ``train`` (`boussole train`, `make model`) uses every core.
+    """
     from sklearn.exceptions import ConvergenceWarning
 
     words, chars = _vectorisers()
@@ -146,29 +153,35 @@ def fit(data: Featurised, version: str, c: float = C, calibrate: bool = True, tr
     model = TaggerModel(version, words, chars, _classifier(c), dense_weight=DENSE_WEIGHT, vector_weight=VECTOR_WEIGHT,
                         trained_on=trained_on or {})
     x = model.matrix(data.texts, data.dense)
+    splits = []
     if calibrate and len(set(data.y.tolist())) > 1:
         from sklearn.model_selection import StratifiedKFold
 
         counts = np.bincount(data.y, minlength=len(LABELS))
         folds = max(2, min(FOLDS, int(counts[counts > 0].min()) if counts[counts > 0].min() >= 2 else 2))
-        logits = np.zeros((len(data.y), len(LABELS)))
         skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
         y_strat = np.where(counts[data.y] >= folds, data.y, -1)     # rare labels pooled for the split only
-        for i, (tr, te) in enumerate(skf.split(x, y_strat)):
-            if progress:
-                progress(f"calibration {i + 1}/{folds}")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                clf = _classifier(c).fit(x[tr], data.y[tr], sample_weight=data.w[tr])
-            z = np.full((len(te), len(LABELS)), -30.0)
-            z[:, clf.classes_] = clf.decision_function(x[te])
-            logits[te] = z
-        model.temperature = fit_temperature(logits, data.y)
-    if progress:
-        progress("apprentissage")
-    with warnings.catch_warnings():
+        splits = list(skf.split(x, y_strat))
+    # the warning filter is process-wide: set once here, not in the threads (catch_warnings is not thread-safe)
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.clf.fit(x, data.y, sample_weight=data.w)
+        final = pool.submit(model.clf.fit, x, data.y, sample_weight=data.w)
+        # each fold's rows are sliced in its thread, when it starts: not every copy at once
+        fitted = [pool.submit(lambda tr: _classifier(c).fit(x[tr], data.y[tr], sample_weight=data.w[tr]), tr)
+                  for tr, _ in splits]
+        if splits:
+            logits = np.zeros((len(data.y), len(LABELS)))
+            for i, ((_, te), job) in enumerate(zip(splits, fitted, strict=True)):
+                clf = job.result()
+                if progress:
+                    progress(f"calibration {i + 1}/{len(splits)}")
+                z = np.full((len(te), len(LABELS)), -30.0)
+                z[:, clf.classes_] = clf.decision_function(x[te])
+                logits[te] = z
+            model.temperature = fit_temperature(logits, data.y)
+        if progress:
+            progress("apprentissage")
+        final.result()
     return model
 
 
@@ -187,7 +200,7 @@ def prepare(store=None, staff_weight: float = STAFF_WEIGHT, progress: Progress |
 
 
 def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_weight: float = STAFF_WEIGHT,
-           progress: Progress | None = None) -> TaggerModel:
+           progress: Progress | None = None, threads: int = 1) -> TaggerModel:
     """Fit on featurised data and write the model file atomically."""
     counts: dict[str, int] = {}
     for e in data.examples:
@@ -195,7 +208,7 @@ def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_
     trained_on = {"examples": len(data.examples), "staff_decisions": n_staff, "staff_weight": staff_weight,
                   "by_source": counts, "C": C, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     staff = [e for e in data.examples if e.source == "décisions"]
-    model = fit(data, staff_version(staff), trained_on=trained_on, progress=progress)
+    model = fit(data, staff_version(staff), trained_on=trained_on, progress=progress, threads=threads)
     save(model, Path(out) if out else model_path())
     _CACHE.clear()
     return model
@@ -203,9 +216,9 @@ def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_
 
 def train(store=None, out: Path | str | None = None, staff_weight: float = STAFF_WEIGHT,
           progress: Progress | None = None, ingester=None) -> TaggerModel:
-    """Train on the committed data (+ the store's human decisions) and write the model file."""
+    """Train on the committed data (+ the store's human decisions) and write the model file (every core fits)."""
     data, n_staff = prepare(store, staff_weight, progress, ingester)
-    return finish(data, n_staff, out, staff_weight, progress)
+    return finish(data, n_staff, out, staff_weight, progress, threads=os.cpu_count() or 1)
 
 
 _CACHE: dict[tuple[str, float], TaggerModel] = {}

@@ -121,7 +121,8 @@ def fiche_page(request: Request, path: str) -> Response:
     kind = item["type_labels"][0] if item["type_labels"] else "Ressource"
     exports_links = {name: {f: f"/id/{path}?" + urlencode({"tableau": name, "format": f}) for f in exports.FORMATS}
                      for name in ("contributions", "deliberations")}
-    return page(request, "fiche.html", title=title, item=item, voir=voir, exports=exports_links, ariane=[(kind, None), (item["label"], None)],
+    return page(request, "fiche.html", title=title, item=item, voir=voir, exports=exports_links,
+                ariane=[(kind, None), (item["label"], None)],
                 headers={"Link": f'</id/{path}.jsonld>; rel="alternate"; type="application/ld+json"', "Vary": "Accept"},
                 **ctx)
 
@@ -188,17 +189,21 @@ def _filtre(request: Request) -> Filtre:
 def dashboard_page(request: Request) -> HTMLResponse:
     filtre = _filtre(request)
     data = _dashboard(request, filtre)
+    counts = [(b["label"], b["n"], b["href"], b["title"]) for b in data["bars"]]
+    amounts = [(b["label"], b["montant"], b["href"], b["title"]) for b in data["bars"]]
     svg = {
-        "engagements": charts.bar_chart("chart-engagements", [(b["label"], b["n"], b["href"], b["title"]) for b in data["bars"]],
-                                        unit="délibérations", title="Délibérations par engagement"),
-        "montants": charts.bar_chart("chart-montants", [(b["label"], b["montant"], b["href"], b["title"]) for b in data["bars"]],
-                                     unit="€", title="Montants par engagement", money=True),
-        "annees": charts.grouped_chart("chart-annees", data["by_year"], title="Délibérations par engagement et par année"),
-        "part": charts.share_chart("chart-part", data["share"], title="Part des délibérations rattachées à un engagement"),
+        "engagements": charts.bar_chart("chart-engagements", counts, unit="délibérations",
+                                        title="Délibérations par engagement"),
+        "montants": charts.bar_chart("chart-montants", amounts, unit="€", title="Montants par engagement", money=True),
+        "annees": charts.grouped_chart("chart-annees", data["by_year"],
+                                       title="Délibérations par engagement et par année"),
+        "part": charts.share_chart("chart-part", data["share"],
+                                   title="Part des délibérations rattachées à un engagement"),
         "communes": charts.communes_chart("chart-communes", data["communes"],
                                           title="Effort par commune au titre de l'engagement 1"),
     }
-    communes = sorted(((path_of(c["iri"]), c["label"]) for c in _dashboard(request, Filtre())["communes"]), key=lambda c: c[1])
+    communes = sorted(((path_of(c["iri"]), c["label"]) for c in _dashboard(request, Filtre())["communes"]),
+                      key=lambda c: c[1])
     exports_links = {name: _links(request, name) for name in dashboard_tables(data)}
     return page(request, "dashboard.html", title="Tableau de bord — Boussole", data=data, svg=svg,
                 coherence=_coherence_links(), filtre=filtre, communes=communes, exports=exports_links,
@@ -228,7 +233,8 @@ def _coherence_links() -> dict[str, str]:
     from queries import catalogue
 
     ids = {q.id for q in catalogue.load()}
-    return {chart: next(i for i in options if i in ids) for chart, options in wanted.items() if any(i in ids for i in options)}
+    return {chart: next(i for i in options if i in ids)
+            for chart, options in wanted.items() if any(i in ids for i in options)}
 
 
 @router.get("/dashboard/requete/{name}", response_class=HTMLResponse, include_in_schema=False)
@@ -296,7 +302,8 @@ def deliberations_index(request: Request, annee: str = "", engagement: str = "",
     communes = config(request).cached("communes_list", lambda: _communes_list(request))
     return _index(request, "index_deliberations.html", table, "Délibérations", engagements=engs, years=years,
                   communes=communes, statuts=STATUTS,
-                  params={"annee": annee, "engagement": engagement, "champ": champ, "commune": commune, "statut": statut})
+                  params={"annee": annee, "engagement": engagement, "champ": champ, "commune": commune,
+                          "statut": statut})
 
 
 def _communes_list(request: Request) -> list[tuple[str, str]]:
@@ -317,7 +324,8 @@ def contracts_index(request: Request, contrat: str = "", type: str = "") -> Resp
                        "types": Counter(), "total": 0}
     rows, kinds = [], set()
     for r in elements:
-        c, kind = r["contrat"].value, idx.of(r["type"].value) if r["type"].value in idx.label else local_name(r["type"].value)
+        c, t = r["contrat"].value, r["type"].value
+        kind = idx.of(t) if t in idx.label else local_name(t)
         entry = contrats.get(c)
         if entry is None:
             continue
@@ -333,8 +341,9 @@ def contracts_index(request: Request, contrat: str = "", type: str = "") -> Resp
     table = Table("contrats-elements", "Éléments des contrats", [
         Column("contrat", "Contrat"), Column("type", "Type d'élément"), Column("numero", "Numéro"),
         Column("libelle", "Libellé", link=True), Column("adresse", "Adresse (IRI)", "url")], rows)
-    return _index(request, "index_contrats.html", table, "Contrats", contrats=sorted(contrats.values(), key=lambda c: c["label"]),
-                  kinds=sorted(kinds), params={"contrat": contrat, "type": type})
+    return _index(request, "index_contrats.html", table, "Contrats",
+                  contrats=sorted(contrats.values(), key=lambda c: c["label"]), kinds=sorted(kinds),
+                  params={"contrat": contrat, "type": type})
 
 
 @router.get("/communes", include_in_schema=False)
@@ -348,9 +357,10 @@ def communes_index(request: Request) -> Response:
              "insee": (path_of(c["iri"]) or "").rsplit("/", 1)[-1], "adresse": c["iri"]}
             for c in sorted(_dashboard(request, Filtre())["communes"], key=lambda c: c["label"])]
     table = Table("communes", "Communes", [
-        Column("commune", "Commune", link=True), Column("insee", "Code INSEE"), Column("deliberations", "Délibérations", "int"),
-        Column("engagement1", "Délibérations (engagement 1)", "int"), Column("qpv", "QPV", "int"),
-        Column("poches", "Poches de pauvreté", "int"), Column("idh", "IDH"), Column("adresse", "Adresse (IRI)", "url")], rows)
+        Column("commune", "Commune", link=True), Column("insee", "Code INSEE"),
+        Column("deliberations", "Délibérations", "int"), Column("engagement1", "Délibérations (engagement 1)", "int"),
+        Column("qpv", "QPV", "int"), Column("poches", "Poches de pauvreté", "int"), Column("idh", "IDH"),
+        Column("adresse", "Adresse (IRI)", "url")], rows)
     return _index(request, "index_communes.html", table, "Communes")
 
 
@@ -367,7 +377,8 @@ def findings_index(request: Request, type: str = "") -> Response:
         if r["porteSur"] is not None and idx.of(r["porteSur"].value) not in entry["porte"]:
             entry["porte"].append(idx.of(r["porteSur"].value))
     kinds = sorted({e["type"] for e in found.values() if e["type"]})
-    rows = [{**e, "porte_sur": ", ".join(sorted(e.pop("porte")))} for e in found.values() if not type or e["type"] == type]
+    rows = [{**e, "porte_sur": ", ".join(sorted(e.pop("porte")))}
+            for e in found.values() if not type or e["type"] == type]
     rows.sort(key=lambda e: (e["type"], e["libelle"]))
     table = Table("constats", "Constats", [
         Column("type", "Type"), Column("libelle", "Constat", link=True), Column("porte_sur", "Porte sur"),
@@ -380,7 +391,8 @@ def findings_index(request: Request, type: str = "") -> Response:
 
 @router.get("/mentions-legales", response_class=HTMLResponse, include_in_schema=False)
 def legal(request: Request) -> HTMLResponse:
-    return page(request, "mentions_legales.html", title="Mentions légales — Boussole", ariane=[("Mentions légales", None)])
+    return page(request, "mentions_legales.html", title="Mentions légales — Boussole",
+                ariane=[("Mentions légales", None)])
 
 
 @router.get("/accessibilite", response_class=HTMLResponse, include_in_schema=False)

@@ -211,7 +211,8 @@ def review(request: Request, statut: str = "a-revoir", engagement: str = "", com
     return render(request, "review.html", title="Revue des délibérations — Boussole", items=shown, total=len(filtered),
                   ariane=[("Revue des délibérations", None)],
                   page=page, pages=max(1, -(-len(filtered) // per_page)), engagements=engs, communes=communes,
-                  params=params, statuses=STATUSES, back=back, counts=counts, message=message[:200], erreur=erreur[:300],
+                  params=params, statuses=STATUSES, back=back, counts=counts, message=message[:200],
+                  erreur=erreur[:300],
                   query_string=urlencode({k: v for k, v in params.items() if v}), draft=draft,
                   undo=annuler if node_for_path(annuler) and annuler.startswith("deliberation/") else "",
                   decisions=decisions)
@@ -237,7 +238,8 @@ async def _write(request: Request, job: Callable[[ox.Store], Any]) -> Any:
     cfg = _cfg(request)
     store = _store(request)
     if cfg.writer is None and not isinstance(store, ox.Store):
-        raise BoussoleError("Les décisions de revue s'enregistrent dans le store embarqué ; ce service lit un store distant.")
+        raise BoussoleError("Les décisions de revue s'enregistrent dans le store embarqué ; "
+                            "ce service lit un store distant.")
     try:
         if cfg.writer is not None:
             return await cfg.writer(job)
@@ -286,7 +288,8 @@ async def _decide(request: Request, back: str, job: Callable[[ox.Store], Any], d
 
 
 def _draft(path: str, form: Any) -> dict[str, Any]:
-    return {"brouillon": path, "raison": str(form.get("raison", ""))[:2000], "corps": [str(c) for c in form.getlist("corps")]}
+    return {"brouillon": path, "raison": str(form.get("raison", ""))[:2000],
+            "corps": [str(c) for c in form.getlist("corps")]}
 
 
 async def _one_step(request: Request, action: str, done: str, offer_undo: bool) -> Response:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from api import conneg, hints, service_description
+from api.answers import requested_max_age
 from api.deps import get_backend, get_settings, is_authenticated, public_root, require_writer
 from api.limits import client_key, vet_operation
 from api.query_runner import QueryRequest
@@ -64,8 +65,8 @@ async def sparql(request: Request) -> Response:
         cap_bytes=None if is_authenticated(request) or not settings.max_result_bytes else settings.max_result_bytes,
         stream_threshold=settings.stream_threshold,
     )
-    result = await backend.query(req, settings.timeout, client_key(request))
-    headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
+    result = await backend.query(req, settings.timeout, client_key(request), requested_max_age(request.headers))
+    headers = {"Vary": "Accept", "Cache-Control": "no-cache", **result.headers}  # Age: an answer kept before
     ctype = conneg.content_type(result.media_type)
     if result.body is not None:
         headers.update(hints.hint_headers(text, result.media_type, result.kind, result.body))

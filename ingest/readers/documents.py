@@ -148,7 +148,7 @@ def read_document(path: Path) -> Item:
     try:
         data = path.read_bytes()
         text = extract_text(path)
-    except Exception as exc:  # pypdf / python-docx raise many types on corrupt files
+    except Exception as exc:  # noqa: BLE001 - pypdf / python-docx raise many types on corrupt files
         return Item(where=str(path), reason=f"fichier illisible ou corrompu ({type(exc).__name__}: {str(exc)[:120]})")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not normalise_text(text).strip():

@@ -4,7 +4,8 @@ Columns (schema.data.gouv.fr, scdl/deliberations): COLL_NOM, COLL_SIRET, DELIB_I
 DELIB_MATIERE_NOM, DELIB_OBJET, BUDGET_ANNEE, BUDGET_NOM, PREF_ID, PREF_DATE, VOTE_EFFECTIF, VOTE_REEL, VOTE_POUR,
 VOTE_CONTRE, VOTE_ABSTENTION, DELIB_URL. Lenient reading, strict reporting: a row is rejected (with its line and
 reason) only when it cannot be identified or has no content; any other defect keeps the row with a finding
-(``ingest.readers.values``). Encodings: UTF-8 (with or without BOM) or cp1252; separators ';' or ','; any line end.
+(``ingest.readers.values``). Encodings: UTF-8 (with or without BOM) or cp1252; separators ';', ',', tab or '|'
+(:func:`kg.spreadsheet.guess_delimiter`); any line end.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, Iterator, Mapping
 from ingest.readers import Item
 from ingest.readers.values import check_votes, formula_findings, read_count, read_date, read_matiere, read_siret
 from ingest.records import Deliberation, Finding, normalise_text
+from kg.spreadsheet import SAMPLE_CHARS, guess_delimiter
 
 COLUMNS = [
     "COLL_NOM", "COLL_SIRET", "DELIB_ID", "DELIB_DATE", "DELIB_MATIERE_CODE", "DELIB_MATIERE_NOM", "DELIB_OBJET",
@@ -101,7 +103,7 @@ def validate(row: Mapping[str, Any]) -> tuple[Deliberation | None, list[str]]:
 
 
 def read_scdl_csv(path: Path) -> Iterator[Item]:
-    """Yield one Item per data row of an SCDL CSV (header checked first; `;` or `,` separated)."""
+    """Yield one Item per data row of an SCDL CSV (header checked first; the delimiter guessed from the start)."""
     # one streaming pass for the hash and the encoding, then a streaming CSV read: memory stays flat
     try:
         h = hashlib.sha256()
@@ -120,9 +122,8 @@ def read_scdl_csv(path: Path) -> Iterator[Item]:
         return
     file_hash = h.hexdigest()[:16]
     fh = open(path, encoding=encoding, errors="replace", newline="")
-    first = fh.readline()
+    delimiter = guess_delimiter(fh.read(SAMPLE_CHARS))
     fh.seek(0)
-    delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(fh, delimiter=delimiter)
     try:
         yield from _rows(path, reader, file_hash)
@@ -147,6 +148,7 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
                    reason="en-tête SCDL sans les colonnes qui identifient une délibération : " + ", ".join(missing))
         return
     absent = [c for c in COLUMNS if c not in header]
+    separator = "(tabulation)" if reader.dialect.delimiter == "\t" else f"« {reader.dialect.delimiter} »"
     while True:
         line = reader.line_num + 1
         try:
@@ -162,7 +164,7 @@ def _rows(path: Path, reader, file_hash: str) -> Iterator[Item]:
         if len(values) > len(header):
             if any(v.strip() for v in values[len(header):]):
                 yield Item(where=f"{path}:{line}",
-                           reason=f"{len(values)} valeurs pour {len(header)} colonnes : un « ; » ou une « , » "
+                           reason=f"{len(values)} valeurs pour {len(header)} colonnes : un séparateur {separator} "
                                   "non protégé décale les colonnes, la ligne ne peut pas être lue sûrement")
                 continue
             values = values[:len(header)]

@@ -9,10 +9,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyoxigraph as ox
@@ -93,6 +94,21 @@ class SyncClient:
 
     def delete(self, url: str, **kw) -> httpx.Response:
         return self.request("DELETE", url, **kw)
+
+
+def in_pool(view: str | Callable[[], str], scenario: Callable[[Any], Awaitable[Any]], **options: Any) -> Any:
+    """``scenario(pool)`` on a :class:`api.query_runner.WorkerPool` of one real worker reading ``view``."""
+    from api.query_runner import WorkerPool
+
+    async def main() -> Any:
+        pool = WorkerPool(view if callable(view) else (lambda: view), size=1, **options)
+        await pool.start()
+        try:
+            return await scenario(pool)
+        finally:
+            await pool.close()
+
+    return asyncio.run(main())
 
 
 def need_w3c() -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_testlib import TOKEN, start_server, stop_server
-from test_import_writes import built, cli, queue_counts  # noqa: F401, F811 - built: the store fixture
+from test_import_writes import cli, queue_counts
 
 HEADER = ("COLL_NOM;COLL_SIRET;DELIB_ID;DELIB_DATE;DELIB_MATIERE_CODE;DELIB_MATIERE_NOM;DELIB_OBJET;BUDGET_ANNEE;"
           "BUDGET_NOM;PREF_ID;PREF_DATE;VOTE_EFFECTIF;VOTE_REEL;VOTE_POUR;VOTE_CONTRE;VOTE_ABSTENTION;DELIB_URL")
@@ -47,14 +47,14 @@ def _reads_leniently() -> bool:
 
 @pytest.mark.xfail(not _reads_leniently(), strict=True,
                    reason="needs the lenient SCDL reading of #11 item 2 (the ingestfacts work), not yet on this branch")
-def test_a_messy_export_ingested_while_the_server_runs(tmp_path, built):  # noqa: F811 - the fixture imported above
+def test_a_messy_export_ingested_while_the_server_runs(tmp_path, store_path):
     export = tmp_path / "export-2025.csv"
     # the formula's quoted arguments make the cell a quoted CSV field, as a spreadsheet would write it
     rows = [r.replace('=HYPERLINK("http://x";"Budget', '"=HYPERLINK(""http://x"";""Budget').replace(
         'n°1");', 'n°1"")";') for r in ROWS.values()]
     export.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("cp1252"))
     store = tmp_path / "store"
-    shutil.copytree(built, store)
+    shutil.copytree(store_path, store)  # what `boussole build` makes, built once for the session
     server = start_server(tmp_path, store=store, token=TOKEN, workers=1, config={"review_threshold": 0.99})
     try:
         done = cli("ingest", "--store", str(store), "--quiet", str(export), cwd=tmp_path)

@@ -58,8 +58,8 @@ def served(tmp_path_factory, built) -> Iterator[tuple[Server, Path]]:
 
 
 def ask(server: Server, query: str) -> bool:
-    r = httpx.get(server.url + "/sparql", params={"query": query},
-                  headers={"Accept": "application/sparql-results+json"})
+    r = httpx.get(server.url + "/sparql", params={"query": query},  # no-cache: the store now, not a kept answer
+                  headers={"Accept": "application/sparql-results+json", "Cache-Control": "no-cache"})
     assert r.status_code == 200, r.text
     return r.json()["boolean"]
 
@@ -210,7 +210,8 @@ def test_an_analysis_over_its_memory_fails_the_job_in_french_and_the_service_goe
     try:
         def count() -> str:
             query = "SELECT (COUNT(*) AS ?n) WHERE { ?d a <https://boussole.agglo-porteduhainaut.fr/def#Deliberation> }"
-            r = httpx.get(server.url + "/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+            r = httpx.get(server.url + "/sparql", params={"query": query},
+                          headers={"Accept": "text/csv", "Cache-Control": "no-cache"})
             return r.text
 
         before = count()

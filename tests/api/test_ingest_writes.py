@@ -34,8 +34,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def stored(server: Server) -> int:
-    r = httpx.get(server.url + "/sparql", params={"query": COUNT},
-                  headers={"Accept": "application/sparql-results+json"})
+    r = httpx.get(server.url + "/sparql", params={"query": COUNT},  # no-cache: what is stored now, not a kept answer
+                  headers={"Accept": "application/sparql-results+json", "Cache-Control": "no-cache"})
     return int(r.json()["results"]["bindings"][0]["n"]["value"])
 
 

@@ -84,7 +84,8 @@ def test_oversized_bodies_and_queries_get_413_and_others_are_served(server: Serv
                    headers={"Content-Type": "application/sparql-query"}, timeout=30)
     assert r.status_code == 413 and "500000" in r.text
     huge = b"x" * 3_000_000
-    r = httpx.post(server.url + "/sparql", content=huge, headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    r = httpx.post(server.url + "/sparql", content=huge, headers={"Content-Type": "application/sparql-query"},
+                   timeout=30)
     assert r.status_code == 413 and "1000000" in r.text
 
     def chunks():  # no Content-Length: the limit applies while the body streams in
@@ -125,7 +126,8 @@ def test_from_and_from_named_define_the_dataset(server: Server) -> None:
     assert count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") > 20000  # no FROM: the union of the graphs
     assert count("SELECT (COUNT(*) AS ?n) FROM <urn:nope> WHERE { ?s ?p ?o }") == 0
     assert count(f"SELECT (COUNT(*) AS ?n) FROM <{BASE}graph/filler> WHERE {{ ?s ?p ?o }}") == 20000
-    assert count(f"SELECT (COUNT(*) AS ?n) FROM NAMED <{BASE}graph/filler> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == 20000
+    named = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{BASE}graph/filler> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert count(named) == 20000
     assert count("SELECT (COUNT(*) AS ?n) FROM NAMED <urn:nope> WHERE { GRAPH ?g { ?s ?p ?o } }") == 0
 
 
@@ -233,9 +235,12 @@ def test_token_guesses_are_rate_limited(tmp_path) -> None:
     srv = start_server(tmp_path, store=tmp_path / "store", token=TOKEN, timeout=5,
                        config={"login_attempts_per_minute": 5})
     try:
-        statuses = [httpx.post(srv.url + "/sparql", content=b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
-                               headers={"Authorization": f"Bearer guess-{k}", "Content-Type": "application/sparql-update"}
-                               ).status_code for k in range(8)]
+        def guess(k: int) -> int:
+            headers = {"Authorization": f"Bearer guess-{k}", "Content-Type": "application/sparql-update"}
+            return httpx.post(srv.url + "/sparql", content=b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+                              headers=headers).status_code
+
+        statuses = [guess(k) for k in range(8)]
         assert statuses[:5] == [401] * 5 and statuses[5:] == [429] * 3
         login = httpx.post(srv.url + "/connexion", data={"nom": "X", "jeton": "guess"})
         assert login.status_code == 429 and "Trop d" in login.text
@@ -320,7 +325,8 @@ def test_disk_full_then_space_back_recovers_without_restart(tmp_path) -> None:
     try:
         srv = start_server(tmp_path, store=disk / "store", token=TOKEN, timeout=5)
         insert = {**AUTH, "Content-Type": "application/sparql-update"}
-        assert httpx.post(srv.url + "/sparql", content=b"INSERT DATA { <urn:a> <urn:b> 'avant' }", headers=insert).status_code == 204
+        before = httpx.post(srv.url + "/sparql", content=b"INSERT DATA { <urn:a> <urn:b> 'avant' }", headers=insert)
+        assert before.status_code == 204
         filler = disk / "filler"
         subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=1M", "count=64"], capture_output=True)
         big = "INSERT DATA { " + " ".join(f"<urn:s{k}> <urn:p> '{'x' * 200}' ." for k in range(2000)) + " }"
@@ -329,12 +335,15 @@ def test_disk_full_then_space_back_recovers_without_restart(tmp_path) -> None:
         sick = httpx.get(srv.url + "/health", timeout=60)
         assert sick.status_code == 503
         filler.unlink()
-        r = httpx.post(srv.url + "/sparql", content=b"INSERT DATA { <urn:a> <urn:b> 'apres' }", headers=insert, timeout=60)
+        r = httpx.post(srv.url + "/sparql", content=b"INSERT DATA { <urn:a> <urn:b> 'apres' }", headers=insert,
+                       timeout=60)
         assert r.status_code == 204, r.text  # no restart needed
         assert httpx.get(srv.url + "/health", timeout=60).status_code == 200
-        found = httpx.get(srv.url + "/sparql", params={"query": "SELECT ?o WHERE { <urn:a> <urn:b> ?o }"}, headers=JSON).json()
+        found = httpx.get(srv.url + "/sparql", params={"query": "SELECT ?o WHERE { <urn:a> <urn:b> ?o }"},
+                          headers=JSON).json()
         assert sorted(b["o"]["value"] for b in found["results"]["bindings"]) == ["apres", "avant"]
-        n = httpx.get(srv.url + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:p> ?o }"}, headers=JSON).json()
+        n = httpx.get(srv.url + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:p> ?o }"},
+                      headers=JSON).json()
         assert n["results"]["bindings"][0]["n"]["value"] == "0"  # the failed write left nothing behind
     finally:
         if srv:

@@ -79,7 +79,8 @@ def test_pages_read_a_remote_store_through_the_backend(remote_server, oxigraph_s
     tests/web runs the browser tests over a remote Oxigraph server."""
     test_linked_data_over_remote(remote_server, oxigraph_server)  # loads the fixture into the remote store
     with remote_server.client() as c:
-        for url in ("/", "/dashboard", "/deliberations", "/communes", "/contrats", "/constats", "/recherche?q=engagement"):
+        pages = ("/", "/dashboard", "/deliberations", "/communes", "/contrats", "/constats", "/recherche?q=engagement")
+        for url in pages:
             r = c.get(url, headers={"Accept": "text/html"})
             assert r.status_code == 200, (url, r.text[:300])
             assert 'footer class="pied"' in r.text

@@ -40,7 +40,8 @@ def test_retraining_needs_the_token_and_learns_the_staff_decision(server: Server
                         json={"objet": "Convention de partenariat avec la ferme pédagogique du Moulin"})
     ref = posted.json()["deliberations"][0].split("/id/", 1)[1]
     done = httpx.post(server.url + f"/deliberations/{ref}/corriger", headers=AUTH,
-                      json={"author": "Camille Martin", "reason": "Agriculture", "engagements": ["2"], "champs": ["2-7"]})
+                      json={"author": "Camille Martin", "reason": "Agriculture", "engagements": ["2"],
+                            "champs": ["2-7"]})
     assert done.status_code == 200, done.text
     started = httpx.post(server.url + "/tagging/train", headers=AUTH)
     assert started.status_code == 202

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from api_testlib import in_pool
 
 from api.query_runner import QueryRequest, WorkerPool
 from kg.errors import Timeout, Unavailable
@@ -26,15 +27,7 @@ def view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def run(view: str, scenario, share_s: float = 0.0) -> object:
-    async def main():
-        pool = WorkerPool(lambda: view, size=1, share_s=share_s)
-        await pool.start()
-        try:
-            return await scenario(pool)
-        finally:
-            await pool.close()
-
-    return asyncio.run(main())
+    return in_pool(view, scenario, share_s=share_s)
 
 
 def test_waiting_in_the_queue_does_not_make_a_client_heavy(view: str) -> None:

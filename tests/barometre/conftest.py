@@ -1,21 +1,19 @@
-"""A store of its own for the baromètre tests (they write into it): built once from kg/data for the module."""
+"""A store of its own for the baromètre tests (they write into it): a copy, for the module, of the store the session
+builds once from kg/data (tests/conftest.py)."""
 
 from __future__ import annotations
 
-import gc
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build
-
 
 @pytest.fixture(scope="module")
-def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def store_dir(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("barometre") / "store"
-    build(path)
-    gc.collect()  # the build's store object must be gone before the tests open the directory (RocksDB lock)
+    shutil.copytree(store_path, path)
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -167,7 +168,7 @@ def test_budget_import_and_money_per_engagement(store: ox.Store, tmp_path: Path)
     assert by[""][names.index("budget_realise")] == "5000000"  # function 0 serves no champ
 
 
-def test_cli_lists_imports_and_a_rebuild_keeps_the_values(store_dir: Path, tmp_path: Path) -> None:
+def test_cli_lists_imports_and_a_rebuild_keeps_the_values(store_dir: Path, store_path: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     listed = runner.invoke(app, ["indicateurs", "list", "--format", "csv", "--store", str(store_dir)])  # read-only
     assert listed.exit_code == 0, listed.output
@@ -175,7 +176,7 @@ def test_cli_lists_imports_and_a_rebuild_keeps_the_values(store_dir: Path, tmp_p
     assert lines[0].startswith("indicateur,libelle,type,unite")
     assert any(line.startswith("revenu-median-uc,") for line in lines)
     own = tmp_path / "store"
-    build(own)
+    shutil.copytree(store_path, own)  # the store `boussole build` makes, built once for the session
     result = runner.invoke(app, ["indicateurs", "import", str(write(tmp_path / "v.csv", VALUES)), "--store", str(own)])
     assert result.exit_code == 1  # some lines rejected, each listed with its reason
     assert "v.csv:5 : indicateur inconnu" in result.output

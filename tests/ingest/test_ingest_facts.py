@@ -82,6 +82,63 @@ def test_utf8_bom_and_comma_separated(tmp_path):
     assert it.ok and it.record.objet == "Saison culturelle, programmation" and it.record.findings == []
 
 
+def export(sep: str, *objets: str, end: str = "\n") -> str:
+    """An SCDL export separated by `sep`: the header, then one row per objet (the optional cells empty)."""
+    rows = [sep.join([CAPH, "20004219000019", f"2025-3{k:02d}", "2025-01-20", "8.9", "Culture", objet] + [""] * 10)
+            for k, objet in enumerate(objets)]
+    return end.join([HEADER.replace(";", sep), *rows]) + end
+
+
+ROW = f"{CAPH};20004219000019;2025-301;2025-01-20;8.9;Culture;"
+QUIRKS = [  # (case, text, delimiter, what csv.Sniffer says alone when it is wrong: why guess_delimiter combines)
+    ("french-excel", export(";", "Travaux de voirie, éclairage", '"Voirie ; éclairage, 2e tranche"'), ";", None),
+    ("tabs", export("\t", "Saison culturelle, programmation ; concerts"), "\t", None),
+    ("pipes", export("|", "Objet, un ; deux"), "|", None),
+    ("apostrophes-between-commas", export(";", "Avenant au marché, 'Entretien des espaces verts', lot 3"), ";", ","),
+    ("semicolons-between-apostrophes", export(",", "Convention ; 'Petites villes de demain'; avenant"), ",", ";"),
+    ("both-in-the-header", "DELIB_ID;DELIB_OBJET;MONTANT (k€, TTC)\n2025-1;Avenant, 'Entretien', lot 3;12\n"
+     "2025-2;Voirie;4\n", ";", ","),
+    ("ragged-rows", f"{HEADER}\n{ROW}Objet, virgule\n{ROW}Objet, deux, trois\n", ";", "error"),
+    ("ragged-rows-both-in-the-header", "DELIB_ID;DELIB_OBJET;MONTANT (k€, TTC)\n2025-1;Voirie\n"
+     "2025-2;Avenant, lot 3;12\n2025-3;Parc\n", ";", "error"),
+    ("lone-header", HEADER + "\r\n", ";", None),
+    ("cr-line-ends", export(";", "Objet, un", "Objet, deux", end="\r"), ";", None),
+    ("one-column", "DELIB_ID\n2025-1\n", ",", None),
+]
+
+
+@pytest.mark.parametrize(("text", "delimiter", "alone"), [q[1:] for q in QUIRKS], ids=[q[0] for q in QUIRKS])
+def test_csv_delimiter_quirks(text, delimiter, alone):
+    from kg.spreadsheet import DELIMITERS, guess_delimiter
+
+    assert guess_delimiter(text) == delimiter
+    if alone == "error":
+        with pytest.raises(csv.Error):
+            csv.Sniffer().sniff(text, delimiters=DELIMITERS)
+    elif alone is not None:
+        assert csv.Sniffer().sniff(text, delimiters=DELIMITERS).delimiter == alone
+
+
+def test_tab_separated_ragged_and_header_only_exports(tmp_path):
+    tabs = tmp_path / "tabs.csv"
+    tabs.write_text(export("\t", "Saison culturelle, programmation ; concerts"), encoding="utf-8")
+    [it] = list(read_scdl_csv(tabs))
+    assert it.ok and it.record.objet == "Saison culturelle, programmation ; concerts"
+    ragged = write_csv(tmp_path / "ragged.csv", [ROW + "Objet, virgule", ROW + "Objet, deux, trois"], newline="\r")
+    got = list(read_scdl_csv(ragged))
+    assert [it.record.objet for it in got] == ["Objet, virgule", "Objet, deux, trois"]
+    assert [it.where.rsplit(":", 1)[1] for it in got] == ["2", "3"]
+    assert all("colonnes-manquantes" in {f.code for f in it.record.findings} for it in got)
+    shifted = write_csv(tmp_path / "shifted.csv", [ROW + "Voirie; éclairage;;;;;;;;;;https://example.org/d"])
+    [it] = list(read_scdl_csv(shifted))
+    assert not it.ok and "18 valeurs pour 17 colonnes : un séparateur « ; » non protégé" in it.reason
+    lone = write_csv(tmp_path / "lone.csv", [])
+    assert list(read_scdl_csv(lone)) == []
+    long_objet = "Rapport d'activité, " * 4000  # the sample ends inside this row
+    big = write_csv(tmp_path / "big.csv", [ROW + f"Objet {k};;;;;;;;;;" for k in range(3)] + [ROW + long_objet + ";;"])
+    assert [it.ok for it in read_scdl_csv(big)] == [True] * 4
+
+
 def test_rejects_csv_names_file_line_and_reason(tmp_path, data_dir, capsys):
     from ingest import cli
 

@@ -94,14 +94,15 @@ def test_strict_and_lenient_scores_and_sources():
 
 def test_eval_reads_the_corpus_shape_and_breaks_down_by_source(tmp_path, session_ingester):
     (tmp_path / "textes").mkdir()
-    (tmp_path / "textes" / "x3.txt").write_text("Objet : Programme local de l'habitat 2025-2030\n\nLe conseil approuve le PLH.",
-                                                 encoding="utf-8")
+    (tmp_path / "textes" / "x3.txt").write_text(
+        "Objet : Programme local de l'habitat 2025-2030\n\nLe conseil approuve le PLH.", encoding="utf-8")
     write_csv(tmp_path / "items.csv", ["id", "source", "collectivite", "objet", "file", "split"], [
         ["x1", "commune", "Ville A", "ELECTION DU MAIRE", "", "dev"],
         ["x2", "syndicat", "SIVOM", "Piste cyclable rue X - travaux", "", "dev"],
         ["x3", "epci", "CC B", "Programme local de l'habitat", "textes/x3.txt", "dev"],
         ["x4", "epci", "CC B", "Cimetiere", "", "blind"]])
-    write_csv(tmp_path / "labels.csv", ["id", "engagements", "primary_champ", "confidence", "alternatives", "rationale"], [
+    label_columns = ["id", "engagements", "primary_champ", "confidence", "alternatives", "rationale"]
+    write_csv(tmp_path / "labels.csv", label_columns, [
         ["x1", "none", "none", "high", "", ""], ["x2", "2", "2.4", "high", "", ""], ["x3", "1", "1.2", "high", "", ""],
         ["x4", "none", "none", "low", "1:1.1", ""]])
     dev = load_labelled(tmp_path / "labels.csv", split="dev")

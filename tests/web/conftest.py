@@ -10,6 +10,7 @@ tags). ``web_store`` is the store of the server under test (a pyoxigraph store, 
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -39,11 +40,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def web_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from kg.build import build
-
+def web_store_path(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the store built once for the session (tests/conftest.py) plus the fixture's deliberations."""
     path = tmp_path_factory.mktemp("web-store") / "store"
-    build(path)
+    shutil.copytree(store_path, path)
     store = ox.Store(str(path))
     for q in ox.parse(path=str(HERE / "fixture_deliberations.ttl"), base_iri=base_iri()):
         tagging = any(f"/{k}/" in q.subject.value for k in ("annotation", "agent", "personne"))
@@ -165,7 +165,8 @@ def own_server(web_store_path: Path, tmp_path_factory: pytest.TempPathFactory):
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is absent: install Debian's chromium (make browser) to run the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright==1.65.2)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install playwright==1.65.2)")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -181,7 +182,7 @@ def _open_page(browser, url: str):
     pg = context.new_page()
     # everything must work offline: any request that leaves the test server fails the test
     outside: list[str] = []
-    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) and not r.url.startswith("data:") else None)
+    pg.on("request", lambda r: None if r.url.startswith((url, "data:")) else outside.append(r.url))
     yield pg
     context.close()
     assert not outside, f"the page fetched resources outside the server: {outside}"

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from kg.iris import base_iri
 from kg.querying import run
 from tests.web.axe import serious_violations
-from tests.web.test_browser import CURRENT, ONCE, rows
+from tests.web.test_browser import ONCE, engagement_amounts, engagement_counts
 
 pytestmark = pytest.mark.browser
 
@@ -129,8 +129,9 @@ def test_deliberation_index_filters_and_exports(page, server, web_store):
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url(re.compile(r"commune=commune%2F59172"))
     rows = page.locator("table.liste tbody tr")
-    expected = {r["d"].value for r in run(web_store, "SELECT DISTINCT ?d ?c WHERE { ?d a bsl:Deliberation ; bsl:concerne ?c }",
-                                          "test", {ox.Variable("c"): ox.NamedNode(base_iri() + "commune/59172")})}
+    in_denain = run(web_store, "SELECT DISTINCT ?d ?c WHERE { ?d a bsl:Deliberation ; bsl:concerne ?c }", "test",
+                    {ox.Variable("c"): ox.NamedNode(base_iri() + "commune/59172")})
+    expected = {r["d"].value for r in in_denain}
     assert rows.count() == len(expected) >= 1
     xlsx = httpx.get(server["url"] + "/deliberations?commune=commune/59172&format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
@@ -150,11 +151,7 @@ def test_dashboard_xlsx_has_the_numbers_of_sparql(page, server, web_store):
     assert header == ["Engagement", "Intitulé", "Délibérations", "Montant (€)"]
     shown = {row[0]: (row[2], row[3]) for row in sheet.iter_rows(min_row=2, values_only=True)}
     # the same numbers by SPARQL, written independently of the dashboard's queries (tests/web/test_browser.py)
-    counted = {r["e"]: int(r["n"]) for r in rows(web_store, "SELECT ?e (COUNT(DISTINCT ?d) AS ?n) WHERE {" + CURRENT + """
-        { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e } } GROUP BY ?e""")}
-    amounts = {r["e"]: float(r["m"]) for r in rows(web_store, """SELECT ?e (SUM(?m) AS ?m) WHERE {
-        { SELECT DISTINCT ?d ?e WHERE {""" + CURRENT + """ { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e } } }
-        ?d bsl:montantDecision ?m } GROUP BY ?e""")}
+    counted, amounts = engagement_counts(web_store), engagement_amounts(web_store)
     for n in ("1", "2", "3"):
         iri = base_iri() + f"engagement/{n}"
         assert shown[f"Engagement {n}"][0] == counted.get(iri, 0)
@@ -225,6 +222,7 @@ def test_whole_review_workflow_with_the_keyboard_only(own_page, own_server):
     assert page.evaluate("document.activeElement.textContent.trim()") == "Enregistrer la correction"
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator("#message-decision p").first.inner_text() == "Correction enregistrée.", page.locator("main").inner_text()[:500]
+    said = page.locator("#message-decision p").first.inner_text()
+    assert said == "Correction enregistrée.", page.locator("main").inner_text()[:500]
     assert serious_violations(page) == []
     shot(page, "revue-clavier")

@@ -69,7 +69,8 @@ def test_imported_values_are_cube_observations_and_appear_on_the_page(page, web_
     assert chart_values(page, chart_id) == {"2022": "40", "2023": "42.5", "2024": "44"}
     assert row.locator("svg[role=img] title").first.text_content().startswith("linéaire de pistes cyclables (test)")
     # 44 + 2 a year × 6 years = 56 < 100: the coherence question says « à risque », the page shows the same
-    status = rows(web_store, "SELECT ?s WHERE { ?c bsl:indicateur ?i . FILTER(STRENDS(STR(?i), '/pistes-cyclables-test')) }")
+    status = rows(web_store,
+                  "SELECT ?s WHERE { ?c bsl:indicateur ?i . FILTER(STRENDS(STR(?i), '/pistes-cyclables-test')) }")
     assert status  # the target is in the graph
     assert row.locator(".statut").inner_text() == "à risque"
     assert "100 km en 2030" in row.locator("td.cible").inner_text()
@@ -82,7 +83,8 @@ def test_commune_view_shows_its_values(page, imported):
     row = page.locator("#valeurs-commune tr[data-indicateur='pistes-cyclables-test']")
     assert row.locator("strong").get_attribute("data-valeur") == "7.0"
     # the QPV of Denain appear with their population from the Contrat Quartiers 2030
-    assert page.locator("#valeurs-commune tr[data-indicateur='population-qpv'] strong[data-valeur='13920.0']").count() == 1
+    qpv = "#valeurs-commune tr[data-indicateur='population-qpv'] strong[data-valeur='13920.0']"
+    assert page.locator(qpv).count() == 1
     # the IDH range the Projet gives for Denain, outside the cube, with its quotation
     assert "IDH de Denain : entre 0,18 et 0,28" in page.locator("#chiffres-cites").inner_text()
 
@@ -97,7 +99,8 @@ def test_the_panel_grid_is_prefilled_and_printable(page, imported):
     assert "Cible : Neutralité carbone à horizon 2050" in neutralite.inner_text()
     page.emulate_media(media="print")
     assert page.locator("header.bandeau").evaluate("e => getComputedStyle(e).display") == "none"
-    assert page.locator("button", has_text="Imprimer").evaluate("e => getComputedStyle(e.parentElement).display") == "none"
+    imprimer = page.locator("button", has_text="Imprimer")
+    assert imprimer.evaluate("e => getComputedStyle(e.parentElement).display") == "none"
     assert page.locator("#grille tr.critere").first.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
     page.emulate_media(media="screen")
     shot(page, "barometre-grille")

@@ -50,6 +50,23 @@ def rows(store: ox.Store, query: str, **bindings) -> list[dict]:
     return [{n: (r[n].value if r[n] is not None else None) for n in names} for r in res]
 
 
+# the numbers of the dashboard by SPARQL written independently of the dashboard's queries
+ENGAGEMENT_OF_B = "{ ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e }"
+
+
+def engagement_counts(store: ox.Store) -> dict[str, int]:
+    """Distinct deliberations per engagement of their current tag."""
+    found = rows(store, f"SELECT ?e (COUNT(DISTINCT ?d) AS ?n) WHERE {{ {CURRENT} {ENGAGEMENT_OF_B} }} GROUP BY ?e")
+    return {r["e"]: int(r["n"]) for r in found}
+
+
+def engagement_amounts(store: ox.Store) -> dict[str, float]:
+    """The sum of the same deliberations' bsl:montantDecision per engagement (the one amount rule)."""
+    found = rows(store, f"""SELECT ?e (SUM(?m) AS ?m) WHERE {{
+        {{ SELECT DISTINCT ?d ?e WHERE {{ {CURRENT} {ENGAGEMENT_OF_B} }} }} ?d bsl:montantDecision ?m }} GROUP BY ?e""")
+    return {r["e"]: float(r["m"]) for r in found}
+
+
 def chart_values(page, chart_id: str) -> dict[str, str]:
     return page.eval_on_selector_all(
         f"#{chart_id} text.valeur", "els => Object.fromEntries(els.map(e => [e.dataset.key, e.dataset.value]))")
@@ -67,20 +84,18 @@ def test_dashboard_charts_show_the_numbers_of_the_graph(page, web_store):
     assert page.locator("h1").inner_text() == "Tableau de bord du Projet de Territoire"
 
     # deliberations per engagement = SPARQL count of distinct deliberations by the engagement of their current tag
-    counted = {r["e"]: int(r["n"]) for r in rows(web_store, "SELECT ?e (COUNT(DISTINCT ?d) AS ?n) WHERE {" + CURRENT + """
-        { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e } } GROUP BY ?e""")}
+    counted = engagement_counts(web_store)
     shown = chart_values(page, "chart-engagements")
     for n in ("1", "2", "3"):
         assert int(shown[f"Engagement {n}"]) == counted.get(base_iri() + f"engagement/{n}", 0)
-    aucun = rows(web_store, "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {" + CURRENT + " FILTER(?b = bsl:aucunEngagement) }")
+    aucun = rows(web_store,
+                 "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {" + CURRENT + " FILTER(?b = bsl:aucunEngagement) }")
     assert int(shown["Aucun engagement"]) == int(aucun[0]["n"])
     # and the fixture's known answer, before any review: D1+D2 → 1, D3 (reviewed) → 2, D1+D5 → 3, D4 → none
     assert [int(shown[k]) for k in ("Engagement 1", "Engagement 2", "Engagement 3", "Aucun engagement")] == [2, 1, 2, 1]
 
     # amounts per engagement = SPARQL sum of the same deliberations' bsl:montantDecision (the one amount rule)
-    amounts = {r["e"]: float(r["m"]) for r in rows(web_store, """SELECT ?e (SUM(?m) AS ?m) WHERE {
-        { SELECT DISTINCT ?d ?e WHERE {""" + CURRENT + """ { ?b a bsl:Engagement BIND(?b AS ?e) } UNION { ?b bsl:engagement ?e } } }
-        ?d bsl:montantDecision ?m } GROUP BY ?e""")}
+    amounts = engagement_amounts(web_store)
     money = chart_values(page, "chart-montants")
     assert float(money["Engagement 1"]) == amounts[base_iri() + "engagement/1"] == 370000.0
     assert page.locator("#chart-montants text.valeur[data-key='Engagement 1']").text_content() == "370\u202f000\u00a0€"
@@ -91,7 +106,9 @@ def test_dashboard_charts_show_the_numbers_of_the_graph(page, web_store):
           ?d a bsl:Deliberation ; eli:date_document ?date . BIND(STR(YEAR(?date)) AS ?y)
           OPTIONAL { SELECT ?d (?d AS ?ok) WHERE {""" + CURRENT + """ FILTER(?b != bsl:aucunEngagement) } }
         } GROUP BY ?y""")}
-    bars = page.eval_on_selector_all("#chart-part text.valeur", "els => els.map(e => [e.dataset.key, e.dataset.rattachees, e.dataset.total, e.textContent])")
+    bars = page.eval_on_selector_all(
+        "#chart-part text.valeur",
+        "els => els.map(e => [e.dataset.key, e.dataset.rattachees, e.dataset.total, e.textContent])")
     assert len(bars) == len(share) == 3
     for year, att, tot, text in bars:
         assert (int(att), int(tot)) == share[year]
@@ -111,7 +128,8 @@ def test_dashboard_charts_show_the_numbers_of_the_graph(page, web_store):
 
     # per-commune effort: Denain has D1 under engagement 1 and as many QPV as the graph says
     denain = page.locator("#chart-communes g[data-commune='Denain']")
-    qpv = rows(web_store, "SELECT (COUNT(?q) AS ?n) WHERE { ?q a bsl:QuartierPrioritaire ; bsl:commune id:commune\\/59172 }")
+    qpv = rows(web_store,
+               "SELECT (COUNT(?q) AS ?n) WHERE { ?q a bsl:QuartierPrioritaire ; bsl:commune id:commune\\/59172 }")
     assert denain.locator("text.qpv").text_content() == qpv[0]["n"]
     assert denain.locator("text.valeur").text_content() == "1"
     # each chart names the query behind it
@@ -311,7 +329,8 @@ LOW_CONTRAST = """() => {
     const L1 = lum(rgb(st.color)), L2 = lum(bg(el)); const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) +
         0.05);
     const size = parseFloat(st.fontSize), large = size >= 24 || (size >= 18.66 && +st.fontWeight >= 700);
-    if (ratio < (large ? 3 : 4.5)) bad.push(`${el.tagName} «${el.textContent.trim().slice(0, 40)}» ${ratio.toFixed(2)}`);
+    if (ratio < (large ? 3 : 4.5))
+      bad.push(`${el.tagName} «${el.textContent.trim().slice(0, 40)}» ${ratio.toFixed(2)}`);
   }
   return bad; }"""
 
@@ -336,7 +355,8 @@ def test_accessibility_basics(page, url):
     reached = []
     for _ in range(16):
         page.keyboard.press("Tab")
-        reached.append(page.evaluate("(document.activeElement.id || '') + '|' + (document.activeElement.textContent || '').trim()"))
+        reached.append(page.evaluate(
+            "(document.activeElement.id || '') + '|' + (document.activeElement.textContent || '').trim()"))
     joined = "\n".join(reached)
     assert "Tableau de bord" in joined and "|Revue" in joined and "recherche-q|" in joined
     if url == "/":

@@ -58,7 +58,7 @@ def test_yasgui_runs_a_query_offline(browser, full_server: str) -> None:
     context.set_default_timeout(15_000)
     page = context.new_page()
     outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(full_server) and not r.url.startswith("data:") else None)
+    page.on("request", lambda r: None if r.url.startswith((full_server, "data:")) else outside.append(r.url))
     page.goto("/ui")
     page.wait_for_function("window.boussoleYasgui !== undefined")
     page.wait_for_selector("#questions[data-ready='true']")
@@ -85,7 +85,8 @@ def test_yasgui_runs_a_query_offline(browser, full_server: str) -> None:
     run_in_editor(page, 'SELECT ?c WHERE { ?c skos:prefLabel "Culture pour tous"@fr }')
     page.wait_for_selector("#indices li:has-text('bsl:libelleNormalise')")
     assert '"culture pour tous"' in page.locator("#indices").inner_text()
-    run_in_editor(page, 'SELECT ?e ?label WHERE { ?e a bsl:Engagement ; skos:prefLabel ?label FILTER(LANG(?label) = "fr") } ORDER BY ?e')
+    run_in_editor(page, 'SELECT ?e ?label WHERE { ?e a bsl:Engagement ; skos:prefLabel ?label '
+                        'FILTER(LANG(?label) = "fr") } ORDER BY ?e')
     page.wait_for_selector(".yasr table td:has-text('Rattraper les retards')")
     cells = page.locator(".yasr table tbody tr").count()
     assert cells == 3

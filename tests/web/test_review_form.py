@@ -35,7 +35,8 @@ def test_a_refused_correction_keeps_the_reason_and_the_ticks(server, web_store):
     card = card[:card.index("</article>")]
     assert '<details class="corriger" open>' in card
     assert f">{reason}</textarea>" in card
-    assert re.search(r'value="engagement/2"\s+checked', card) and re.search(r'value="aucun" class="choix-aucun" checked', card)
+    assert re.search(r'value="engagement/2"\s+checked', card)
+    assert re.search(r'value="aucun" class="choix-aucun" checked', card)
 
 
 @ONCE

@@ -1,0 +1,92 @@
+"""Recent answers kept for anonymous callers, by query key, within a memory budget (HTTP caching semantics).
+
+An answer is labelled with the store's *data generation* (the number of writes in the view it was computed on,
+see :class:`api.store_owner.StoreOwner`) and the time its evaluation started. :class:`api.query_runner.WorkerPool`
+decides what to serve from it:
+
+- while the store is still at that generation, the answer is exact: it is served again, with no evaluation;
+- once the store has changed, it may still be served for ``max_age`` seconds after its evaluation started, with an
+  ``Age`` header (RFC 9111 § 5.1), while one revalidation per key runs in the background (stale-while-revalidate,
+  RFC 5861); a failed revalidation leaves the old answer in place until ``max_age``;
+- a caller's ``Cache-Control: no-cache`` or ``max-age=0`` (:func:`requested_max_age`) forces its own evaluation.
+
+Memory: the answers' bytes (their bodies and query texts) are capped; the least recently used go first, and an
+answer larger than a ``LARGEST_SHARE`` of the cap is never kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+LARGEST_SHARE = 8  # an answer over 1/8 of the memory budget is not kept (it would evict most of the others)
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: Any
+    generation: int  # the store's data generation in the view the evaluation read
+    started: float  # monotonic time the evaluation was sent to a worker: the answer is at least this recent
+    size: int  # bytes counted against the budget
+
+
+class Answers:
+    """The kept answers (LRU, total bytes capped) and the counters ``/health`` reports."""
+
+    def __init__(self, max_age: float, memory_bytes: int):
+        self.max_age = max_age
+        self.capacity = memory_bytes
+        self.largest = memory_bytes // LARGEST_SHARE
+        self._kept: OrderedDict[Hashable, Answer] = OrderedDict()
+        self.bytes = 0
+        self.reused = 0  # answers served again without an evaluation (exact or stale)
+        self.reused_stale = 0  # of which the store had changed since (served with a revalidation)
+        self.revalidations = 0
+        self.revalidations_failed = 0
+        self.evicted = 0
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: Hashable) -> Answer | None:
+        answer = self._kept.get(key)
+        if answer is not None:
+            self._kept.move_to_end(key)
+        return answer
+
+    def put(self, key: Hashable, answer: Answer) -> bool:
+        """Keep ``answer`` (replacing the key's older one); False when it is too big to be kept."""
+        self.drop(key)
+        if answer.size > self.largest:
+            return False
+        self._kept[key] = answer
+        self.bytes += answer.size
+        while self.bytes > self.capacity:
+            _, oldest = self._kept.popitem(last=False)
+            self.bytes -= oldest.size
+            self.evicted += 1
+        return True
+
+    def drop(self, key: Hashable) -> None:
+        answer = self._kept.pop(key, None)
+        if answer is not None:
+            self.bytes -= answer.size
+
+
+_MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)")
+
+
+def requested_max_age(headers: Mapping[str, str]) -> float | None:
+    """The age a caller accepts, from its request's ``Cache-Control`` (``no-cache`` and ``max-age=0``: none, it
+    wants its own evaluation; ``max-age=N``: N seconds) or HTTP/1.0 ``Pragma: no-cache``; None when it says nothing."""
+    control = headers.get("cache-control")
+    if control is None:
+        return 0.0 if "no-cache" in headers.get("pragma", "").lower() else None
+    control = control.lower()
+    if "no-cache" in control:
+        return 0.0
+    m = _MAX_AGE.search(control)
+    return float(m.group(1)) if m else None
