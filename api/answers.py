@@ -7,7 +7,8 @@ decides what to serve from it:
 - while the store is still at that generation, the answer is exact: it is served again, with no evaluation;
 - once the store has changed, it may still be served for ``max_age`` seconds after its evaluation started, with an
   ``Age`` header (RFC 9111 § 5.1), while one revalidation per key runs in the background (stale-while-revalidate,
-  RFC 5861); a failed revalidation leaves the old answer in place until ``max_age``;
+  RFC 5861) once the answer is ``revalidate_after`` seconds old; a failed revalidation leaves the old answer in
+  place until ``max_age``;
 - a caller's ``Cache-Control: no-cache`` or ``max-age=0`` (:func:`requested_max_age`) forces its own evaluation.
 
 Memory: the answers' bytes (their bodies and query texts) are capped; the least recently used go first, and an
@@ -36,8 +37,11 @@ class Answer:
 class Answers:
     """The kept answers (LRU, total bytes capped) and the counters ``/health`` reports."""
 
-    def __init__(self, max_age: float, memory_bytes: int):
+    def __init__(self, max_age: float, memory_bytes: int, revalidate_after: float = 0.0):
         self.max_age = max_age
+        # a stale answer younger than this starts no revalidation: under a stream of writes a heavy query is
+        # evaluated again at most once in this time, not as soon as each revalidation ends
+        self.revalidate_after = min(revalidate_after, max_age)
         self.capacity = memory_bytes
         self.largest = memory_bytes // LARGEST_SHARE
         self._kept: OrderedDict[Hashable, Answer] = OrderedDict()

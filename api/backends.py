@@ -160,7 +160,8 @@ class EmbeddedBackend(Backend):
                                per_client=settings.per_client_workers, share_s=settings.share_answers_s,
                                warm="api.worker_calls:warm", generations=self.owner, refresh=self._fresh_view,
                                answers=Answers(
-                                   settings.answer_max_age_s, settings.answers_memory_mb * 2**20)
+                                   settings.answer_max_age_s, settings.answers_memory_mb * 2**20,
+                                   revalidate_after=settings.answer_revalidate_after_s)
                                if settings.answer_max_age_s > 0 and settings.answers_memory_mb > 0 else None)
         self.write_lock = asyncio.Lock()
         self.dumps = asyncio.Semaphore(settings.max_dumps)

@@ -633,7 +633,8 @@ class WorkerPool:
                 if age <= min(self.answers.max_age, max_age if max_age is not None else self.answers.max_age):
                     self.answers.reused += 1
                     self.answers.reused_stale += 1
-                    self._revalidate(key, evaluate)
+                    if age >= self.answers.revalidate_after:
+                        self._revalidate(key, evaluate)
                     return kept.value, age
                 if age > self.answers.max_age:
                     self.answers.drop(key)  # past its max age: of no use to anyone

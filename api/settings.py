@@ -17,7 +17,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     remote_store = "http://127.0.0.1:7878/store"
     # limits and timeouts (docs/reliability.md): max_body_bytes, max_write_body_bytes, max_query_bytes,
     # max_query_depth, query_memory_mb, per_client_workers, share_answers_s, answer_max_age_s,
-    # answers_memory_mb, max_dumps, header_timeout,
+    # answer_revalidate_after_s, answers_memory_mb, max_dumps, header_timeout,
     # keep_alive_timeout, login_attempts_per_minute, import_memory_mb
     review_threshold = 0.5        # bsl:score (a calibrated probability) under which a proposal is reviewed
     reviewers_file = "/var/lib/boussole/relecteurs.sqlite"  # reviewers' names (default: beside the store)
@@ -78,6 +78,8 @@ class Settings:
     per_client_workers: int = 0  # workers one client may hold while others are active (0 = workers - 1, >= 1)
     share_answers_s: float = 5.0  # an anonymous query joins the same query's evaluation started this recently (0 = off)
     answer_max_age_s: float = 30.0  # an anonymous answer is served again after a write for this long (0 = no reuse)
+    answer_revalidate_after_s: float = 10.0  # a kept answer younger than this is served after a write without
+    # starting a revalidation (bounds the cost of heavy queries under a stream of writes; <= answer_max_age_s)
     answers_memory_mb: int = 64  # memory of the answers kept for reuse (least recently used dropped first)
     max_dumps: int = 2  # dumps streamed at once (503 beyond)
     header_timeout: float = 10.0  # seconds to receive a request's headers (slow clients are disconnected)

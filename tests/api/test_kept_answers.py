@@ -58,8 +58,10 @@ def count(result: QueryResult) -> int:
     return int(json.loads(result.body)["results"]["bindings"][0]["n"]["value"])
 
 
-def run(owner: StoreOwner, scenario, *, max_age: float = 30, memory: int = 1_000_000, share_s: float = 5) -> object:
-    return in_pool(owner.view, scenario, share_s=share_s, generations=owner, answers=Answers(max_age, memory))
+def run(owner: StoreOwner, scenario, *, max_age: float = 30, memory: int = 1_000_000, share_s: float = 5,
+        revalidate_after: float = 0) -> object:
+    return in_pool(owner.view, scenario, share_s=share_s, generations=owner,
+                   answers=Answers(max_age, memory, revalidate_after=revalidate_after))
 
 
 async def settled(pool: WorkerPool) -> None:
@@ -97,6 +99,28 @@ def test_after_a_write_the_old_answer_comes_with_its_age_then_the_new_one(owner:
     assert revalidations == 1 and answers.reused_stale == 1
     assert count(fresh) == 2  # the revalidation's answer, exact at the new generation
     assert evaluations == 2 and answers.revalidations_failed == 0
+
+
+def test_under_a_stream_of_writes_a_young_answer_starts_no_revalidation(owner: StoreOwner) -> None:
+    """Writes keep coming: an answer younger than ``revalidate_after`` is served stale without a new evaluation;
+    once it is older, one revalidation starts (the cost of a heavy query is bounded by that interval)."""
+    async def scenario(pool: WorkerPool):
+        await pool.run(ask(), 5, client="b")
+        young = []
+        for i in range(3):
+            insert(owner, f"<urn:w{i}> <urn:p> {i}")
+            young.append(await pool.run(ask(), 5, client="b"))
+        quiet = pool.answers.revalidations, pool.evaluations
+        await asyncio.sleep(0.8)
+        insert(owner, "<urn:late> <urn:p> 9")
+        await pool.run(ask(), 5, client="b")
+        await settled(pool)
+        return young, quiet, pool.answers.revalidations, pool.evaluations
+
+    young, quiet, revalidations, evaluations = run(owner, scenario, revalidate_after=0.6)
+    assert all(count(r) == 1 and "Age" in r.headers for r in young)
+    assert quiet == (0, 1)  # three writes, three stale answers, no evaluation
+    assert revalidations == 1 and evaluations == 2
 
 
 def test_no_cache_and_token_holders_get_their_own_evaluation(owner: StoreOwner) -> None:
@@ -221,7 +245,8 @@ def app(tmp_path: Path, fixture_store: Path) -> Iterator[InProcessServer]:
 
     store = tmp_path / "store"
     shutil.copytree(fixture_store, store)
-    server = InProcessServer(create_app(Settings(store_path=store, write_token=TOKEN, timeout=60, workers=1)))
+    server = InProcessServer(create_app(Settings(store_path=store, write_token=TOKEN, timeout=60, workers=1,
+                                                   answer_revalidate_after_s=0)))
     yield server
     server.close()
 
