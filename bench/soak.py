@@ -33,7 +33,7 @@ from bench.synthetic import make_store
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "soak-write-token-0123"
 ACCEPT = {"Accept": "application/sparql-results+json"}
-MIX = [QUERIES[n] for n in ("point-lookup", "point-lookup", "point-lookup", "commune-year", "by-engagement-year")]
+MIX = ["point-lookup", "point-lookup", "point-lookup", "commune-year", "by-engagement-year"]  # names in QUERIES
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 NESTED = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
 
@@ -45,17 +45,19 @@ def rss_mb(pid: int) -> float:
 
 
 def well_behaved(c: httpx.Client, rng: random.Random) -> tuple[str, float]:
-    """One request of the mix: its outcome ("200", another status, or the exception's name) and its latency."""
+    """One request of the mix: its outcome ("200"; else another status or the exception's name, with the request:
+    "503 commune-year") and its latency."""
     t = time.perf_counter()
+    kind = "/id/engagement/1" if rng.random() < 0.15 else rng.choice(MIX)
     try:
-        if rng.random() < 0.15:
-            r = c.get("/id/engagement/1", headers={"Accept": "text/turtle"})
+        if kind.startswith("/id/"):
+            r = c.get(kind, headers={"Accept": "text/turtle"})
         else:
-            r = c.get("/sparql", params={"query": rng.choice(MIX)}, headers=ACCEPT)
+            r = c.get("/sparql", params={"query": QUERIES[kind]}, headers=ACCEPT)
         outcome = str(r.status_code)
     except httpx.HTTPError as exc:
         outcome = type(exc).__name__
-    return outcome, time.perf_counter() - t
+    return (outcome if outcome == "200" else f"{outcome} {kind}"), time.perf_counter() - t
 
 
 def abusive(c: httpx.Client, rng: random.Random) -> None:
