@@ -7,8 +7,11 @@ decides what to serve from it:
 - while the store is still at that generation, the answer is exact: it is served again, with no evaluation;
 - once the store has changed, it may still be served for ``max_age`` seconds after its evaluation started, with an
   ``Age`` header (RFC 9111 § 5.1), while one revalidation per key runs in the background (stale-while-revalidate,
-  RFC 5861) once the answer is ``revalidate_after`` seconds old; a failed revalidation leaves the old answer in
-  place until ``max_age``;
+  RFC 5861) once the answer is ``revalidate_after`` seconds old;
+- past ``max_age``, while the store cannot give a new answer (a revalidation still running, or the last evaluation
+  of the query failed: workers busy, timeout, a worker lost), the old answer is served up to ``stale_if_error``
+  seconds old rather than an error or a wait (stale-if-error, RFC 5861 § 4); the revalidation then no longer waits
+  behind other requests, and a failed one is tried again ``revalidate_after`` seconds later;
 - a caller's ``Cache-Control: no-cache`` or ``max-age=0`` (:func:`requested_max_age`) forces its own evaluation.
 
 Memory: the answers' bytes (their bodies and query texts) are capped; the least recently used go first, and an
@@ -37,19 +40,23 @@ class Answer:
 class Answers:
     """The kept answers (LRU, total bytes capped) and the counters ``/health`` reports."""
 
-    def __init__(self, max_age: float, memory_bytes: int, revalidate_after: float = 0.0):
+    def __init__(self, max_age: float, memory_bytes: int, revalidate_after: float = 0.0,
+                 stale_if_error: float = 0.0):
         self.max_age = max_age
+        self.stale_if_error = max(stale_if_error, max_age)
         # a stale answer younger than this starts no revalidation: under a stream of writes a heavy query is
         # evaluated again at most once in this time, not as soon as each revalidation ends
         self.revalidate_after = min(revalidate_after, max_age)
         self.capacity = memory_bytes
         self.largest = memory_bytes // LARGEST_SHARE
         self._kept: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._failed: dict[Hashable, float] = {}  # key of a kept answer -> when its last evaluation failed
         self.bytes = 0
         self.reused = 0  # answers served again without an evaluation (exact or stale)
         self.reused_stale = 0  # of which the store had changed since (served with a revalidation)
         self.revalidations = 0
         self.revalidations_failed = 0
+        self.served_on_error = 0  # of the stale ones, served past max_age because no new answer could be had
         self.evicted = 0
 
     def __len__(self) -> int:
@@ -69,15 +76,34 @@ class Answers:
         self._kept[key] = answer
         self.bytes += answer.size
         while self.bytes > self.capacity:
-            _, oldest = self._kept.popitem(last=False)
-            self.bytes -= oldest.size
+            oldest, answer = self._kept.popitem(last=False)
+            self.bytes -= answer.size
+            self._failed.pop(oldest, None)
             self.evicted += 1
         return True
 
     def drop(self, key: Hashable) -> None:
         answer = self._kept.pop(key, None)
+        self._failed.pop(key, None)
         if answer is not None:
             self.bytes -= answer.size
+
+    def failed(self, key: Hashable, now: float) -> None:
+        """The evaluation of ``key`` failed: its kept answer (if any) may be served past ``max_age``."""
+        if key in self._kept:
+            self._failed[key] = now
+
+    def succeeded(self, key: Hashable) -> None:
+        self._failed.pop(key, None)
+
+    def failing(self, key: Hashable) -> bool:
+        return key in self._failed
+
+    def retry_due(self, key: Hashable, now: float) -> bool:
+        """Whether a new evaluation of ``key`` may start: not within ``revalidate_after`` of a failed one (a query
+        that fails under load is not tried back to back)."""
+        failed = self._failed.get(key)
+        return failed is None or now - failed >= self.revalidate_after
 
 
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)")

@@ -161,7 +161,8 @@ class EmbeddedBackend(Backend):
                                warm="api.worker_calls:warm", generations=self.owner, refresh=self._fresh_view,
                                answers=Answers(
                                    settings.answer_max_age_s, settings.answers_memory_mb * 2**20,
-                                   revalidate_after=settings.answer_revalidate_after_s)
+                                   revalidate_after=settings.answer_revalidate_after_s,
+                                   stale_if_error=settings.answer_stale_if_error_s)
                                if settings.answer_max_age_s > 0 and settings.answers_memory_mb > 0 else None)
         self.write_lock = asyncio.Lock()
         self.dumps = asyncio.Semaphore(settings.max_dumps)
@@ -430,6 +431,7 @@ class EmbeddedBackend(Backend):
             info.update({"answers_reused": answers.reused, "answers_reused_stale": answers.reused_stale,
                          "answer_revalidations": answers.revalidations,
                          "answer_revalidations_failed": answers.revalidations_failed,
+                         "answers_served_on_error": answers.served_on_error,
                          "answers_kept": len(answers), "answers_kept_bytes": answers.bytes,
                          "answers_evicted": answers.evicted})
         if self.owner.warning:

@@ -24,7 +24,9 @@ query and serialises the results with pyoxigraph's own serialisers; the bytes tr
   thus miss writes of the last ``share_answers_s`` + the query's time; token holders always get their own run.
 - Kept answers (:mod:`api.answers`): an anonymous answer is served again, with no evaluation, while the store is
   at the data generation it was computed on; once the store changed, for ``answer_max_age_s`` after its
-  evaluation started, with ``Age``, while one revalidation per query runs behind every other waiting request.
+  evaluation started, with ``Age``, while one revalidation per query runs behind every other waiting request;
+  past that, up to ``answer_stale_if_error_s`` while no new answer can be had (its revalidation still running,
+  or the last evaluation failed), rather than a wait or an error.
   Pages reused the same way (``reusable_call``) name the key their answer depends on.
 - Overload: a request that gets a worker with less time left than the same query needed before is answered 503
   at once instead of being started and killed at its deadline (which wastes the worker and its restart).
@@ -76,6 +78,8 @@ HEAVY_TIMEOUT_SHARE = 4  # and runs its queries with timeout / 4
 RECYCLE_AT = 0.6  # share of the memory cap past which a worker is replaced after its query
 UNKNOWN_COST_S = 1.0  # expected duration of a query never seen to finish, for the order of the queue
 COST_MEMORY = 10_000  # query texts whose last durations are remembered
+# the service could not evaluate now (busy, too slow, a worker lost, over memory): a kept answer may stand in
+STALE_IF_ERROR = (Unavailable, Timeout, TooManyRequests, StoreError, ResourceLimit)
 
 
 @dataclass
@@ -619,25 +623,15 @@ class WorkerPool:
                      max_age: float | None) -> tuple[Any, float | None]:
         """An anonymous answer for ``key`` and its age (None when evaluated for this request): a kept answer while
         it is exact or, once the store changed, for ``answers.max_age`` seconds (then revalidated in the
-        background); else the evaluation of the same query started less than ``share_s`` ago (or the max age of
-        kept answers, if longer), or a new one.
+        background), or up to ``answers.stale_if_error`` while no new answer can be had; else the evaluation of the
+        same query started less than ``share_s`` ago (or the max age of kept answers, if longer), or a new one.
         ``max_age``: the caller's bound (0: its own evaluation)."""
+        kept = self.answers.get(key) if self.answers is not None and max_age != 0 else None
+        if kept is not None:
+            served = self._kept_answer(key, kept, evaluate, max_age)
+            if served is not None:
+                return kept.value, served
         now = time.monotonic()
-        if self.answers is not None and max_age != 0:
-            kept = self.answers.get(key)
-            if kept is not None:
-                age = now - kept.started
-                if kept.generation == self._generation() and (max_age is None or age <= max_age):
-                    self.answers.reused += 1
-                    return kept.value, age
-                if age <= min(self.answers.max_age, max_age if max_age is not None else self.answers.max_age):
-                    self.answers.reused += 1
-                    self.answers.reused_stale += 1
-                    if age >= self.answers.revalidate_after:
-                        self._revalidate(key, evaluate)
-                    return kept.value, age
-                if age > self.answers.max_age:
-                    self.answers.drop(key)  # past its max age: of no use to anyone
         shared = self.evaluating.get(key)
         # an evaluation started within the staleness a kept answer may have is as good: join it (under overload a
         # revalidation slower than the max age is joined, not doubled by every caller)
@@ -646,9 +640,7 @@ class WorkerPool:
             window = min(window, max_age)
         if window > 0 and shared is not None and now - shared.since <= window:
             self.shared += 1
-            if shared.evaluation.low:  # a revalidation somebody now waits for: no longer behind everyone
-                shared.evaluation.low = False
-                self._dispatch()
+            self._hasten(shared)
         else:
             shared = self._start(key, evaluate, _Evaluation(client))
         shared.waiting += 1
@@ -659,6 +651,61 @@ class WorkerPool:
             if not shared.waiting and not shared.background:  # every client went away: stop it (worker replaced)
                 shared.task.cancel()
             raise
+        except STALE_IF_ERROR:
+            age = time.monotonic() - kept.started if kept is not None else None
+            if kept is None or age is None or age > self._bound(self.answers, max_age, stale=True):
+                raise
+            self._count_stale(past_max_age=True)
+            return kept.value, age
+
+    def _kept_answer(self, key: Any, kept: Answer, evaluate: Evaluate, max_age: float | None) -> float | None:
+        """The age at which ``kept`` may be served for ``key`` now (starting its revalidation when due), or None
+        when the caller needs an evaluation."""
+        answers = self.answers
+        assert answers is not None
+        now = time.monotonic()
+        age = now - kept.started
+        if kept.generation == self._generation() and (max_age is None or age <= max_age):
+            answers.reused += 1
+            return age
+        if age <= self._bound(answers, max_age, stale=False):
+            self._count_stale(past_max_age=False)
+            if age >= answers.revalidate_after and answers.retry_due(key, now):
+                self._revalidate(key, evaluate)
+            return age
+        if age <= self._bound(answers, max_age, stale=True) and (key in self.evaluating or answers.failing(key)):
+            # past its max age, and no new answer to be had yet: the old one rather than a wait or an error
+            self._count_stale(past_max_age=True)
+            if key in self.evaluating:
+                self._hasten(self.evaluating[key])
+            elif answers.retry_due(key, now):
+                self._revalidate(key, evaluate, low=False)
+            return age
+        if age > answers.stale_if_error:
+            answers.drop(key)  # past every bound: of no use to anyone
+        return None
+
+    @staticmethod
+    def _bound(answers: Answers | None, max_age: float | None, *, stale: bool) -> float:
+        """How old a stale answer may be served: the service's max age (or its stale-if-error bound), within the
+        caller's own ``max_age``."""
+        if answers is None:
+            return -1.0
+        bound = answers.stale_if_error if stale else answers.max_age
+        return bound if max_age is None else min(bound, max_age)
+
+    def _count_stale(self, *, past_max_age: bool) -> None:
+        assert self.answers is not None
+        self.answers.reused += 1
+        self.answers.reused_stale += 1
+        self.answers.served_on_error += past_max_age
+
+    def _hasten(self, shared: _Shared) -> None:
+        """A revalidation somebody now waits for (or whose answer is past its max age) no longer runs behind
+        everyone."""
+        if shared.evaluation.low:
+            shared.evaluation.low = False
+            self._dispatch()
 
     def _generation(self) -> int:
         return self.generations.data_generation() if self.generations is not None else 0
@@ -680,14 +727,14 @@ class WorkerPool:
                                          evaluation.size + sum(len(p) for p in key if isinstance(p, str))))
         return value
 
-    def _revalidate(self, key: Any, evaluate: Evaluate) -> None:
-        """One background evaluation of ``key`` at a time, behind every other waiting request; while none is done,
-        callers get the answer kept before."""
+    def _revalidate(self, key: Any, evaluate: Evaluate, low: bool = True) -> None:
+        """One background evaluation of ``key`` at a time, behind every other waiting request (unless ``low`` is
+        False: the kept answer is past its max age); while none is done, callers get the answer kept before."""
         if key in self.evaluating:  # an evaluation is running: its answer will be kept
             return
         assert self.answers is not None
         self.answers.revalidations += 1
-        self._start(key, evaluate, _Evaluation(self.REVALIDATOR, low=True), background=True)
+        self._start(key, evaluate, _Evaluation(self.REVALIDATOR, low=low), background=True)
 
     def _forget(self, key: Any, shared: _Shared) -> None:
         if self.evaluating.get(key) is shared:
@@ -695,9 +742,16 @@ class WorkerPool:
         if shared.task.cancelled():
             return
         error = shared.task.exception()  # retrieved: an error nobody waited for is not logged as « never retrieved »
-        if error is not None and shared.background and self.answers is not None:
+        if self.answers is None:
+            return
+        if error is None:
+            self.answers.succeeded(key)
+            return
+        self.answers.failed(key, time.monotonic())
+        if shared.background:
             self.answers.revalidations_failed += 1
-            log.warning("revalidation of a kept answer failed (the old one is served until its max age): %s", error)
+            log.warning("revalidation of a kept answer failed (the old one is served, up to its stale-if-error "
+                        "bound): %s", error)
 
     # ------------------------------------------------------------------ running
 

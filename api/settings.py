@@ -17,7 +17,7 @@ Config file: ``BOUSSOLE_CONFIG=path/to/boussole.toml`` (or ``serve(config=...)``
     remote_store = "http://127.0.0.1:7878/store"
     # limits and timeouts (docs/reliability.md): max_body_bytes, max_write_body_bytes, max_query_bytes,
     # max_query_depth, query_memory_mb, per_client_workers, share_answers_s, answer_max_age_s,
-    # answer_revalidate_after_s, answers_memory_mb, max_dumps, header_timeout,
+    # answer_revalidate_after_s, answer_stale_if_error_s, answers_memory_mb, max_dumps, header_timeout,
     # keep_alive_timeout, login_attempts_per_minute, import_memory_mb
     review_threshold = 0.5        # bsl:score (a calibrated probability) under which a proposal is reviewed
     reviewers_file = "/var/lib/boussole/relecteurs.sqlite"  # reviewers' names (default: beside the store)
@@ -80,6 +80,8 @@ class Settings:
     answer_max_age_s: float = 30.0  # an anonymous answer is served again after a write for this long (0 = no reuse)
     answer_revalidate_after_s: float = 10.0  # a kept answer younger than this is served after a write without
     # starting a revalidation (bounds the cost of heavy queries under a stream of writes; <= answer_max_age_s)
+    answer_stale_if_error_s: float = 300.0  # past answer_max_age_s, the kept answer is still served up to this age
+    # while no new one can be had (revalidation running or failed: busy, timeout), rather than a wait or an error
     answers_memory_mb: int = 64  # memory of the answers kept for reuse (least recently used dropped first)
     max_dumps: int = 2  # dumps streamed at once (503 beyond)
     header_timeout: float = 10.0  # seconds to receive a request's headers (slow clients are disconnected)

@@ -3,10 +3,13 @@ check that every acknowledged write is in the store. Not a test: ``python -m ben
 
 Parameters (environment): ``SOAK_SIZE`` deliberations (200000), ``SOAK_SECONDS`` of load (900), ``SOAK_CLIENTS``
 (32), ``SOAK_ABUSIVE`` share of clients that only abuse (0.10), ``SOAK_WORKERS`` (2), ``SOAK_TIMEOUT`` (10 s),
-``SOAK_THINK`` seconds between two requests of a client ("1,4": uniform), abusive clients alike.
+``SOAK_THINK`` seconds between two requests of a client ("1,4": uniform), abusive clients alike;
+``SOAK_BUILT`` a directory where the built store is kept and copied from on the next run of the same size (the
+build takes minutes; the soak itself always runs on a fresh copy).
 Each client has an address of its own (127.0.0.x), as distinct users would. Reports: errors of well-behaved
 requests, their p99 under load against the idle p99, memory of the service (main process + workers) at the start
-and end of the load, acknowledged writes found after ``kill -9``.
+and end of the load, acknowledged writes found after ``kill -9``; and each kind of request's p50 / p99 / slowest
+under load, to read where the tail comes from.
 """
 
 from __future__ import annotations
@@ -44,9 +47,9 @@ def rss_mb(pid: int) -> float:
     return sum(int(x) for x in out.stdout.split()) / 1024
 
 
-def well_behaved(c: httpx.Client, rng: random.Random) -> tuple[str, float]:
-    """One request of the mix: its outcome ("200"; else another status or the exception's name, with the request:
-    "503 commune-year") and its latency."""
+def well_behaved(c: httpx.Client, rng: random.Random) -> tuple[str, str, float]:
+    """One request of the mix: its kind, its outcome ("200"; else another status or the exception's name, with the
+    request: "503 commune-year") and its latency."""
     t = time.perf_counter()
     kind = "/id/engagement/1" if rng.random() < 0.15 else rng.choice(MIX)
     try:
@@ -57,7 +60,27 @@ def well_behaved(c: httpx.Client, rng: random.Random) -> tuple[str, float]:
         outcome = str(r.status_code)
     except httpx.HTTPError as exc:
         outcome = type(exc).__name__
-    return (outcome if outcome == "200" else f"{outcome} {kind}"), time.perf_counter() - t
+    return kind, (outcome if outcome == "200" else f"{outcome} {kind}"), time.perf_counter() - t
+
+
+def built_store(store: Path, size: int) -> None:
+    """The synthetic store of ``size`` deliberations at ``store``: copied from ``SOAK_BUILT`` when it was built
+    there before, else built (and kept there when ``SOAK_BUILT`` is set)."""
+    keep = os.environ.get("SOAK_BUILT")
+    if not keep:
+        make_store(store, size)
+        return
+    template = Path(keep) / f"store-{size}"
+    if not template.is_dir():
+        make_store(template, size)
+    shutil.copytree(template, store)
+
+
+def tail(latencies: list[float]) -> str:
+    """p50 / p99 / slowest in ms."""
+    ms = sorted(t * 1000 for t in latencies)
+    p99 = statistics.quantiles(ms, n=100)[98] if len(ms) > 100 else ms[-1]
+    return f"{statistics.median(ms):.0f} / {p99:.0f} / {ms[-1]:.0f}"
 
 
 def abusive(c: httpx.Client, rng: random.Random) -> None:
@@ -86,7 +109,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="soak-"))
     try:
         store = work / "store"
-        make_store(store, size)
+        built_store(store, size)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([sys.executable, "-m", "api.server", "--store", str(store), "--port", str(port),
@@ -103,13 +126,14 @@ def main() -> None:
         rng = random.Random(15)
         with httpx.Client(base_url=url, timeout=60) as c:
             idle = [well_behaved(c, rng) for _ in range(200)]
-        idle_p99 = statistics.quantiles([t for _, t in idle], n=100)[98]
+        idle_p99 = statistics.quantiles([t for _, _, t in idle], n=100)[98]
         think = [float(x) for x in os.environ.get("SOAK_THINK", "1,4").split(",")]
 
         stop = threading.Event()
         killing = threading.Event()
         lock = threading.Lock()
         latencies: list[float] = []
+        by_kind: dict[str, list[float]] = {}
         outcomes: Counter[str] = Counter()
         abusive_sent = [0]
         acked: list[str] = []
@@ -125,10 +149,11 @@ def main() -> None:
                         with lock:
                             abusive_sent[0] += 1
                     else:
-                        outcome, t = well_behaved(c, local)
+                        kind, outcome, t = well_behaved(c, local)
                         with lock:
                             if not killing.is_set():  # a request cut by the final kill -9 is not the service's error
                                 latencies.append(t)
+                                by_kind.setdefault(kind, []).append(t)
                                 outcomes[outcome] += 1
                     time.sleep(local.uniform(*think))
 
@@ -194,6 +219,14 @@ def main() -> None:
         print(f"| memory (main + workers, median of the first → last fifth, MB) "
               f"| {memory_start:.0f} → {memory_end:.0f} ({(memory_end - memory_start) / memory_start:+.0%}) |")
         print(f"| acknowledged writes found after kill -9 | {found} / {len(acked)} |")
+        idle_by_kind: dict[str, list[float]] = {}
+        for kind, _, seconds in idle:
+            idle_by_kind.setdefault(kind, []).append(seconds)
+        print("\n| request | idle: count, p50 / p99 / slowest (ms) | under load: count, p50 / p99 / slowest (ms) |"
+              "\n| --- | --- | --- |")
+        for kind, times in sorted(by_kind.items()):
+            before = idle_by_kind.get(kind, [])
+            print(f"| {kind} | {len(before)}, {tail(before) if before else '–'} | {len(times)}, {tail(times)} |")
         numbers = {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool)}
         print("\nservice counters at the end of the load: " + ", ".join(f"{k} {v}" for k, v in numbers.items()))
     finally:

@@ -6,7 +6,9 @@ written by its real owner; the counters of evaluations sent to workers tell what
   then the new answer;
 - ``no-cache`` (``max_age=0``) and token holders get their own evaluation;
 - the memory budget evicts the least recently used; an answer larger than its share is not kept;
-- a failing revalidation leaves the old answer until its max age, then the caller gets the error.
+- a failing revalidation leaves the old answer until its max age, then the caller gets the error; with a
+  stale-if-error bound, the old answer is served past its max age while no new one can be had (its revalidation
+  failed, or the caller's own evaluation found the service busy), up to that bound.
 """
 
 from __future__ import annotations
@@ -59,9 +61,9 @@ def count(result: QueryResult) -> int:
 
 
 def run(owner: StoreOwner, scenario, *, max_age: float = 30, memory: int = 1_000_000, share_s: float = 5,
-        revalidate_after: float = 0) -> object:
+        revalidate_after: float = 0, stale_if_error: float = 0) -> object:
     return in_pool(owner.view, scenario, share_s=share_s, generations=owner,
-                   answers=Answers(max_age, memory, revalidate_after=revalidate_after))
+                   answers=Answers(max_age, memory, revalidate_after=revalidate_after, stale_if_error=stale_if_error))
 
 
 async def settled(pool: WorkerPool) -> None:
@@ -214,6 +216,57 @@ def test_a_failing_revalidation_keeps_the_old_answer_until_its_max_age(owner: St
     first, stale, age, failed, still, answers = run(owner, scenario, max_age=1.5)
     assert first == stale == still == 1 and age is not None
     assert failed == 1 and answers.revalidations == 2 and answers.revalidations_failed == 2
+
+
+def test_past_its_max_age_a_failing_query_still_gets_the_old_answer_up_to_stale_if_error(
+        owner: StoreOwner) -> None:
+    """The revalidation fails; past the 1 s max age the caller gets the old answer rather than the error (soak:
+    revalidations failing behind runaway queries turned into 503 for every caller once the answer was 30 s old), a
+    new revalidation is tried, and past the 2.5 s stale-if-error bound the error comes through."""
+    async def scenario(pool: WorkerPool):
+        await pool.reusable_call(COUNT_UNLESS, (MARKER,), 5, "b", "n")
+        insert(owner, f"<{MARKER}> <urn:p> 3")
+        await pool.reusable_call(COUNT_UNLESS, (MARKER,), 5, "b", "n")
+        await settled(pool)
+        await asyncio.sleep(1.1)
+        old, age = await pool.reusable_call(COUNT_UNLESS, (MARKER,), 5, "b", "n")
+        await settled(pool)
+        tried = pool.answers.revalidations, pool.answers.revalidations_failed
+        await asyncio.sleep(1.5)
+        with pytest.raises(StoreError):
+            await pool.reusable_call(COUNT_UNLESS, (MARKER,), 5, "b", "n")
+        return old, age, tried, pool.answers
+
+    old, age, tried, answers = run(owner, scenario, max_age=1.0, stale_if_error=2.5)
+    assert old == 1 and age is not None and 1.0 < age < 2.5
+    assert answers.served_on_error == 1 and tried == (2, 2)
+
+
+def test_a_caller_who_finds_every_worker_busy_gets_the_old_answer(owner: StoreOwner) -> None:
+    """Past the max age with no revalidation started (nobody asked meanwhile), the caller evaluates; the one worker
+    is held by another client past the caller's 0.3 s timeout: the old answer instead of the 503, and the next
+    caller gets it at once, without waiting again."""
+    async def scenario(pool: WorkerPool):
+        await pool.run(ask(), 5, client="b")
+        insert(owner, "<urn:b> <urn:p> 2")
+        await asyncio.sleep(0.4)
+        busy = asyncio.ensure_future(pool.call("pool_targets:sleep", (2.0,), 5, client="a"))
+        await asyncio.sleep(0.1)
+        old = await pool.run(ask(), 0.3, client="c")
+        started = time.monotonic()
+        again = await pool.run(ask(), 0.3, client="d")
+        waited = time.monotonic() - started
+        on_error = pool.answers.served_on_error
+        await busy
+        await pool.run(ask(), 5, client="e")  # the failure is 0.3 s old: a revalidation is tried again
+        await settled(pool)
+        fresh = await pool.run(ask(), 5, client="e")
+        return old, again, waited, on_error, fresh
+
+    old, again, waited, on_error, fresh = run(owner, scenario, max_age=0.3, revalidate_after=0.3, stale_if_error=10)
+    assert count(old) == count(again) == 1 and "Age" in old.headers and "Age" in again.headers
+    assert on_error == 2 and waited < 0.3  # served at once, not after its own timeout
+    assert count(fresh) == 2  # the revalidation's answer
 
 
 def test_the_least_recently_used_answer_goes_first() -> None:
