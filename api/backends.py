@@ -90,9 +90,6 @@ class Backend:
     async def quads(self, s=None, p=None, o=None, limit: int | None = None) -> list[ox.Quad]:
         raise NotImplementedError
 
-    async def count(self, s=None, p=None, o=None) -> int:
-        raise NotImplementedError
-
     async def select(self, query: str, substitutions: dict | None = None) -> list[dict]:
         """An internal (trusted) SELECT over the union default graph; values bound as RDF terms."""
         raise NotImplementedError
@@ -311,12 +308,6 @@ class EmbeddedBackend(Backend):
                 if limit is not None and len(out) >= limit:
                     break
             return out
-
-        return await self._in_thread(run)
-
-    async def count(self, s=None, p=None, o=None):
-        def run():
-            return sum(1 for _ in self.current_store().quads_for_pattern(s, p, o, None))
 
         return await self._in_thread(run)
 
@@ -727,11 +718,6 @@ class RemoteBackend(Backend):
                 seen[key] = ox.Quad(r["s"], r["p"], r["o"], g if g is not None else ox.DefaultGraph())
         out = list(seen.values())
         return out[:limit] if limit else out
-
-    async def count(self, s=None, p=None, o=None):
-        subs = {ox.Variable(n): t for n, t in (("s", s), ("p", p), ("o", o)) if t is not None}
-        rows = await self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", subs)
-        return int(rows[0]["n"].value) if rows else 0
 
     async def labels(self, iris, predicates):
         if not iris:

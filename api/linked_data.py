@@ -29,7 +29,9 @@ def curie(iri: str, settings: Settings) -> str:
     return iri
 
 
-async def describe_quads(backend: Backend, iri: str) -> tuple[list[ox.Quad], list[ox.Quad], int]:
+async def describe_quads(backend: Backend, iri: str) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The quads about ``iri`` (with the blank nodes hanging from it) and the first ``MAX_IN`` that point to it
+    (a much-cited resource, an engagement, has tens of thousands: they are not counted, a query does that)."""
     node = ox.NamedNode(iri)
     out = await backend.quads(node, None, None, limit=MAX_OUT)
     # blank-node closure (a few levels): the description of blank nodes hanging from the resource
@@ -46,10 +48,7 @@ async def describe_quads(backend: Backend, iri: str) -> tuple[list[ox.Quad], lis
             nxt += [q.object for q in more if isinstance(q.object, ox.BlankNode)]
         frontier = nxt
     incoming = await backend.quads(None, None, node, limit=MAX_IN)
-    total_in = len(incoming)
-    if total_in >= MAX_IN:
-        total_in = await backend.count(None, None, node)
-    return out, incoming, total_in
+    return out, incoming
 
 
 def rdf_document(out: list[ox.Quad], incoming: list[ox.Quad], fmt: ox.RdfFormat, settings: Settings) -> bytes:

@@ -54,7 +54,7 @@ async def resource(request: Request, path: str) -> Response:
         if isinstance(backend, EmbeddedBackend):  # rendered by a query worker, under the timeout
             return await in_workers.forward(request, "/id/" + path)
         return await run_in_threadpool(fiche_page, request, path)  # the one page of a resource
-    out, incoming, _ = await linked_data.describe_quads(backend, iri)
+    out, incoming = await linked_data.describe_quads(backend, iri)
     if not out and not incoming:
         raise NotFound(f"aucun triplet ne mentionne <{iri}>")
     if media == "application/ld+json":
