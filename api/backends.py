@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 import queue
+import shutil
 import threading
 import typing
 from collections.abc import AsyncIterator
@@ -35,11 +36,13 @@ from kg.errors import (
     NotAcceptable,
     NotFound,
     NotSupported,
+    ResourceLimit,
     Timeout,
     Unavailable,
     UpstreamError,
 )
 from kg.iris import prefixes, query_prefixes
+from kg.querying import apply_update
 
 log = logging.getLogger("boussole.store")
 
@@ -146,6 +149,7 @@ def _insert_data(graph: str | None, triples: list[ox.Triple]) -> str:
 
 class EmbeddedBackend(Backend):
     kind = "embedded"
+    REHEARSAL = "/update"  # the pool's client of update rehearsals (internal: one at a time, under the write lock)
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -162,6 +166,7 @@ class EmbeddedBackend(Backend):
                                    stale_if_error=settings.answer_stale_if_error_s)
                                if settings.answer_max_age_s > 0 and settings.answers_memory_mb > 0 else None)
         self.write_lock = asyncio.Lock()
+        self.rehearsals = 0  # updates with a WHERE rehearsed in a worker before the owner ran them
         self.dumps = asyncio.Semaphore(settings.max_dumps)
         # the main process's own reads (pages, Graph Store GET, dumps) get threads of their own: a slow reader
         # never takes a thread the query pool needs to wait on its workers
@@ -228,15 +233,22 @@ class EmbeddedBackend(Backend):
 
     async def _write(self, fn):
         """``fn(store)`` by the owner, one writer at a time; the workers read the new view from their next query."""
+        self._check_writable()
+        async with self.write_lock:
+            return await self._owner_writes(fn)
+
+    def _check_writable(self) -> None:
         if not self.writable:
             why = f" : {self.owner.warning}" if self.owner.warning else ""
             raise Forbidden(f"ce service est en lecture seule{why}")
-        async with self.write_lock:
-            try:
-                return await asyncio.get_running_loop().run_in_executor(self.writer_thread, self.owner.write, fn)
-            except OSError as exc:
-                log.error("write failed on the disk: %r", exc)
-                raise DiskFull(f"l'écriture a échoué sur le disque, rien n'a été modifié : {exc}") from exc
+
+    async def _owner_writes(self, fn):
+        """``fn(store)`` in the owner's writer thread (the caller holds ``write_lock``)."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.writer_thread, self.owner.write, fn)
+        except OSError as exc:
+            log.error("write failed on the disk: %r", exc)
+            raise DiskFull(f"l'écriture a échoué sur le disque, rien n'a été modifié : {exc}") from exc
 
     async def write(self, job):
         """Run ``job(store)`` on the read-write store, one writer at a time, then publish a new view."""
@@ -246,19 +258,45 @@ class EmbeddedBackend(Backend):
         return await self._in_thread(job, self.current_store())
 
     async def update(self, text, using, using_named, base_iri) -> None:
+        """An update by the owner. One that reads the store (a ``WHERE``) is first rehearsed under the timeout and
+        the memory cap, in a query worker, on a writable copy of the store as it is now: pyoxigraph cannot stop an
+        update once the owner runs it, so only one that finished there is run (:meth:`_rehearse`)."""
         text = sparql_scan.apply_using(text, using, using_named)
+        prefixes = query_prefixes(self.settings.base_iri)
 
         def run(store):
-            try:
-                store.update(text, base_iri=base_iri, prefixes=query_prefixes(self.settings.base_iri))
-            except SyntaxError as exc:
-                raise InvalidQuery(f"mise à jour mal formée : {exc}") from exc
-            except OSError:
-                raise  # the disk: reported as 507 by _write, and the owner reopens the store before the next write
-            except Exception as exc:  # evaluation errors (e.g. CREATE of an existing graph)
-                raise InvalidQuery(f"la mise à jour a échoué, rien n'a été modifié : {exc}") from exc
+            apply_update(store, text, base_iri, prefixes)
 
-        await self._write(run)
+        if not await asyncio.to_thread(sparql_scan.reads_the_store, text):
+            await self._write(run)
+            return
+        self._check_writable()
+        async with self.write_lock:
+            await self._rehearse(text, base_iri, prefixes)
+            await self._owner_writes(run)
+
+    async def _rehearse(self, text: str, base_iri: str | None, prefixes: dict[str, str]) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            copy = await loop.run_in_executor(self.writer_thread, self.owner.rehearsal_copy)
+        except OSError as exc:
+            raise DiskFull(f"pas de place pour préparer la mise à jour, rien n'a été modifié : {exc}") from exc
+        self.rehearsals += 1
+        try:
+            failure = await self.pool.call("api.worker_calls:rehearse_update", (str(copy), text, base_iri, prefixes),
+                                           self.settings.timeout, self.REHEARSAL)
+        except Timeout:
+            raise Timeout(f"cette mise à jour lit le magasin plus longtemps que le délai de "
+                          f"{self.settings.timeout:g} s de ce service : elle a été arrêtée avant d'être appliquée, "
+                          "rien n'a été modifié ; restreignez son WHERE") from None
+        except ResourceLimit:
+            raise ResourceLimit(f"cette mise à jour demande plus que les {self.settings.query_memory_mb} Mio "
+                                "permis à une requête : elle a été arrêtée avant d'être appliquée, rien n'a été "
+                                "modifié ; restreignez son WHERE") from None
+        finally:
+            await asyncio.to_thread(shutil.rmtree, copy, True)
+        if failure is not None:
+            raise InvalidQuery(failure)
 
     def _exists(self, graph: str | None) -> bool:
         return True if graph is None else self.current_store().contains_named_graph(ox.NamedNode(graph))
@@ -414,6 +452,7 @@ class EmbeddedBackend(Backend):
             "queries_refused_fair_share": self.pool.refused,
             "queries_over_memory": self.pool.memory_kills,
             "queries_shed_under_load": self.pool.shed,
+            "updates_rehearsed": self.rehearsals,
             "answers_shared": self.pool.shared,
             "evaluations": self.pool.evaluations,
         }

@@ -184,6 +184,18 @@ def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
     return text
 
 
+_WHERE = re.compile(r"where", re.IGNORECASE)
+
+
+def reads_the_store(update: str) -> bool:
+    """True when an update has a ``WHERE`` (``DELETE``/``INSERT … WHERE``, ``DELETE WHERE``): its cost grows with
+    the store, unlike ``INSERT DATA``, ``DELETE DATA`` and the graph operations. The tokenizer runs only when the
+    word occurs at all, so that a large ``INSERT DATA`` costs one search in C."""
+    if not _WHERE.search(update):
+        return False
+    return any(tok.kind == "kw" and tok.value == "WHERE" for tok in tokenize(unescape_codepoints(update)))
+
+
 def query_form(text: str) -> str | None:
     """SELECT / ASK / CONSTRUCT / DESCRIBE, or None (used for the remote backend's negotiation)."""
     for tok in tokenize(unescape_codepoints(text)):

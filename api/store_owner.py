@@ -17,6 +17,7 @@ import logging
 import shutil
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -92,6 +93,18 @@ class StoreOwner:
         release_lock(self.path)
 
     # ------------------------------------------------------------------ views
+
+    def rehearsal_copy(self) -> Path:
+        """A writable copy of the store as it is now (a checkpoint in the views' folder: hard links, tens of
+        milliseconds), for a query worker to rehearse an update on; the caller deletes it."""
+        with self._lock:
+            target = views_dir(self.path) / f"rehearsal-{uuid.uuid4().hex}"
+            try:
+                self._open_store().backup(str(target))
+            except OSError:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+        return target
 
     def publish(self) -> None:
         """Checkpoint the store as the next view and let readers move to it; old views are removed later."""

@@ -31,6 +31,24 @@ def under_base(store: ox.Store, base_iri: str, target: str, args: tuple) -> Any:
     return getattr(importlib.import_module(module), name)(store, *args)
 
 
+def rehearse_update(view: ox.Store, copy: str, update: str, base_iri: str | None,
+                    prefixes: dict[str, str]) -> str | None:
+    """Run ``update`` on the writable copy of the store at ``copy``
+    (:meth:`api.store_owner.StoreOwner.rehearsal_copy`): None when it succeeds, else why it fails, in French.
+    ``view`` (the worker's read-only view) is not used: the rehearsal must see the store the owner will update."""
+    from kg.errors import InvalidQuery
+    from kg.querying import apply_update
+
+    store = ox.Store(copy)
+    try:
+        apply_update(store, update, base_iri, prefixes)
+    except InvalidQuery as exc:
+        return exc.message
+    finally:
+        del store  # closes the copy before the service deletes it
+    return None
+
+
 def select_rows(store: ox.Store, query: str, substitutions: dict | None, prefixes: dict[str, str],
                 base_iri: str) -> list[dict[str, Any]]:
     """An internal SELECT over the union default graph: one dict of terms per solution."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import BoussoleError
+from kg.errors import BoussoleError, InvalidQuery
 from kg.iris import RESOURCE_TYPES, base_iri, compact, query_prefixes
 from kg.labels import normalise_label
 
@@ -42,6 +42,19 @@ def solutions(store: ox.Store, text: str, **options: object) -> ox.QuerySolution
     if not isinstance(results, ox.QuerySolutions):
         raise BoussoleError("internal query: a SELECT was expected")
     return results
+
+
+def apply_update(store: ox.Store, text: str, base_iri: str | None, prefixes: dict[str, str]) -> None:
+    """``text`` on ``store`` (one transaction); :class:`InvalidQuery`, in French, when it is malformed or its
+    evaluation fails: nothing was modified. The disk's errors and memory exhaustion go through as they are."""
+    try:
+        store.update(text, base_iri=base_iri, prefixes=prefixes)
+    except SyntaxError as exc:
+        raise InvalidQuery(f"mise à jour mal formée : {exc}") from exc
+    except (OSError, MemoryError):
+        raise
+    except Exception as exc:  # evaluation errors (e.g. CREATE of an existing graph) have no common class
+        raise InvalidQuery(f"la mise à jour a échoué, rien n'a été modifié : {exc}") from exc
 
 
 def read_query(query_or_file: str) -> tuple[str, str]:

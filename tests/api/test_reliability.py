@@ -17,6 +17,8 @@ import pyoxigraph as ox
 import pytest
 from api_testlib import BASE, FIXTURE, TOKEN, Server, make_store, query_workers, start_server, stop_server
 
+from api import sparql_scan
+
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -140,6 +142,49 @@ def test_a_query_past_the_memory_cap_gets_422_and_the_others_go_on(server: Serve
     if r.status_code == 422:
         assert "1000 Mio" in r.text
     assert ask_ok(server)
+
+
+def test_an_update_that_reads_too_long_is_stopped_before_it_writes(server: Server) -> None:
+    """A token holder's update whose WHERE runs away used to run on the owner's writer with no deadline (pyoxigraph
+    cannot stop it): every later write waited behind it, its memory grew in the service process. Now it is
+    rehearsed in a killable worker first: stopped at the timeout (or the memory cap), nothing written, readers
+    served meanwhile; then a bounded update with a WHERE passes its rehearsal and is applied once."""
+    update = {**AUTH, "Content-Type": "application/sparql-update"}
+    runaway = ("INSERT { ?a <urn:boussole:runaway> ?c } "  # the data is in named graphs
+               "WHERE { GRAPH ?x { ?a ?b ?c } GRAPH ?y { ?d ?e ?f } GRAPH ?z { ?g ?h ?i } }")
+    before = health(server).get("updates_rehearsed", 0)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(httpx.post, server.url + "/sparql", content=runaway.encode(), headers=update, timeout=90)
+        time.sleep(0.5)
+        assert ask_ok(server, timeout=20)
+        r = slow.result()
+    assert r.status_code in (503, 422), r.text  # the timeout, or the memory cap if the product reached it first
+    assert "rien n'a été modifié" in r.text
+    fresh = {**JSON, **AUTH}
+    ask = "ASK { ?a <urn:boussole:runaway> ?c }"
+    assert httpx.post(server.url + "/sparql", data={"query": ask}, headers=fresh, timeout=30).json()["boolean"] is False
+    bounded = ("INSERT { <urn:boussole:rehearsed> <urn:boussole:n> ?n } "
+               "WHERE { SELECT (COUNT(*) AS ?n) WHERE { ?s a <urn:boussole:Nothing> } }")
+    assert httpx.post(server.url + "/sparql", content=bounded.encode(), headers=update, timeout=60).status_code == 204
+    count = "SELECT (COUNT(*) AS ?k) WHERE { <urn:boussole:rehearsed> <urn:boussole:n> ?n }"
+    rows = httpx.post(server.url + "/sparql", data={"query": count}, headers=fresh, timeout=30).json()
+    assert rows["results"]["bindings"][0]["k"]["value"] == "1"  # applied once: the rehearsal wrote nothing
+    failing = ("CREATE GRAPH <urn:boussole:twice> ; CREATE GRAPH <urn:boussole:twice> ; "
+               "INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    r = httpx.post(server.url + "/sparql", content=failing.encode(), headers=update, timeout=60)
+    assert r.status_code == 400 and "rien n'a été modifié" in r.text
+    assert health(server)["updates_rehearsed"] - before == 3
+
+
+@pytest.mark.parametrize(("update", "reads"), [
+    ("INSERT DATA { <urn:a> <urn:p> \"where\" }", False),
+    ("# WHERE in a comment\nDELETE DATA { <urn:a> <urn:p> 1 } ; CLEAR GRAPH <urn:where>", False),
+    ("DELETE WHERE { ?s <urn:p> ?o }", True),
+    ("PREFIX p: <urn:> INSERT { ?s p:q 1 } where { ?s p:p ?o }", True),
+    ("WITH <urn:g> DELETE { ?s ?p ?o } INSERT { ?s ?p 2 } WHERE { ?s ?p ?o }", True),
+])
+def test_which_updates_are_rehearsed(update: str, reads: bool) -> None:
+    assert sparql_scan.reads_the_store(update) is reads
 
 
 def _client(address: str) -> httpx.Client:
