@@ -19,15 +19,10 @@ import pyoxigraph as ox
 
 from api.backends import _remote_error, _unreachable, bind_values
 from kg.errors import Forbidden, UpstreamError
+from kg.querying import data_block
 
 JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-
-
-def _data(quads: Iterable[ox.Quad]) -> str:
-    """Quads as the body of ``INSERT DATA`` (the default graph, or ``GRAPH g { … }``)."""
-    return " ".join(f"{q.subject} {q.predicate} {q.object} ." if isinstance(q.graph_name, ox.DefaultGraph)
-                    else f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
 
 
 def _prologue(base_iri: str | None, prefixes: dict[str, str] | None) -> str:
@@ -90,7 +85,7 @@ class RemoteStore:
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         """All the quads in one ``INSERT DATA`` (one transaction of the remote store)."""
-        body = _data(quads)
+        body = data_block(quads)
         if body:
             self.update(f"INSERT DATA {{ {body} }}")
 

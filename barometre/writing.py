@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from kg.errors import BoussoleError
 from kg.iris import BSL, PROV, RDF, XSD, minted
+from kg.querying import data_block
 
 _DATETIME = ox.NamedNode(XSD + "dateTime")
 REVISION_OF = ox.NamedNode(PROV + "wasRevisionOf")
@@ -105,13 +106,6 @@ def _canonical(term: ox.NamedNode | ox.Literal | ox.BlankNode):
     return term
 
 
-def _data_block(quads: list[ox.Quad]) -> str:
-    by_graph: dict[ox.NamedNode, list[str]] = {}
-    for q in quads:
-        by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
-    return " ".join(f"GRAPH {g} {{ {' '.join(lines)} }}" for g, lines in by_graph.items())
-
-
 def apply(store: ox.Store, changes: Changes, where: str) -> None:
     """Write all changes in one transaction: either every change is written or none.
 
@@ -122,8 +116,8 @@ def apply(store: ox.Store, changes: Changes, where: str) -> None:
         return
     try:
         if changes.remove:
-            store.update(f"DELETE DATA {{ {_data_block(changes.remove)} }} ;\n"
-                         f"INSERT DATA {{ {_data_block(changes.add)} }}")
+            store.update(f"DELETE DATA {{ {data_block(changes.remove)} }} ;\n"
+                         f"INSERT DATA {{ {data_block(changes.add)} }}")
         else:
             store.extend(changes.add)
         store.flush()

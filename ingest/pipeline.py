@@ -33,6 +33,7 @@ from kg.iris import DCTERMS as DCTERMS_
 from kg.iris import ELI as ELI_
 from kg.iris import RDFS as RDFS_
 from kg.iris import SKOS as SKOS_
+from kg.querying import data_block
 
 BATCH = 64
 MAX_IRIS = 10_000
@@ -90,12 +91,6 @@ class IngestInterrupted(Exception):
 
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _graph_blocks(quads: Iterable[ox.Quad]) -> str:
-    """``GRAPH g { s p o }`` for each quad: the body of a ``DELETE DATA`` or ``INSERT DATA`` (terms serialised by
-    pyoxigraph)."""
-    return " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
 
 
 def reference_store() -> ox.Store:
@@ -481,7 +476,7 @@ class Ingester:
         parts = []
         dels = [q for q in old if q not in new] if status in ("updated", "versioned") or provenance_only else []
         if dels:
-            parts.append(f"DELETE DATA {{ {_graph_blocks(dels)} }}")
+            parts.append(f"DELETE DATA {{ {data_block(dels)} }}")
         if write_tags:
             for agent_iri, anns in existing_tags.items():
                 for a in anns:
@@ -493,7 +488,7 @@ class Ingester:
                                      f"INSERT DATA {{ GRAPH {ann_graph} {{ {a} <{BSL}statutRevue> \"remplace\" }} }}")
         ins = [q for q in new if q not in old] + context + tag_quads
         if ins:
-            parts.append(f"INSERT DATA {{ {_graph_blocks(ins)} }}")
+            parts.append(f"INSERT DATA {{ {data_block(ins)} }}")
         if parts:
             self.store.update(" ;\n".join(parts))
         return status

@@ -20,7 +20,7 @@ from ingest.tagger import Tag
 from ingest.to_rdf import annotation_quads
 from kg.errors import BoussoleError
 from kg.iris import BSL, DCTERMS, ELI, FOAF, OA, PROV, RDF, RDFS, SKOS, XSD, base_iri, graph, minted
-from kg.querying import run, solutions
+from kg.querying import data_block, run, solutions
 from queries.fragments import select as fragment_query
 
 NEAR_TIE = 0.15
@@ -348,11 +348,6 @@ def correct(store: ox.Store, ref: str, *, engagements: list[str], champs: list[s
                    reviewers)
 
 
-def _data(quads: list[ox.Quad]) -> str:
-    """Quads as the body of DELETE DATA / INSERT DATA (terms serialised by pyoxigraph)."""
-    return " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
-
-
 def _current_once(store: ox.Store, d: str, removed: list[ox.Quad], added: list[ox.Quad]) -> Current:
     """The current tag of ``d`` once ``removed`` / ``added`` are written, by the same rule, on an in-memory copy of
     its annotations: a decision writes its log entry (« avant → après ») in the same transaction as its change."""
@@ -382,7 +377,7 @@ def undo(store: ox.Store, ref: str, author: str, now: str | None = None, *, revi
     log = _decision_quads(d, "annule", reviewers.remember(author), now or _now(), [], [_rel(a) for a in undone],
                           before, after, undoes=decisions[0] if decisions else None)
     new = [ox.Quad(ox.NamedNode(a), prop, ox.Literal("remplace"), g) for a in undone] + log
-    store.update(f"DELETE DATA {{ {_data(old)} }} ;\nINSERT DATA {{ {_data(new)} }}")   # one transaction
+    store.update(f"DELETE DATA {{ {data_block(old)} }} ;\nINSERT DATA {{ {data_block(new)} }}")   # one transaction
     return after
 
 
@@ -432,5 +427,6 @@ def pseudonymise(store: Any, reviewers: Reviewers) -> int:
             removed.append(q)
             added.append(ox.Quad(q.subject, q.predicate, node, g))
     if removed:
-        store.update(f"DELETE DATA {{ {_data(removed)} }} ;\nINSERT DATA {{ {_data(list(dict.fromkeys(added)))} }}")
+        kept = list(dict.fromkeys(added))
+        store.update(f"DELETE DATA {{ {data_block(removed)} }} ;\nINSERT DATA {{ {data_block(kept)} }}")
     return len(named)

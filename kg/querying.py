@@ -8,6 +8,7 @@ literal to a label and finds nothing, the normalised form to match on (``bsl:lib
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -44,11 +45,18 @@ def solutions(store: ox.Store, text: str, **options: object) -> ox.QuerySolution
     return results
 
 
-def apply_update(store: ox.Store, text: str, base_iri: str | None, prefixes: dict[str, str]) -> None:
+def data_block(quads: Iterable[ox.Quad]) -> str:
+    """Quads as the body of ``INSERT DATA`` / ``DELETE DATA`` (the default graph, or ``GRAPH g { … }``), every term
+    serialised by pyoxigraph: no text of a record is ever spliced into the update unescaped."""
+    return " ".join(f"{q.subject} {q.predicate} {q.object} ." if isinstance(q.graph_name, ox.DefaultGraph)
+                    else f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+
+
+def apply_update(store: ox.Store, text: str, base: str | None, prefixes: dict[str, str]) -> None:
     """``text`` on ``store`` (one transaction); :class:`InvalidQuery`, in French, when it is malformed or its
     evaluation fails: nothing was modified. The disk's errors and memory exhaustion go through as they are."""
     try:
-        store.update(text, base_iri=base_iri, prefixes=prefixes)
+        store.update(text, base_iri=base, prefixes=prefixes)
     except SyntaxError as exc:
         raise InvalidQuery(f"mise à jour mal formée : {exc}") from exc
     except (OSError, MemoryError):
