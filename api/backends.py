@@ -74,7 +74,9 @@ class Backend:
         the embedded store only: a remote store evaluates every query)."""
         raise NotImplementedError
 
-    async def update(self, text: str, using: list[str], using_named: list[str], base_iri: str | None) -> None:
+    async def update(self, text: str, using: list[str], using_named: list[str], base_iri: str | None,
+                     client: str = "?") -> None:
+        """``client``: who sends it (the peer address), whose fair share of query workers a rehearsal uses."""
         raise NotImplementedError
 
     async def graph_exists(self, graph: str | None) -> bool:
@@ -149,7 +151,6 @@ def _insert_data(graph: str | None, triples: list[ox.Triple]) -> str:
 
 class EmbeddedBackend(Backend):
     kind = "embedded"
-    REHEARSAL = "/update"  # the pool's client of update rehearsals (internal: one at a time, under the write lock)
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -257,7 +258,7 @@ class EmbeddedBackend(Backend):
     async def read(self, job):
         return await self._in_thread(job, self.current_store())
 
-    async def update(self, text, using, using_named, base_iri) -> None:
+    async def update(self, text, using, using_named, base_iri, client="?") -> None:
         """An update by the owner. One that reads the store (a ``WHERE``) is first rehearsed under the timeout and
         the memory cap, in a query worker, on a writable copy of the store as it is now: pyoxigraph cannot stop an
         update once the owner runs it, so only one that finished there is run (:meth:`_rehearse`)."""
@@ -272,10 +273,12 @@ class EmbeddedBackend(Backend):
             return
         self._check_writable()
         async with self.write_lock:
-            await self._rehearse(text, base_iri, prefixes)
+            await self._rehearse(text, base_iri, prefixes, client)
             await self._owner_writes(run)
 
-    async def _rehearse(self, text: str, base_iri: str | None, prefixes: dict[str, str]) -> None:
+    async def _rehearse(self, text: str, base_iri: str | None, prefixes: dict[str, str], client: str) -> None:
+        """The rehearsal is the sender's query: its fair share, and its own timeout record (a runaway update
+        shortens that client's next deadlines, not every token holder's)."""
         loop = asyncio.get_running_loop()
         try:
             copy = await loop.run_in_executor(self.writer_thread, self.owner.rehearsal_copy)
@@ -284,7 +287,7 @@ class EmbeddedBackend(Backend):
         self.rehearsals += 1
         try:
             failure = await self.pool.call("api.worker_calls:rehearse_update", (str(copy), text, base_iri, prefixes),
-                                           self.settings.timeout, self.REHEARSAL)
+                                           self.settings.timeout, client)
         except Timeout:
             raise Timeout(f"cette mise à jour lit le magasin plus longtemps que le délai de "
                           f"{self.settings.timeout:g} s de ce service : elle a été arrêtée avant d'être appliquée, "
@@ -631,7 +634,7 @@ class RemoteBackend(Backend):
         except httpx.HTTPError as exc:
             raise _unreachable(exc) from exc
 
-    async def update(self, text, using, using_named, base_iri) -> None:
+    async def update(self, text, using, using_named, base_iri, client="?") -> None:
         if not self.update_url:
             raise Forbidden("le magasin distant n'a pas de point de mise à jour configuré")
         # refuse USING/WITH conflicts here too, then let the remote apply the protocol parameters

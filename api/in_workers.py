@@ -103,9 +103,15 @@ async def forward(request: Request, path: str | None = None) -> Response:
     return response
 
 
+def may_reuse(request: Request) -> bool:
+    """Whether the caller may get an answer computed before for someone else (:mod:`api.answers`): neither a
+    token holder nor a logged-in reviewer, who read their own writes."""
+    from web.router import reviewer
+
+    return reviewer(request) is None and not is_authenticated(request)
+
+
 def _reusable(request: Request, scope: dict) -> bool:
-    """A page the caller may get as rendered before: a baromètre page, asked by neither a reviewer nor a token
-    holder (they read their own writes)."""
+    """A page the caller may get as rendered before: a baromètre page, for a caller who :func:`may_reuse`."""
     path = scope["path"]
-    return (scope["boussole.reviewer"] is None and not is_authenticated(request)
-            and any(path == p or path.startswith(p + "/") for p in REUSED_PAGES))
+    return any(path == p or path.startswith(p + "/") for p in REUSED_PAGES) and may_reuse(request)

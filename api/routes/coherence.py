@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api import conneg
+from api import conneg, in_workers
 from api.answers import requested_max_age
-from api.deps import embedded_backend, get_backend, get_settings, is_authenticated
+from api.deps import embedded_backend, get_backend, get_settings
 from api.limits import client_key
 from api.rendering import page
 from kg.errors import BoussoleError, InvalidRequest, NotAcceptable, NotFound, PayloadTooLarge, StoreError
@@ -24,7 +24,6 @@ from kg.sources import SHAPES_FILE
 from queries import catalogue
 from web import exports
 from web.context import label_index
-from web.router import reviewer
 
 RESERVED = {"format"}
 MAX_HINT_QUERY = 100_000
@@ -134,11 +133,11 @@ async def validate(request: Request) -> Response:
     # in a query worker: the endpoint's timeout stops it, and its CPU is not the main process's; an anonymous
     # caller may get the report computed before for the same store (api.answers), with its Age
     age = None
-    if is_authenticated(request) or reviewer(request):
-        violations = await backend.call("kg.validate:validate", (SHAPES_FILE,), client_key(request))
-    else:
+    if in_workers.may_reuse(request):
         violations, age = await backend.reusable_call("kg.validate:validate", (SHAPES_FILE,), client_key(request),
                                                       SHAPES_FILE.name, requested_max_age(request.headers))
+    else:
+        violations = await backend.call("kg.validate:validate", (SHAPES_FILE,), client_key(request))
     return JSONResponse({"conforms": not violations, "shapes": "ontology/shapes.ttl",
                          "violations": [{"focus": v.focus, "path": v.path, "message": v.message,
                                          "severity": v.severity} for v in violations]},

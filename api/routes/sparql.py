@@ -51,7 +51,7 @@ async def sparql(request: Request) -> Response:
     if op.kind == "update":
         require_writer(request)
         await vet_operation(text, settings, update=True)
-        await backend.update(text, op.using, op.using_named, settings.base_iri)
+        await backend.update(text, op.using, op.using_named, settings.base_iri, client_key(request))
         return Response(status_code=204)
     own_dataset = await vet_operation(text, settings)
     req = QueryRequest(
