@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -41,7 +42,8 @@ def train(store: Annotated[Optional[Path], typer.Option(
             raise typer.Exit(2) from None
     path = model or model_path()
     with err.status("apprentissage…") as status:
-        m = run_train(st, path, staff_weight=staff_weight, progress=lambda s: status.update(f"apprentissage : {s}"))
+        m = run_train(st, path, staff_weight=staff_weight, progress=lambda s: status.update(f"apprentissage : {s}"),
+                      threads=os.cpu_count() or 1)  # a command of its own: every core
     t = m.trained_on
     out.print(f"modèle [bold]boussole-tagger {m.version}[/bold] écrit dans {path} : {t['examples']} exemples "
               f"dont {t['staff_decisions']} décisions du personnel (poids {t['staff_weight']}), "

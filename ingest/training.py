@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import random
 import sys
 import threading
@@ -215,10 +214,12 @@ def finish(data: Featurised, n_staff: int, out: Path | str | None = None, staff_
 
 
 def train(store=None, out: Path | str | None = None, staff_weight: float = STAFF_WEIGHT,
-          progress: Progress | None = None, ingester=None) -> TaggerModel:
-    """Train on the committed data (+ the store's human decisions) and write the model file (every core fits)."""
+          progress: Progress | None = None, ingester=None, threads: int = 1) -> TaggerModel:
+    """Train on the committed data (+ the store's human decisions) and write the model file. ``threads``: the
+    fits side by side; one by default, as a service that builds a missing model (:func:`model_for`) must not take
+    every core: ``boussole train`` (and ``make model``) pass every core."""
     data, n_staff = prepare(store, staff_weight, progress, ingester)
-    return finish(data, n_staff, out, staff_weight, progress, threads=os.cpu_count() or 1)
+    return finish(data, n_staff, out, staff_weight, progress, threads=threads)
 
 
 _CACHE: dict[tuple[str, float], TaggerModel] = {}
