@@ -5,7 +5,7 @@ Parameters (environment): ``SOAK_SIZE`` deliberations (200000), ``SOAK_SECONDS``
 (32), ``SOAK_ABUSIVE`` share of clients that only abuse (0.10), ``SOAK_WORKERS`` (2), ``SOAK_TIMEOUT`` (10 s),
 ``SOAK_THINK`` seconds between two requests of a client ("1,4": uniform), abusive clients alike;
 ``SOAK_BUILT`` a directory where the built store is kept and copied from on the next run of the same size (the
-build takes minutes; the soak itself always runs on a fresh copy).
+build takes minutes; the soak itself always runs on a fresh copy; delete it when ``bench/synthetic`` changes).
 Each client has an address of its own (127.0.0.x), as distinct users would. Reports: errors of well-behaved
 requests, their p99 under load against the idle p99, memory of the service (main process + workers) at the start
 and end of the load, acknowledged writes found after ``kill -9``; and each kind of request's p50 / p99 / slowest
@@ -71,13 +71,16 @@ def built_store(store: Path, size: int) -> None:
         make_store(store, size)
         return
     template = Path(keep) / f"store-{size}"
-    if not template.is_dir():
-        make_store(template, size)
+    if not template.is_dir():  # built aside, then renamed: an interrupted build is never taken for a built store
+        partial = Path(keep) / f"building-{size}"
+        shutil.rmtree(partial, ignore_errors=True)
+        make_store(partial, size)
+        partial.rename(template)
     shutil.copytree(template, store)
 
 
 def tail(latencies: list[float]) -> str:
-    """p50 / p99 / slowest in ms."""
+    """p50 / p99 / slowest in ms (with 100 samples or fewer the p99 is the slowest)."""
     ms = sorted(t * 1000 for t in latencies)
     p99 = statistics.quantiles(ms, n=100)[98] if len(ms) > 100 else ms[-1]
     return f"{statistics.median(ms):.0f} / {p99:.0f} / {ms[-1]:.0f}"
